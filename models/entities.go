@@ -1,0 +1,167 @@
+package models
+
+import (
+	"time"
+)
+
+// CaseState is where a case stands in the loop (contract: DESIGN.md).
+type CaseState string
+
+const (
+	StateOpen      CaseState = "open"
+	StateAssigned  CaseState = "assigned"
+	StateThanked   CaseState = "thanked"
+	StateResolved  CaseState = "resolved"
+	StateNoContact CaseState = "no_contact"
+)
+
+// Closed reports whether the case needs no more follow-up.
+func (s CaseState) Closed() bool { return s == StateResolved || s == StateNoContact }
+
+// Customer is who answered the survey. Contact details are shown masked in
+// channels and never logged.
+type Customer struct {
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	ContactOK *bool  `json:"contact_ok,omitempty"`
+}
+
+// Response is one survey answer, stored once per (source, external_id).
+type Response struct {
+	ID            int64     `gorm:"primaryKey"`
+	Source        string    `gorm:"size:100;not null;uniqueIndex:ux_responses_source_external,priority:1"`
+	ExternalID    string    `gorm:"size:200;not null;uniqueIndex:ux_responses_source_external,priority:2"`
+	Metric        Metric    `gorm:"size:10;not null"`
+	Score         int       `gorm:"not null"`
+	Segment       Segment   `gorm:"size:10;not null"`
+	Comment       string    `gorm:"type:text"`
+	SubmittedAt   time.Time `gorm:"not null;index"`
+	Touchpoint    string    `gorm:"size:200"`
+	CustomerID    string    `gorm:"size:200"`
+	CustomerName  string    `gorm:"size:300"`
+	CustomerEmail string    `gorm:"size:300"`
+	CustomerPhone string    `gorm:"size:100"`
+	ContactOK     *bool
+	Attributes    map[string]string `gorm:"type:text;serializer:json"`
+	Themes        []string          `gorm:"type:text;serializer:json"`
+	TeamID        string            `gorm:"size:100;not null;index"`
+	// ContentHash identifies the content as sent, so an identical repeat is
+	// recognised without comparing every field.
+	ContentHash string `gorm:"size:64;not null"`
+	Version     int    `gorm:"not null;default:1"`
+	ReceivedAt  time.Time `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null"`
+}
+
+// Customer returns the response's customer.
+func (r *Response) Customer() Customer {
+	return Customer{ID: r.CustomerID, Name: r.CustomerName, Email: r.CustomerEmail, Phone: r.CustomerPhone, ContactOK: r.ContactOK}
+}
+
+// Case is the follow-up of one detractor response; the database allows one
+// case per response.
+type Case struct {
+	ID              int64     `gorm:"primaryKey"`
+	ResponseID      int64     `gorm:"not null;uniqueIndex"`
+	TeamID          string    `gorm:"size:100;not null;index"`
+	State           CaseState `gorm:"size:20;not null;index"`
+	Owner           string    `gorm:"size:300;index"`
+	OpenedAt        time.Time `gorm:"not null;index"`
+	ThankYouDueAt   time.Time `gorm:"not null"`
+	ResolutionDueAt time.Time `gorm:"not null"`
+	ThankedAt       *time.Time
+	ThankMethod     string `gorm:"size:20"`
+	ResolvedAt      *time.Time
+	ClosedAt        *time.Time
+	RootCause       string `gorm:"size:100"`
+	Resolution      string `gorm:"type:text"`
+	Systemic        bool   `gorm:"not null;default:false"`
+	NoContactReason string `gorm:"size:30"`
+	Overdue         bool   `gorm:"not null;default:false"`
+	UpdatedAt       time.Time `gorm:"not null"`
+}
+
+// CaseEvent is one line of a case's audit trail: who did what, when, and
+// from which state to which.
+type CaseEvent struct {
+	ID        int64     `gorm:"primaryKey"`
+	CaseID    int64     `gorm:"not null;index"`
+	At        time.Time `gorm:"not null"`
+	Actor     string    `gorm:"size:300;not null"`
+	Kind      string    `gorm:"size:40;not null"`
+	FromState CaseState `gorm:"size:20"`
+	ToState   CaseState `gorm:"size:20"`
+	Detail    string    `gorm:"type:text"`
+}
+
+// TeamState is the team's assignment state, shared by every replica so that
+// round-robin rotates fairly across restarts.
+type TeamState struct {
+	TeamID   string `gorm:"primaryKey;size:100"`
+	Assigned int64  `gorm:"not null;default:0"`
+}
+
+// Outbox message kinds.
+const (
+	KindCardPost    = "card.post"    // post the case card to a team channel
+	KindCardUpdate  = "card.update"  // refresh the posted card in place
+	KindCaseDM      = "dm.assigned"  // tell the owner a case is theirs
+	KindUnownedDM   = "dm.unowned"   // tell a manager a case has no owner
+	KindKudos       = "kudos.post"   // a promoter's words for the kudos channel
+	KindThreadReply = "thread.reply" // a line in the card's thread
+)
+
+// Outbox message states.
+const (
+	OutboxPending   = "pending"
+	OutboxDelivered = "delivered"
+	OutboxFailed    = "failed"
+)
+
+// OutboxMessage is one message to a chat platform, written in the same
+// transaction as the change it announces and delivered by the worker.
+type OutboxMessage struct {
+	ID         int64  `gorm:"primaryKey"`
+	Kind       string `gorm:"size:20;not null"`
+	Transport  string `gorm:"size:20;not null"`
+	Channel    string `gorm:"size:200"` // team channel, or empty for a DM
+	Recipient  string `gorm:"size:300"` // a person's email for a DM
+	CaseID     int64  `gorm:"index"`
+	ResponseID int64
+	Text       string `gorm:"type:text"`
+	// OrderKey serialises messages that must not overtake each other (a card's
+	// post, then its updates).
+	OrderKey      string    `gorm:"size:250;not null;index"`
+	State         string    `gorm:"size:12;not null;index:ix_outbox_due,priority:1"`
+	NextAttemptAt time.Time `gorm:"not null;index:ix_outbox_due,priority:2"`
+	Attempts      int       `gorm:"not null;default:0"`
+	LeaseOwner    string    `gorm:"size:100"`
+	LeaseUntil    *time.Time
+	LastError     string `gorm:"type:text"`
+	CreatedAt     time.Time `gorm:"not null"`
+	DeliveredAt   *time.Time
+}
+
+// CardRef remembers where a case's card was posted, so updates and thread
+// replies reach the same message.
+type CardRef struct {
+	CaseID    int64  `gorm:"primaryKey"`
+	Transport string `gorm:"primaryKey;size:20"`
+	Channel   string `gorm:"primaryKey;size:200"`
+	Ref       string `gorm:"size:200;not null"`
+	PostedAt  time.Time
+}
+
+// SchemaVersion records the schema the database holds.
+type SchemaVersion struct {
+	ID        int `gorm:"primaryKey;autoIncrement:false"`
+	Version   int `gorm:"not null"`
+	AppliedAt time.Time
+}
+
+// allModels is the schema, in creation order.
+func allModels() []any {
+	return []any{&Response{}, &Case{}, &CaseEvent{}, &TeamState{}, &OutboxMessage{}, &CardRef{}, &SchemaVersion{}}
+}

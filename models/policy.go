@@ -1,0 +1,102 @@
+package models
+
+import (
+	"time"
+)
+
+// Policy is the organisation's rules as the domain needs them: teams,
+// routing, SLAs, segments and themes. It is built from the configuration by
+// the caller; models never reads files or the environment.
+type Policy struct {
+	Location    *time.Location
+	Teams       []TeamPolicy
+	Routes      []Route
+	DefaultTeam string
+	SLA         SLAPolicy
+	Segments    map[Metric]Thresholds
+	Themes      []Theme
+	Admins      []string
+	// DMTransports names the transports that deliver direct messages to people
+	// (for example "slack", "teams"); "log" when no platform is connected.
+	DMTransports []string
+	// KudosDestinations receive promoter comments; empty when none is set.
+	KudosDestinations []Destination
+}
+
+// TeamPolicy is one team: who is in it, where its cards go, how it assigns.
+type TeamPolicy struct {
+	ID           string
+	Name         string
+	Members      []string
+	Managers     []string
+	Champion     string
+	Assign       AssignStrategy
+	Hours        *BusinessHours
+	Location     *time.Location
+	Holidays     []string // YYYY-MM-DD in the team's time zone
+	Destinations []Destination
+}
+
+// Destination is one channel on one transport.
+type Destination struct {
+	Transport string // "log", "slack", "teams"
+	Channel   string
+}
+
+// AssignStrategy picks the owner of a new case.
+type AssignStrategy string
+
+const (
+	AssignRoundRobin  AssignStrategy = "round_robin"
+	AssignLeastLoaded AssignStrategy = "least_loaded"
+	AssignChampion    AssignStrategy = "champion"
+)
+
+// Route sends responses whose fields all match to a team.
+type Route struct {
+	When map[string][]string
+	Team string
+}
+
+// SLAPolicy holds the follow-up deadlines, in business hours where a team has them.
+type SLAPolicy struct {
+	ThankYou     time.Duration
+	Resolution   time.Duration
+	RemindBefore time.Duration
+}
+
+// Theme is a named set of keywords.
+type Theme struct {
+	Name     string
+	Keywords []string
+}
+
+// Team returns the team with the given id.
+func (p *Policy) Team(id string) (*TeamPolicy, bool) {
+	for i := range p.Teams {
+		if p.Teams[i].ID == id {
+			return &p.Teams[i], true
+		}
+	}
+	return nil, false
+}
+
+// TeamLocation is the time zone the team's SLA is counted in.
+func (p *Policy) TeamLocation(t *TeamPolicy) *time.Location {
+	if t != nil && t.Location != nil {
+		return t.Location
+	}
+	if p.Location != nil {
+		return p.Location
+	}
+	return time.UTC
+}
+
+// IsAdmin reports whether email is one of the admins.
+func (p *Policy) IsAdmin(email string) bool { return containsFold(p.Admins, email) }
+
+// IsManager reports whether email manages the team.
+func (t *TeamPolicy) IsManager(email string) bool { return containsFold(t.Managers, email) }
+
+// IsMember reports whether email is a member of the team.
+func (t *TeamPolicy) IsMember(email string) bool { return containsFold(t.Members, email) }

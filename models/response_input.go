@@ -1,0 +1,116 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on what a response may hold.
+const (
+	MaxExternalIDLen = 200
+	MaxCommentLen    = 10000
+	MaxFieldLen      = 300
+	MaxAttributes    = 100
+)
+
+// ResponseInput is a survey response as received, before it is stored.
+type ResponseInput struct {
+	Source      string
+	ExternalID  string
+	Metric      Metric
+	Score       int
+	Comment     string
+	SubmittedAt time.Time
+	Touchpoint  string
+	Customer    Customer
+	Attributes  map[string]string
+}
+
+// FieldError names the field of bad input and what is wrong with it.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Normalize fills defaults: source "api", metric "nps", submitted_at now.
+func (in *ResponseInput) Normalize(now time.Time) {
+	in.Source = strings.TrimSpace(in.Source)
+	if in.Source == "" {
+		in.Source = "api"
+	}
+	in.ExternalID = strings.TrimSpace(in.ExternalID)
+	in.Metric = Metric(strings.ToLower(strings.TrimSpace(string(in.Metric))))
+	if in.Metric == "" {
+		in.Metric = MetricNPS
+	}
+	if in.SubmittedAt.IsZero() {
+		in.SubmittedAt = now
+	}
+	in.SubmittedAt = in.SubmittedAt.UTC().Truncate(time.Microsecond)
+	in.Customer.Email = strings.TrimSpace(in.Customer.Email)
+}
+
+// Validate checks a normalised input; now bounds submitted_at.
+func (in *ResponseInput) Validate(now time.Time) *FieldError {
+	if in.ExternalID == "" {
+		return &FieldError{"external_id", "required"}
+	}
+	if utf8.RuneCountInString(in.ExternalID) > MaxExternalIDLen {
+		return &FieldError{"external_id", fmt.Sprintf("at most %d characters", MaxExternalIDLen)}
+	}
+	if len(in.Source) > 100 {
+		return &FieldError{"source", "at most 100 characters"}
+	}
+	lo, hi, ok := in.Metric.ScoreRange()
+	if !ok {
+		return &FieldError{"metric", fmt.Sprintf("must be nps, csat or ces, not %q", in.Metric)}
+	}
+	if in.Score < lo || in.Score > hi {
+		return &FieldError{"score", fmt.Sprintf("%s score must be an integer from %d to %d", in.Metric, lo, hi)}
+	}
+	if utf8.RuneCountInString(in.Comment) > MaxCommentLen {
+		return &FieldError{"comment", fmt.Sprintf("at most %d characters", MaxCommentLen)}
+	}
+	if in.SubmittedAt.After(now.Add(24 * time.Hour)) {
+		return &FieldError{"submitted_at", "more than a day in the future"}
+	}
+	texts := []struct{ field, v string }{
+		{"external_id", in.ExternalID}, {"source", in.Source}, {"comment", in.Comment},
+		{"touchpoint", in.Touchpoint}, {"customer.id", in.Customer.ID}, {"customer.name", in.Customer.Name},
+		{"customer.email", in.Customer.Email}, {"customer.phone", in.Customer.Phone},
+	}
+	for _, t := range texts {
+		if !utf8.ValidString(t.v) || strings.ContainsRune(t.v, 0) {
+			return &FieldError{t.field, "must be valid UTF-8 text"}
+		}
+		if t.field != "comment" && utf8.RuneCountInString(t.v) > MaxFieldLen {
+			return &FieldError{t.field, fmt.Sprintf("at most %d characters", MaxFieldLen)}
+		}
+	}
+	if len(in.Attributes) > MaxAttributes {
+		return &FieldError{"attributes", fmt.Sprintf("at most %d attributes", MaxAttributes)}
+	}
+	for k, v := range in.Attributes {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			return &FieldError{"attributes." + k, "must be valid UTF-8 text"}
+		}
+		if len(k) > 100 || utf8.RuneCountInString(v) > 1000 {
+			return &FieldError{"attributes." + k, "name at most 100 and value at most 1000 characters"}
+		}
+	}
+	return nil
+}
+
+// contentHash identifies the content of a response as sent.
+func (in *ResponseInput) contentHash() string {
+	b, _ := json.Marshal(in) // a struct of strings, ints and a map: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

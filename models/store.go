@@ -1,0 +1,156 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// SchemaVersion of this build; /readyz is green only when the database holds it.
+const CurrentSchema = 1
+
+// migrateLockKey is the Postgres advisory lock taken while migrating.
+const migrateLockKey = 0x63786c6f6f70 // "cxloop"
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is the database: every read and write of cxloop's state.
+type Store struct {
+	db       *gorm.DB
+	postgres bool
+}
+
+// Open connects to a database URL: postgres://… or sqlite://PATH.
+func Open(ctx context.Context, dbURL string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+	}
+	var (
+		db  *gorm.DB
+		err error
+		pg  bool
+	)
+	switch {
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		pg = true
+		db, err = gorm.Open(postgres.Open(dbURL), cfg)
+	case strings.HasPrefix(dbURL, "sqlite://"):
+		db, err = gorm.Open(sqlite.Open(sqliteDSN(strings.TrimPrefix(dbURL, "sqlite://"))), cfg)
+	default:
+		return nil, fmt.Errorf("database url must start with postgres:// or sqlite://, got %q", redactURL(dbURL))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", redactURL(dbURL), err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("database handle: %w", err)
+	}
+	if pg {
+		sqlDB.SetMaxOpenConns(40)
+		sqlDB.SetMaxIdleConns(40)
+	} else {
+		// One connection: SQLite has one writer, and a single connection turns
+		// lock contention into queueing instead of SQLITE_BUSY errors.
+		sqlDB.SetMaxOpenConns(1)
+	}
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s: %w", redactURL(dbURL), err)
+	}
+	return &Store{db: db, postgres: pg}, nil
+}
+
+func sqliteDSN(path string) string {
+	if path == "" {
+		path = "cxloop.db"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// redactURL hides a password in a database URL so it never reaches a log.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.postgres }
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Migrate brings the schema up to date. On PostgreSQL it holds an advisory
+// lock for the duration, so replicas migrating at once queue instead of
+// racing; the second finds nothing to do.
+func (s *Store) Migrate(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+				return fmt.Errorf("take migration lock: %w", err)
+			}
+		}
+		if err := tx.AutoMigrate(allModels()...); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		v := SchemaVersion{ID: 1, Version: CurrentSchema, AppliedAt: time.Now().UTC()}
+		if err := tx.Save(&v).Error; err != nil {
+			return fmt.Errorf("record schema version: %w", err)
+		}
+		return nil
+	})
+}
+
+// Ready checks that the database answers and holds the current schema.
+func (s *Store) Ready(ctx context.Context) error {
+	var v SchemaVersion
+	err := s.db.WithContext(ctx).Where("id = 1").Take(&v).Error
+	if err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if v.Version != CurrentSchema {
+		return fmt.Errorf("schema is version %d, this build needs %d: run cxloop migrate", v.Version, CurrentSchema)
+	}
+	return nil
+}
+
+// DB exposes the gorm handle to code in this package's tests and tools.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
