@@ -1,0 +1,169 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cxloop/cxloop/models"
+)
+
+// Action is a button on a case card.
+type Action string
+
+const (
+	ActionTake        Action = "take"
+	ActionAssign      Action = "assign"
+	ActionThank       Action = "thank"
+	ActionResolve     Action = "resolve"
+	ActionNoContact   Action = "no_contact"
+	ActionShowContact Action = "show_contact"
+	ActionReopen      Action = "reopen"
+)
+
+// Card is a case as every platform shows it. Text fields hold the raw,
+// untrusted words of customers and survey tools; each renderer escapes them
+// for its own markup.
+type Card struct {
+	CaseID        int64
+	Segment       models.Segment
+	Metric        models.Metric
+	Score         int
+	TeamID        string
+	TeamName      string
+	Touchpoint    string
+	Source        string
+	Attributes    []Attribute
+	Comment       string
+	CustomerName  string
+	MaskedEmail   string
+	MaskedPhone   string
+	Owner         string
+	State         models.CaseState
+	ThankYouDue   time.Time
+	ResolutionDue time.Time
+	ThankedAt     *time.Time
+	ResolvedAt    *time.Time
+	Overdue       bool
+	Themes        []string
+	RootCause     string
+	Resolution    string
+	SubmittedAt   time.Time
+	Actions       []Action
+}
+
+// Attribute is one survey attribute, in name order.
+type Attribute struct{ Name, Value string }
+
+// NewCard builds the card of a case from its current state.
+func NewCard(v models.CaseView, p *models.Policy) Card {
+	c, r := v.Case, v.Response
+	teamName := c.TeamID
+	if t, ok := p.Team(c.TeamID); ok && t.Name != "" {
+		teamName = t.Name
+	}
+	card := Card{
+		CaseID: c.ID, Segment: r.Segment, Metric: r.Metric, Score: r.Score, TeamID: c.TeamID, TeamName: teamName,
+		Touchpoint: r.Touchpoint, Source: r.Source, Comment: r.Comment, CustomerName: r.CustomerName,
+		MaskedEmail: MaskEmail(r.CustomerEmail), MaskedPhone: MaskPhone(r.CustomerPhone), Owner: c.Owner,
+		State: c.State, ThankYouDue: c.ThankYouDueAt, ResolutionDue: c.ResolutionDueAt, ThankedAt: c.ThankedAt,
+		ResolvedAt: c.ResolvedAt, Overdue: c.Overdue, Themes: r.Themes, RootCause: c.RootCause,
+		Resolution: c.Resolution, SubmittedAt: r.SubmittedAt,
+	}
+	for k, val := range r.Attributes {
+		if k == "employee_email" {
+			continue
+		}
+		card.Attributes = append(card.Attributes, Attribute{k, val})
+	}
+	sort.Slice(card.Attributes, func(i, j int) bool { return card.Attributes[i].Name < card.Attributes[j].Name })
+	card.Actions = ActionsFor(c.State, c.Owner != "")
+	return card
+}
+
+// ActionsFor lists the buttons a case in a state offers.
+func ActionsFor(s models.CaseState, owned bool) []Action {
+	switch s {
+	case models.StateOpen:
+		return []Action{ActionTake, ActionAssign, ActionNoContact, ActionShowContact}
+	case models.StateAssigned:
+		acts := []Action{ActionAssign, ActionThank, ActionResolve, ActionNoContact, ActionShowContact}
+		if !owned {
+			acts = append([]Action{ActionTake}, acts...)
+		}
+		return acts
+	case models.StateThanked:
+		return []Action{ActionAssign, ActionResolve, ActionShowContact}
+	default:
+		return []Action{ActionReopen, ActionShowContact}
+	}
+}
+
+// Headline is a one-line summary: "Detractor · NPS 3 · Contact Center".
+func (c Card) Headline() string {
+	return fmt.Sprintf("%s · %s %d · %s", titleCase(string(c.Segment)), strings.ToUpper(string(c.Metric)), c.Score, c.TeamName)
+}
+
+// StateLabel is the state as people read it.
+func (c Card) StateLabel() string {
+	label := map[models.CaseState]string{
+		models.StateOpen: "Open — no owner", models.StateAssigned: "Assigned", models.StateThanked: "Thanked",
+		models.StateResolved: "Resolved", models.StateNoContact: "Closed — no contact",
+	}[c.State]
+	if label == "" {
+		label = string(c.State)
+	}
+	if c.Overdue && !c.State.Closed() {
+		label += " · OVERDUE"
+	}
+	return label
+}
+
+// MaskEmail keeps the first letter and the domain: k***@example.org.
+func MaskEmail(email string) string {
+	email = strings.TrimSpace(email)
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 {
+		if email == "" {
+			return ""
+		}
+		return "***"
+	}
+	first, _ := utf8.DecodeRuneInString(email)
+	return string(first) + "***" + email[at:]
+}
+
+// MaskPhone keeps the country prefix and the last four digits: +372 ***0101.
+func MaskPhone(phone string) string {
+	phone = strings.TrimSpace(phone)
+	var digits []rune
+	for _, r := range phone {
+		if r >= '0' && r <= '9' {
+			digits = append(digits, r)
+		}
+	}
+	if len(digits) == 0 {
+		return ""
+	}
+	last := digits
+	if len(digits) > 4 {
+		last = digits[len(digits)-4:]
+	}
+	prefix := ""
+	if strings.HasPrefix(phone, "+") {
+		if sp := strings.IndexAny(phone, " -("); sp > 1 && sp <= 5 {
+			prefix = phone[:sp] + " "
+		}
+	}
+	return prefix + "***" + string(last)
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
+}

@@ -1,0 +1,74 @@
+// Package bot is chat out and in: one Messenger interface that every
+// platform implements, and the platform-neutral case card they render.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Messenger delivers messages to one chat platform. Channels and message
+// references are the platform's own ids; people are named by email and the
+// platform resolves them.
+type Messenger interface {
+	// PostCard posts a case card to a channel and returns the message's reference.
+	PostCard(ctx context.Context, channel string, card Card) (ref string, err error)
+	// UpdateCard replaces a posted card in place.
+	UpdateCard(ctx context.Context, channel, ref string, card Card) error
+	// Reply adds a line to the card's thread.
+	Reply(ctx context.Context, channel, ref, text string) error
+	// PostText posts a plain message to a channel (kudos, announcements).
+	PostText(ctx context.Context, channel, text string) (ref string, err error)
+	// DirectMessage writes to a person; card, when set, is the case concerned.
+	DirectMessage(ctx context.Context, email, text string, card *Card) error
+}
+
+// ErrorClass says what the delivery worker should do after a failure.
+type ErrorClass int
+
+const (
+	// Transient failures (5xx, timeouts, broken connections) are retried with backoff.
+	Transient ErrorClass = iota
+	// RateLimited failures wait the platform's Retry-After.
+	RateLimited
+	// Permanent failures (unknown channel, revoked token) are not retried.
+	Permanent
+)
+
+func (c ErrorClass) String() string {
+	switch c {
+	case RateLimited:
+		return "rate_limited"
+	case Permanent:
+		return "permanent"
+	}
+	return "transient"
+}
+
+// DeliveryError is a failed platform call with its class.
+type DeliveryError struct {
+	Class      ErrorClass
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *DeliveryError) Error() string {
+	return fmt.Sprintf("%s: %v", e.Class, e.Err)
+}
+
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// ClassOf returns the class of a delivery error; unknown errors are transient,
+// because retrying a message is safer than dropping it.
+func ClassOf(err error) (ErrorClass, time.Duration) {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de.Class, de.RetryAfter
+	}
+	return Transient, 0
+}
+
+// PermanentError marks err as not worth retrying.
+func PermanentError(err error) error { return &DeliveryError{Class: Permanent, Err: err} }

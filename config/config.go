@@ -1,0 +1,548 @@
+// Package config turns the environment and the YAML file into one validated
+// Config. Nothing else in cxloop reads the environment.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/cxloop/cxloop/models"
+)
+
+// Env holds the deployment settings and secrets from the environment.
+type Env struct {
+	DatabaseURL  string
+	ConfigPath   string
+	HTTPAddr     string
+	PublicURL    string
+	IngestToken  string
+	IngestSecret string
+
+	SlackBotToken      string
+	SlackSigningSecret string
+	SlackAppToken      string
+	SlackAPIURL        string
+
+	MicrosoftAppID        string
+	MicrosoftAppPassword  string
+	MicrosoftAppTenantID  string
+	TeamsOpenIDMetadataURL string
+	TeamsTokenURL          string
+
+	DelightedSecret  string
+	TypeformSecret   string
+	FormbricksSecret string
+}
+
+// envVar is one row of the settings table: the variable, its default, and
+// where it lands. One table keeps parsing and documentation in step.
+type envVar struct {
+	name, def, help string
+	dst             func(*Env) *string
+	secret          bool
+}
+
+var envVars = []envVar{
+	{"CXLOOP_DATABASE_URL", "sqlite://cxloop.db", "postgres://… or sqlite://PATH", func(e *Env) *string { return &e.DatabaseURL }, true},
+	{"CXLOOP_CONFIG", "", "path of the YAML file (default cxloop.yaml if present)", func(e *Env) *string { return &e.ConfigPath }, false},
+	{"CXLOOP_HTTP_ADDR", ":8080", "listen address", func(e *Env) *string { return &e.HTTPAddr }, false},
+	{"CXLOOP_PUBLIC_URL", "http://localhost:8080", "the address users and platforms reach", func(e *Env) *string { return &e.PublicURL }, false},
+	{"CXLOOP_INGEST_TOKEN", "", "bearer token for /api/v1/responses (none: the endpoint refuses all)", func(e *Env) *string { return &e.IngestToken }, true},
+	{"CXLOOP_INGEST_SECRET", "", "Standard Webhooks secret (whsec_…) accepted instead of the token", func(e *Env) *string { return &e.IngestSecret }, true},
+	{"SLACK_BOT_TOKEN", "", "Slack bot token (xoxb-…)", func(e *Env) *string { return &e.SlackBotToken }, true},
+	{"SLACK_SIGNING_SECRET", "", "Slack signing secret", func(e *Env) *string { return &e.SlackSigningSecret }, true},
+	{"SLACK_APP_TOKEN", "", "xapp-…: Socket Mode instead of HTTP", func(e *Env) *string { return &e.SlackAppToken }, true},
+	{"SLACK_API_URL", "", "Slack Web API base, ending in /", func(e *Env) *string { return &e.SlackAPIURL }, false},
+	{"MICROSOFT_APP_ID", "", "Bot Framework app id", func(e *Env) *string { return &e.MicrosoftAppID }, false},
+	{"MICROSOFT_APP_PASSWORD", "", "Bot Framework app password", func(e *Env) *string { return &e.MicrosoftAppPassword }, true},
+	{"MICROSOFT_APP_TENANT_ID", "", "Bot Framework tenant", func(e *Env) *string { return &e.MicrosoftAppTenantID }, false},
+	{"TEAMS_OPENID_METADATA_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration", "Bot Framework OpenID metadata", func(e *Env) *string { return &e.TeamsOpenIDMetadataURL }, false},
+	{"TEAMS_TOKEN_URL", "", "Bot Framework token endpoint", func(e *Env) *string { return &e.TeamsTokenURL }, false},
+	{"DELIGHTED_WEBHOOK_SECRET", "", "Delighted webhook signing secret", func(e *Env) *string { return &e.DelightedSecret }, true},
+	{"TYPEFORM_WEBHOOK_SECRET", "", "Typeform webhook secret", func(e *Env) *string { return &e.TypeformSecret }, true},
+	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
+}
+
+// Config is everything cxloop is told.
+type Config struct {
+	Env Env
+	Org Org
+	// Source says where the organisation came from: a file path or "built-in".
+	Source string
+}
+
+// SlackEnabled reports whether Slack credentials are set.
+func (c *Config) SlackEnabled() bool { return c.Env.SlackBotToken != "" }
+
+// TeamsEnabled reports whether Bot Framework credentials are set. An empty
+// app id never disables authentication: Teams is simply off.
+func (c *Config) TeamsEnabled() bool { return c.Env.MicrosoftAppID != "" }
+
+// Load reads the environment through getenv and the YAML file it names (or
+// cxloop.yaml when present), and validates both.
+func Load(getenv func(string) string) (*Config, error) {
+	var env Env
+	for _, v := range envVars {
+		val := strings.TrimSpace(getenv(v.name))
+		if val == "" {
+			val = v.def
+		}
+		*v.dst(&env) = val
+	}
+	if env.TeamsTokenURL == "" {
+		tenant := env.MicrosoftAppTenantID
+		if tenant == "" {
+			tenant = "botframework.com"
+		}
+		env.TeamsTokenURL = "https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/token"
+	}
+	cfg := &Config{Env: env}
+	path := env.ConfigPath
+	explicit := path != ""
+	if !explicit {
+		path = "cxloop.yaml"
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		org, err := ParseOrg(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		cfg.Org, cfg.Source = *org, path
+	case errors.Is(err, os.ErrNotExist) && !explicit:
+		cfg.Org, cfg.Source = DefaultOrg(), "built-in"
+	default:
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	if err := cfg.validateEnv(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (c *Config) validateEnv() error {
+	var errs []string
+	e := c.Env
+	if !strings.HasPrefix(e.DatabaseURL, "sqlite://") && !strings.HasPrefix(e.DatabaseURL, "postgres://") && !strings.HasPrefix(e.DatabaseURL, "postgresql://") {
+		errs = append(errs, "CXLOOP_DATABASE_URL: must start with postgres:// or sqlite://")
+	}
+	if e.IngestSecret != "" && !strings.HasPrefix(e.IngestSecret, "whsec_") {
+		errs = append(errs, "CXLOOP_INGEST_SECRET: must start with whsec_")
+	}
+	if e.FormbricksSecret != "" && !strings.HasPrefix(e.FormbricksSecret, "whsec_") {
+		errs = append(errs, "FORMBRICKS_WEBHOOK_SECRET: must start with whsec_")
+	}
+	if e.SlackBotToken != "" && e.SlackSigningSecret == "" && e.SlackAppToken == "" {
+		errs = append(errs, "SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set")
+	}
+	if e.SlackAPIURL != "" && !strings.HasSuffix(e.SlackAPIURL, "/") {
+		errs = append(errs, "SLACK_API_URL: must end in /")
+	}
+	if e.MicrosoftAppID != "" && e.MicrosoftAppPassword == "" {
+		errs = append(errs, "MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// EnvHelp lists the variables with their defaults, for the README and --help.
+func EnvHelp() string {
+	var b strings.Builder
+	for _, v := range envVars {
+		def := v.def
+		if def == "" {
+			def = "-"
+		}
+		fmt.Fprintf(&b, "  %-28s %s (default %s)\n", v.name, v.help, def)
+	}
+	return b.String()
+}
+
+// Org is the YAML file: the organisation's teams, routing, SLAs and taxonomy.
+type Org struct {
+	Timezone    string              `yaml:"timezone"`
+	Admins      []string            `yaml:"admins"`
+	Teams       []Team              `yaml:"teams"`
+	Routes      []Route             `yaml:"routes"`
+	DefaultTeam string              `yaml:"default_team"`
+	SLA         SLA                 `yaml:"sla"`
+	Segments    map[string]Segment  `yaml:"segments"`
+	RootCauses  []string            `yaml:"root_causes"`
+	Themes      yaml.Node           `yaml:"themes"`
+	Digest      Digest              `yaml:"digest"`
+	Kudos       Kudos               `yaml:"kudos"`
+	Sources     Sources             `yaml:"sources"`
+	themes      []models.Theme      // parsed from Themes, in file order
+	location    *time.Location
+	sla         models.SLAPolicy
+	teamHours   map[string]*models.BusinessHours
+	teamLoc     map[string]*time.Location
+}
+
+// Team is one team of the organisation.
+type Team struct {
+	ID            string         `yaml:"id"`
+	Name          string         `yaml:"name"`
+	SlackChannel  string         `yaml:"slack_channel"`
+	TeamsChannel  string         `yaml:"teams_channel"`
+	Managers      []string       `yaml:"managers"`
+	Members       []string       `yaml:"members"`
+	Champion      string         `yaml:"champion"`
+	Assign        string         `yaml:"assign"`
+	BusinessHours *BusinessHours `yaml:"business_hours"`
+	Timezone      string         `yaml:"timezone"`
+	Holidays      []string       `yaml:"holidays"`
+}
+
+// BusinessHours are a team's working days and hours.
+type BusinessHours struct {
+	Days  []string `yaml:"days"`
+	Start string   `yaml:"start"`
+	End   string   `yaml:"end"`
+}
+
+// Route sends matching responses to a team.
+type Route struct {
+	When map[string]StringList `yaml:"when"`
+	Team string                `yaml:"team"`
+}
+
+// StringList accepts a scalar or a list in YAML.
+type StringList []string
+
+// UnmarshalYAML takes "x" or [x, y].
+func (s *StringList) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		*s = []string{n.Value}
+		return nil
+	case yaml.SequenceNode:
+		var l []string
+		if err := n.Decode(&l); err != nil {
+			return err
+		}
+		*s = l
+		return nil
+	}
+	return fmt.Errorf("line %d: want a value or a list of values", n.Line)
+}
+
+// SLA holds the follow-up deadlines as written.
+type SLA struct {
+	ThankYou     string `yaml:"thank_you"`
+	Resolution   string `yaml:"resolution"`
+	RemindBefore string `yaml:"remind_before"`
+}
+
+// Segment overrides a metric's thresholds.
+type Segment struct {
+	DetractorMax *int `yaml:"detractor_max"`
+	PromoterMin  *int `yaml:"promoter_min"`
+}
+
+// Digest configures the monthly digest.
+type Digest struct {
+	Schedule     string `yaml:"schedule"`
+	SlackChannel string `yaml:"slack_channel"`
+	TeamsChannel string `yaml:"teams_channel"`
+}
+
+// Kudos names where promoter comments go.
+type Kudos struct {
+	SlackChannel string `yaml:"slack_channel"`
+	TeamsChannel string `yaml:"teams_channel"`
+}
+
+// Sources maps survey tools' questions to the response fields.
+type Sources struct {
+	Typeform   FormSet   `yaml:"typeform"`
+	Formbricks SurveySet `yaml:"formbricks"`
+}
+
+// FormSet is Typeform's forms by id.
+type FormSet struct {
+	Forms map[string]FormMapping `yaml:"forms"`
+}
+
+// SurveySet is Formbricks' surveys by id.
+type SurveySet struct {
+	Surveys map[string]FormMapping `yaml:"surveys"`
+}
+
+// FormMapping says which question is the score and which the comment.
+type FormMapping struct {
+	Metric     string `yaml:"metric"`
+	Score      string `yaml:"score"`
+	Comment    string `yaml:"comment"`
+	Touchpoint string `yaml:"touchpoint"`
+}
+
+// DefaultOrg is the built-in single-team setup used when no file exists.
+func DefaultOrg() Org {
+	o, err := ParseOrg([]byte(defaultYAML))
+	if err != nil {
+		panic("built-in configuration is invalid: " + err.Error()) // a build defect, caught by tests
+	}
+	return *o
+}
+
+const defaultYAML = `
+timezone: UTC
+teams:
+  - id: default
+    name: Customer Care
+default_team: default
+`
+
+// ParseOrg decodes and validates the YAML, rejecting unknown keys.
+func ParseOrg(data []byte) (*Org, error) {
+	var o Org
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&o); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("yaml: %w", err)
+	}
+	o.applyDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+func (o *Org) applyDefaults() {
+	if o.Timezone == "" {
+		o.Timezone = "UTC"
+	}
+	if o.SLA.ThankYou == "" {
+		o.SLA.ThankYou = "24h"
+	}
+	if o.SLA.Resolution == "" {
+		o.SLA.Resolution = "72h"
+	}
+	if o.SLA.RemindBefore == "" {
+		o.SLA.RemindBefore = "4h"
+	}
+	if len(o.RootCauses) == 0 {
+		o.RootCauses = []string{"product", "price", "process", "staff", "channel", "other"}
+	}
+	if o.Digest.Schedule == "" {
+		o.Digest.Schedule = "0 9 1 * *"
+	}
+	if o.DefaultTeam == "" && len(o.Teams) > 0 {
+		o.DefaultTeam = o.Teams[0].ID
+	}
+	for i := range o.Teams {
+		if o.Teams[i].Name == "" {
+			o.Teams[i].Name = o.Teams[i].ID
+		}
+		if o.Teams[i].Assign == "" {
+			o.Teams[i].Assign = string(models.AssignRoundRobin)
+		}
+	}
+}
+
+var weekdays = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+}
+
+func (o *Org) validate() error {
+	var errs []string
+	add := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+
+	loc, err := time.LoadLocation(o.Timezone)
+	if err != nil {
+		add("timezone: unknown time zone %q", o.Timezone)
+		loc = time.UTC
+	}
+	o.location = loc
+	if len(o.Teams) == 0 {
+		add("teams: at least one team is required")
+	}
+	ids := map[string]bool{}
+	o.teamHours = map[string]*models.BusinessHours{}
+	o.teamLoc = map[string]*time.Location{}
+	for i, t := range o.Teams {
+		at := fmt.Sprintf("teams[%d]", i)
+		switch {
+		case t.ID == "":
+			add("%s.id: required", at)
+		case ids[t.ID]:
+			add("%s.id: duplicate team id %s", at, t.ID)
+		}
+		ids[t.ID] = true
+		switch models.AssignStrategy(t.Assign) {
+		case models.AssignRoundRobin, models.AssignLeastLoaded:
+		case models.AssignChampion:
+			if t.Champion == "" {
+				add("%s.champion: required with assign: champion", at)
+			}
+		default:
+			add("%s.assign: must be round_robin, least_loaded or champion, not %q", at, t.Assign)
+		}
+		for j, m := range append(append([]string{}, t.Members...), t.Managers...) {
+			if !strings.Contains(m, "@") {
+				add("%s: %q (person %d) is not an email address", at, m, j)
+			}
+		}
+		if t.Champion != "" && !strings.Contains(t.Champion, "@") {
+			add("%s.champion: %q is not an email address", at, t.Champion)
+		}
+		if t.Timezone != "" {
+			tl, err := time.LoadLocation(t.Timezone)
+			if err != nil {
+				add("%s.timezone: unknown time zone %q", at, t.Timezone)
+			} else {
+				o.teamLoc[t.ID] = tl
+			}
+		}
+		for j, h := range t.Holidays {
+			if _, err := time.Parse("2006-01-02", h); err != nil {
+				add("%s.holidays[%d]: %q is not a date (YYYY-MM-DD)", at, j, h)
+			}
+		}
+		if t.BusinessHours != nil {
+			bh, err := parseHours(t.BusinessHours)
+			if err != nil {
+				add("%s.business_hours: %v", at, err)
+			} else {
+				o.teamHours[t.ID] = bh
+			}
+		}
+	}
+	for i, r := range o.Routes {
+		if !ids[r.Team] {
+			add("routes[%d].team: no team with id %s", i, r.Team)
+		}
+		if len(r.When) == 0 {
+			add("routes[%d].when: at least one condition is required", i)
+		}
+	}
+	if o.DefaultTeam != "" && !ids[o.DefaultTeam] {
+		add("default_team: no team with id %s", o.DefaultTeam)
+	}
+	o.sla.ThankYou = parseDur(o.SLA.ThankYou, "sla.thank_you", add)
+	o.sla.Resolution = parseDur(o.SLA.Resolution, "sla.resolution", add)
+	o.sla.RemindBefore = parseDur(o.SLA.RemindBefore, "sla.remind_before", add)
+	for name, s := range o.Segments {
+		m := models.Metric(name)
+		lo, hi, ok := m.ScoreRange()
+		if !ok {
+			add("segments.%s: unknown metric (nps, csat or ces)", name)
+			continue
+		}
+		th := models.DefaultThresholds()[m]
+		if s.DetractorMax != nil {
+			th.DetractorMax = *s.DetractorMax
+		}
+		if s.PromoterMin != nil {
+			th.PromoterMin = *s.PromoterMin
+		}
+		if th.DetractorMax < lo || th.PromoterMin > hi || th.DetractorMax >= th.PromoterMin {
+			add("segments.%s: need %d ≤ detractor_max < promoter_min ≤ %d", name, lo, hi)
+		}
+	}
+	if _, err := cron.ParseStandard(o.Digest.Schedule); err != nil {
+		add("digest.schedule: %q is not a cron schedule: %v", o.Digest.Schedule, err)
+	}
+	themes, err := parseThemes(&o.Themes)
+	if err != nil {
+		add("themes: %v", err)
+	}
+	o.themes = themes
+	for name, f := range o.Sources.Typeform.Forms {
+		checkMapping(fmt.Sprintf("sources.typeform.forms.%s", name), f, add)
+	}
+	for name, f := range o.Sources.Formbricks.Surveys {
+		checkMapping(fmt.Sprintf("sources.formbricks.surveys.%s", name), f, add)
+	}
+	for i, a := range o.Admins {
+		if !strings.Contains(a, "@") {
+			add("admins[%d]: %q is not an email address", i, a)
+		}
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+func checkMapping(at string, f FormMapping, add func(string, ...any)) {
+	if f.Score == "" {
+		add("%s.score: required", at)
+	}
+	if f.Metric != "" {
+		if _, _, ok := models.Metric(f.Metric).ScoreRange(); !ok {
+			add("%s.metric: must be nps, csat or ces, not %q", at, f.Metric)
+		}
+	}
+}
+
+func parseDur(s, at string, add func(string, ...any)) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		add("%s: invalid duration %q (write e.g. 24h or 90m)", at, s)
+		return 0
+	}
+	return d
+}
+
+func parseHours(b *BusinessHours) (*models.BusinessHours, error) {
+	var h models.BusinessHours
+	if len(b.Days) == 0 {
+		return nil, errors.New("days: at least one day is required")
+	}
+	for _, d := range b.Days {
+		wd, ok := weekdays[strings.ToLower(d)]
+		if !ok {
+			return nil, fmt.Errorf("days: %q is not a day (mon, tue, …)", d)
+		}
+		h.Days[wd] = true
+	}
+	start, err := time.Parse("15:04", b.Start)
+	if err != nil {
+		return nil, fmt.Errorf("start: %q is not a time (HH:MM)", b.Start)
+	}
+	end, err := time.Parse("15:04", b.End)
+	if err != nil {
+		return nil, fmt.Errorf("end: %q is not a time (HH:MM)", b.End)
+	}
+	h.Start = time.Duration(start.Hour())*time.Hour + time.Duration(start.Minute())*time.Minute
+	h.End = time.Duration(end.Hour())*time.Hour + time.Duration(end.Minute())*time.Minute
+	if h.End <= h.Start {
+		return nil, fmt.Errorf("end %s must be after start %s", b.End, b.Start)
+	}
+	return &h, nil
+}
+
+// parseThemes reads the themes mapping keeping the file's order.
+func parseThemes(n *yaml.Node) ([]models.Theme, error) {
+	if n.Kind == 0 {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: want a mapping of theme name to keywords", n.Line)
+	}
+	var out []models.Theme
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		var kws []string
+		if err := n.Content[i+1].Decode(&kws); err != nil {
+			return nil, fmt.Errorf("%s: want a list of keywords", n.Content[i].Value)
+		}
+		out = append(out, models.Theme{Name: n.Content[i].Value, Keywords: kws})
+	}
+	return out, nil
+}

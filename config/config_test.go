@@ -1,0 +1,134 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/models"
+)
+
+func envFrom(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestExampleFileLoads(t *testing.T) {
+	cfg, err := config.Load(envFrom(map[string]string{"CXLOOP_CONFIG": "../deploy/cxloop.example.yaml"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Policy()
+	if p.Location.String() != "Europe/Tallinn" || len(p.Teams) != 2 || p.DefaultTeam != "contact-center" {
+		t.Fatalf("policy %+v", p)
+	}
+	cc, _ := p.Team("contact-center")
+	if cc.Hours == nil || !cc.Hours.Days[time.Friday] || cc.Hours.Days[time.Saturday] || cc.Hours.Start != 9*time.Hour {
+		t.Errorf("business hours %+v", cc.Hours)
+	}
+	if len(cc.Destinations) != 1 || cc.Destinations[0].Transport != "log" {
+		t.Errorf("without platforms cards go to the log: %+v", cc.Destinations)
+	}
+	if p.SLA.ThankYou != 24*time.Hour || p.SLA.Resolution != 72*time.Hour || p.SLA.RemindBefore != 4*time.Hour {
+		t.Errorf("sla %+v", p.SLA)
+	}
+	if len(p.Themes) != 2 || p.Themes[0].Name != "waiting" {
+		t.Errorf("themes %+v, want file order", p.Themes)
+	}
+	in := models.ResponseInput{Touchpoint: "branch", Attributes: map[string]string{"country": "LV"}}
+	if got := p.RouteTeam(&in, models.SegmentDetractor); got != "riga-branch" {
+		t.Errorf("route = %s", got)
+	}
+	cfg.Env.SlackBotToken = "xoxb-1"
+	p = cfg.Policy()
+	cc, _ = p.Team("contact-center")
+	if len(cc.Destinations) != 1 || cc.Destinations[0] != (models.Destination{Transport: "slack", Channel: "C0CONTACT"}) {
+		t.Errorf("with Slack: %+v", cc.Destinations)
+	}
+}
+
+func TestNoFileNoVariables(t *testing.T) {
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chdir(wd) })
+	cfg, err := config.Load(envFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Env.DatabaseURL != "sqlite://cxloop.db" || cfg.Env.HTTPAddr != ":8080" || cfg.Source != "built-in" {
+		t.Errorf("defaults %+v %s", cfg.Env, cfg.Source)
+	}
+	p := cfg.Policy()
+	if len(p.Teams) != 1 || p.DefaultTeam != p.Teams[0].ID || p.DMTransports[0] != "log" {
+		t.Errorf("default policy %+v", p)
+	}
+	// a named file that does not exist is an error, not a silent default
+	if _, err := config.Load(envFrom(map[string]string{"CXLOOP_CONFIG": filepath.Join(dir, "nope.yaml")})); err == nil {
+		t.Error("missing CXLOOP_CONFIG file accepted")
+	}
+}
+
+func TestInvalidOrg(t *testing.T) {
+	base := `
+teams:
+  - id: contact-center
+    members: [jaan@example.com]
+  - id: web
+    members: [jaan@example.com]
+`
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"route to unknown team", base + "routes:\n  - when: {country: LV}\n    team: riga-branch\n", "routes[0].team: no team with id riga-branch"},
+		{"bad duration", base + "sla:\n  thank_you: 1day\n", `sla.thank_you: invalid duration "1day"`},
+		{"bad cron", base + "digest:\n  schedule: every month\n", `digest.schedule: "every month" is not a cron schedule`},
+		{"unknown key", base + "slack_channels: x\n", "field slack_channels not found"},
+		{"unknown team key", "teams:\n  - id: a\n    member: [x@example.com]\n", "field member not found"},
+		{"duplicate team", base + "  - id: web\n", "teams[2].id: duplicate team id web"},
+		{"bad strategy", "teams:\n  - id: a\n    assign: random\n", `teams[0].assign: must be round_robin, least_loaded or champion, not "random"`},
+		{"champion missing", "teams:\n  - id: a\n    assign: champion\n", "teams[0].champion: required"},
+		{"bad hours", "teams:\n  - id: a\n    business_hours: {days: [mon, funday], start: \"09:00\", end: \"17:00\"}\n", `teams[0].business_hours: days: "funday" is not a day`},
+		{"bad zone", base + "timezone: Mars/Olympus\n", `timezone: unknown time zone "Mars/Olympus"`},
+		{"bad default", base + "default_team: nobody\n", "default_team: no team with id nobody"},
+		{"bad segment", base + "segments:\n  nps: {detractor_max: 9, promoter_min: 8}\n", "segments.nps: need 0 ≤ detractor_max < promoter_min ≤ 10"},
+		{"no teams", "timezone: UTC\n", "teams: at least one team is required"},
+		{"typeform without score", base + "sources:\n  typeform:\n    forms:\n      F1: {metric: nps}\n", "sources.typeform.forms.F1.score: required"},
+		{"not yaml", "teams: [", "yaml:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.ParseOrg([]byte(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := config.ParseOrg([]byte(base)); err != nil {
+		t.Errorf("a member in two teams is allowed: %v", err)
+	}
+}
+
+func TestInvalidEnv(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"CXLOOP_DATABASE_URL": "mysql://x"}, "CXLOOP_DATABASE_URL: must start with postgres:// or sqlite://"},
+		{map[string]string{"CXLOOP_INGEST_SECRET": "abc"}, "CXLOOP_INGEST_SECRET: must start with whsec_"},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET: required"},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://x"}, "SLACK_API_URL: must end in /"},
+		{map[string]string{"MICROSOFT_APP_ID": "id"}, "MICROSOFT_APP_PASSWORD: required"},
+	}
+	for _, tt := range tests {
+		tt.env["CXLOOP_CONFIG"] = "../deploy/cxloop.example.yaml"
+		_, err := config.Load(envFrom(tt.env))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("env %v: error %v, want %q", tt.env, err, tt.want)
+		}
+	}
+}

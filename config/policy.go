@@ -1,0 +1,87 @@
+package config
+
+import (
+	"github.com/cxloop/cxloop/models"
+)
+
+// Transport names.
+const (
+	TransportLog   = "log"
+	TransportSlack = "slack"
+	TransportTeams = "teams"
+)
+
+// Policy hands the organisation to the domain. Each team's cards go to its
+// Slack and Teams channels where those platforms are connected; with no
+// platform at all they go to the log transport.
+func (c *Config) Policy() *models.Policy {
+	o := &c.Org
+	p := &models.Policy{
+		Location:    o.location,
+		DefaultTeam: o.DefaultTeam,
+		SLA:         o.sla,
+		Segments:    models.DefaultThresholds(),
+		Themes:      o.themes,
+		Admins:      o.Admins,
+	}
+	for name, s := range o.Segments {
+		th := p.Segments[models.Metric(name)]
+		if s.DetractorMax != nil {
+			th.DetractorMax = *s.DetractorMax
+		}
+		if s.PromoterMin != nil {
+			th.PromoterMin = *s.PromoterMin
+		}
+		p.Segments[models.Metric(name)] = th
+	}
+	slack, teams := c.SlackEnabled(), c.TeamsEnabled()
+	for _, t := range o.Teams {
+		tp := models.TeamPolicy{
+			ID: t.ID, Name: t.Name, Members: t.Members, Managers: t.Managers, Champion: t.Champion,
+			Assign: models.AssignStrategy(t.Assign), Hours: o.teamHours[t.ID], Location: o.teamLoc[t.ID], Holidays: t.Holidays,
+		}
+		if slack && t.SlackChannel != "" {
+			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportSlack, Channel: t.SlackChannel})
+		}
+		if teams && t.TeamsChannel != "" {
+			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportTeams, Channel: t.TeamsChannel})
+		}
+		if !slack && !teams {
+			tp.Destinations = []models.Destination{{Transport: TransportLog, Channel: t.ID}}
+		}
+		p.Teams = append(p.Teams, tp)
+	}
+	for _, r := range o.Routes {
+		when := map[string][]string{}
+		for k, v := range r.When {
+			when[k] = v
+		}
+		p.Routes = append(p.Routes, models.Route{When: when, Team: r.Team})
+	}
+	p.DMTransports = c.Transports()
+	switch {
+	case slack && o.Kudos.SlackChannel != "":
+		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportSlack, Channel: o.Kudos.SlackChannel})
+	case !slack && !teams && (o.Kudos.SlackChannel != "" || o.Kudos.TeamsChannel != ""):
+		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportLog, Channel: "kudos"})
+	}
+	if teams && o.Kudos.TeamsChannel != "" {
+		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportTeams, Channel: o.Kudos.TeamsChannel})
+	}
+	return p
+}
+
+// Transports lists the connected platforms, or the log transport when none is.
+func (c *Config) Transports() []string {
+	var out []string
+	if c.SlackEnabled() {
+		out = append(out, TransportSlack)
+	}
+	if c.TeamsEnabled() {
+		out = append(out, TransportTeams)
+	}
+	if len(out) == 0 {
+		out = []string{TransportLog}
+	}
+	return out
+}
