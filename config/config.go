@@ -32,9 +32,9 @@ type Env struct {
 	SlackAppToken      string
 	SlackAPIURL        string
 
-	MicrosoftAppID        string
-	MicrosoftAppPassword  string
-	MicrosoftAppTenantID  string
+	MicrosoftAppID         string
+	MicrosoftAppPassword   string
+	MicrosoftAppTenantID   string
 	TeamsOpenIDMetadataURL string
 	TeamsTokenURL          string
 
@@ -172,19 +172,19 @@ func EnvHelp() string {
 
 // Org is the YAML file: the organisation's teams, routing, SLAs and taxonomy.
 type Org struct {
-	Timezone    string              `yaml:"timezone"`
-	Admins      []string            `yaml:"admins"`
-	Teams       []Team              `yaml:"teams"`
-	Routes      []Route             `yaml:"routes"`
-	DefaultTeam string              `yaml:"default_team"`
-	SLA         SLA                 `yaml:"sla"`
-	Segments    map[string]Segment  `yaml:"segments"`
-	RootCauses  []string            `yaml:"root_causes"`
-	Themes      yaml.Node           `yaml:"themes"`
-	Digest      Digest              `yaml:"digest"`
-	Kudos       Kudos               `yaml:"kudos"`
-	Sources     Sources             `yaml:"sources"`
-	themes      []models.Theme      // parsed from Themes, in file order
+	Timezone    string             `yaml:"timezone"`
+	Admins      []string           `yaml:"admins"`
+	Teams       []Team             `yaml:"teams"`
+	Routes      []Route            `yaml:"routes"`
+	DefaultTeam string             `yaml:"default_team"`
+	SLA         SLA                `yaml:"sla"`
+	Segments    map[string]Segment `yaml:"segments"`
+	RootCauses  []string           `yaml:"root_causes"`
+	Themes      yaml.Node          `yaml:"themes"`
+	Digest      Digest             `yaml:"digest"`
+	Kudos       Kudos              `yaml:"kudos"`
+	Sources     Sources            `yaml:"sources"`
+	themes      []models.Theme     // parsed from Themes, in file order
 	location    *time.Location
 	sla         models.SLAPolicy
 	teamHours   map[string]*models.BusinessHours

@@ -49,8 +49,8 @@ type Response struct {
 	TeamID        string            `gorm:"size:100;not null;index"`
 	// ContentHash identifies the content as sent, so an identical repeat is
 	// recognised without comparing every field.
-	ContentHash string `gorm:"size:64;not null"`
-	Version     int    `gorm:"not null;default:1"`
+	ContentHash string    `gorm:"size:64;not null"`
+	Version     int       `gorm:"not null;default:1"`
 	ReceivedAt  time.Time `gorm:"not null"`
 	UpdatedAt   time.Time `gorm:"not null"`
 }
@@ -75,11 +75,11 @@ type Case struct {
 	ThankMethod     string `gorm:"size:20"`
 	ResolvedAt      *time.Time
 	ClosedAt        *time.Time
-	RootCause       string `gorm:"size:100"`
-	Resolution      string `gorm:"type:text"`
-	Systemic        bool   `gorm:"not null;default:false"`
-	NoContactReason string `gorm:"size:30"`
-	Overdue         bool   `gorm:"not null;default:false"`
+	RootCause       string    `gorm:"size:100"`
+	Resolution      string    `gorm:"type:text"`
+	Systemic        bool      `gorm:"not null;default:false"`
+	NoContactReason string    `gorm:"size:30"`
+	Overdue         bool      `gorm:"not null;default:false"`
 	UpdatedAt       time.Time `gorm:"not null"`
 }
 
@@ -139,7 +139,7 @@ type OutboxMessage struct {
 	Attempts      int       `gorm:"not null;default:0"`
 	LeaseOwner    string    `gorm:"size:100"`
 	LeaseUntil    *time.Time
-	LastError     string `gorm:"type:text"`
+	LastError     string    `gorm:"type:text"`
 	CreatedAt     time.Time `gorm:"not null"`
 	DeliveredAt   *time.Time
 }

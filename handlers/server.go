@@ -1,0 +1,102 @@
+// Package handlers is cxloop's HTTP surface: ingestion, provider webhooks,
+// the chat platforms' endpoints, health and metrics. All routes are in
+// Handler below.
+package handlers
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cxloop/cxloop/metrics"
+	"github.com/cxloop/cxloop/models"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 1 << 20
+
+// Server holds what the handlers need.
+type Server struct {
+	Store   *models.Store
+	Policy  *models.Policy
+	Clock   models.Clock
+	Log     *slog.Logger
+	Metrics *metrics.Set
+
+	IngestToken  string
+	IngestSecret string
+	// Queued is called after a commit that queued outbound messages, to wake
+	// the delivery worker.
+	Queued func()
+
+	// Extra routes registered by platform integrations.
+	Extra map[string]http.Handler
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.route(mux, "POST /api/v1/responses", http.HandlerFunc(s.ingest))
+	s.route(mux, "GET /healthz", http.HandlerFunc(s.healthz))
+	s.route(mux, "GET /readyz", http.HandlerFunc(s.readyz))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+	for pattern, h := range s.Extra {
+		s.route(mux, pattern, h)
+	}
+	return mux
+}
+
+// route registers h with request timing under its pattern.
+func (s *Server) route(mux *http.ServeMux, pattern string, h http.Handler) {
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		s.Metrics.HTTPDuration.WithLabelValues(pattern, strconv.Itoa(sw.code)).Observe(time.Since(start).Seconds())
+	}))
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// apiError is the JSON error body of the contract.
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, field, msg string) {
+	writeJSON(w, code, apiError{Error: msg, Field: field})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := contextWithTimeout(r, 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ready(ctx); err != nil {
+		s.Log.Warn("not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,327 @@
+// Package jobs runs cxloop's background work: the outbox delivery worker and
+// the scheduled jobs.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/metrics"
+	"github.com/cxloop/cxloop/models"
+)
+
+// Deliverer takes messages from the outbox and hands them to the platforms,
+// retrying what fails until it lands or is reported as failed.
+type Deliverer struct {
+	Store      *models.Store
+	Policy     *models.Policy
+	Messengers map[string]bot.Messenger
+	Clock      models.Clock
+	Log        *slog.Logger
+	Metrics    *metrics.Set
+
+	WorkerID    string        // names this process in leases
+	Workers     int           // concurrent delivery loops (default 4)
+	Lease       time.Duration // how long a claim lasts (default 2m)
+	CallTimeout time.Duration // per platform call (default 15s)
+	Horizon     time.Duration // give up on transient failures after (default 24h)
+	Batch       int           // messages claimed at once (default 10)
+	Idle        time.Duration // wait when nothing is due (default 1s)
+
+	wake chan struct{}
+	once sync.Once
+}
+
+func (d *Deliverer) init() {
+	d.once.Do(func() {
+		d.wake = make(chan struct{}, 1)
+		if d.WorkerID == "" {
+			host, _ := os.Hostname()
+			d.WorkerID = fmt.Sprintf("%s-%d-%d", host, os.Getpid(), rand.IntN(1e6))
+		}
+		if d.Workers <= 0 {
+			d.Workers = 4
+		}
+		if d.Lease <= 0 {
+			d.Lease = 2 * time.Minute
+		}
+		if d.CallTimeout <= 0 {
+			d.CallTimeout = 15 * time.Second
+		}
+		if d.Horizon <= 0 {
+			d.Horizon = 24 * time.Hour
+		}
+		if d.Batch <= 0 {
+			d.Batch = 10
+		}
+		if d.Idle <= 0 {
+			d.Idle = time.Second
+		}
+		if d.Clock == nil {
+			d.Clock = models.SystemClock{}
+		}
+		if d.Log == nil {
+			d.Log = slog.Default()
+		}
+	})
+}
+
+// Notify wakes an idle worker: something was just queued.
+func (d *Deliverer) Notify() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends, then lets the message in flight finish and
+// hands back what it had claimed but not started.
+func (d *Deliverer) Run(ctx context.Context) {
+	d.init()
+	var wg sync.WaitGroup
+	for i := 0; i < d.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.loop(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+func (d *Deliverer) loop(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-d.wake:
+		}
+		n, err := d.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Error("outbox delivery", "err", err)
+		}
+		wait := d.Idle
+		if n > 0 {
+			wait = 0
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(wait)
+	}
+}
+
+// RunOnce claims one batch of due messages and delivers them; it returns how
+// many it claimed.
+func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
+	d.init()
+	msgs, err := d.Store.ClaimOutbox(ctx, d.WorkerID, d.Clock.Now(), d.Lease, d.Batch)
+	if err != nil {
+		return 0, err
+	}
+	for i := range msgs {
+		if ctx.Err() != nil {
+			// Shutting down: hand back the rest for another worker or the next start.
+			release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			for _, m := range msgs[i:] {
+				if err := d.Store.ReleaseLease(release, m.ID); err != nil {
+					d.Log.Warn("release outbox lease", "id", m.ID, "err", err)
+				}
+			}
+			cancel()
+			break
+		}
+		// The message in flight finishes even when shutdown begins, so a post
+		// that reached the platform is also recorded as delivered.
+		d.deliver(context.WithoutCancel(ctx), &msgs[i])
+	}
+	return len(msgs), nil
+}
+
+func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
+	callCtx, cancel := context.WithTimeout(ctx, d.CallTimeout)
+	ref, err := d.send(callCtx, m)
+	cancel()
+	now := d.Clock.Now()
+	log := d.Log.With("message", m.ID, "kind", m.Kind, "transport", m.Transport, "case", m.CaseID, "attempt", m.Attempts)
+	if err == nil {
+		if err := d.Store.MarkDelivered(ctx, m, ref, now); err != nil {
+			log.Error("record delivery", "err", err)
+			return
+		}
+		d.count(m, "delivered")
+		log.Debug("delivered", "ref", ref)
+		return
+	}
+	class, retryAfter := bot.ClassOf(err)
+	var next time.Time
+	switch class {
+	case bot.Permanent:
+		d.fail(ctx, log, m, err)
+		return
+	case bot.RateLimited:
+		if retryAfter < time.Second {
+			retryAfter = time.Second
+		}
+		next = now.Add(retryAfter)
+	default:
+		next = now.Add(Backoff(m.Attempts))
+	}
+	if next.Sub(m.CreatedAt) > d.Horizon {
+		d.fail(ctx, log, m, fmt.Errorf("still failing after %s: %w", d.Horizon, err))
+		return
+	}
+	if err := d.Store.MarkRetry(ctx, m.ID, next, err.Error()); err != nil {
+		log.Error("reschedule delivery", "err", err)
+		return
+	}
+	d.count(m, "retry")
+	if d.Metrics != nil {
+		d.Metrics.DeliveryRetries.WithLabelValues(m.Transport, class.String()).Inc()
+	}
+	log.Warn("delivery failed, will retry", "class", class.String(), "next", next, "err", err)
+}
+
+func (d *Deliverer) fail(ctx context.Context, log *slog.Logger, m *models.OutboxMessage, err error) {
+	if e := d.Store.MarkFailed(ctx, m.ID, err.Error()); e != nil {
+		log.Error("record failed delivery", "err", e)
+		return
+	}
+	d.count(m, "failed")
+	// The log is where an operator looks first; admins also get a DM on the
+	// platforms when the issue-4 alerting lands in the outbox.
+	log.Error("delivery failed for good", "err", err)
+}
+
+func (d *Deliverer) count(m *models.OutboxMessage, outcome string) {
+	if d.Metrics != nil {
+		d.Metrics.Deliveries.WithLabelValues(m.Transport, m.Kind, outcome).Inc()
+	}
+}
+
+// Backoff is the wait before retry attempt n+1 after a transient failure:
+// exponential from 2 s, capped at 10 min, with ±20% jitter so that replicas
+// do not retry in lockstep.
+func Backoff(attempts int) time.Duration {
+	if attempts < 1 {
+		attempts = 1
+	}
+	d := 2 * time.Second
+	for i := 1; i < attempts && d < 10*time.Minute; i++ {
+		d *= 2
+	}
+	if d > 10*time.Minute {
+		d = 10 * time.Minute
+	}
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}
+
+var errNoCard = errors.New("the card was never posted")
+
+// send performs one platform call for a message.
+func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, error) {
+	msgr, ok := d.Messengers[m.Transport]
+	if !ok {
+		return "", bot.PermanentError(fmt.Errorf("transport %q is not connected", m.Transport))
+	}
+	switch m.Kind {
+	case models.KindCardPost:
+		card, err := d.card(ctx, m.CaseID)
+		if err != nil {
+			return "", err
+		}
+		return msgr.PostCard(ctx, m.Channel, card)
+	case models.KindCardUpdate, models.KindThreadReply:
+		ref, err := d.Store.CardRef(ctx, m.CaseID, m.Transport, m.Channel)
+		if errors.Is(err, models.ErrNotFound) {
+			return "", bot.PermanentError(errNoCard)
+		}
+		if err != nil {
+			return "", err
+		}
+		if m.Kind == models.KindThreadReply {
+			return "", msgr.Reply(ctx, m.Channel, ref.Ref, m.Text)
+		}
+		card, err := d.card(ctx, m.CaseID)
+		if err != nil {
+			return "", err
+		}
+		return "", msgr.UpdateCard(ctx, m.Channel, ref.Ref, card)
+	case models.KindCaseDM, models.KindUnownedDM:
+		card, err := d.card(ctx, m.CaseID)
+		if err != nil {
+			return "", err
+		}
+		return "", msgr.DirectMessage(ctx, m.Recipient, dmText(m, card), &card)
+	case models.KindKudos:
+		r, err := d.Store.Response(ctx, m.ResponseID)
+		if err != nil {
+			return "", permanentIfMissing(err)
+		}
+		return msgr.PostText(ctx, m.Channel, kudosText(r))
+	default:
+		if m.Text != "" && m.Channel != "" {
+			return msgr.PostText(ctx, m.Channel, m.Text)
+		}
+		if m.Text != "" && m.Recipient != "" {
+			return "", msgr.DirectMessage(ctx, m.Recipient, m.Text, nil)
+		}
+		return "", bot.PermanentError(fmt.Errorf("unknown message kind %q", m.Kind))
+	}
+}
+
+func (d *Deliverer) card(ctx context.Context, caseID int64) (bot.Card, error) {
+	v, err := d.Store.CaseView(ctx, caseID)
+	if err != nil {
+		return bot.Card{}, permanentIfMissing(err)
+	}
+	return bot.NewCard(v, d.Policy), nil
+}
+
+func permanentIfMissing(err error) error {
+	if errors.Is(err, models.ErrNotFound) {
+		return bot.PermanentError(err)
+	}
+	return err
+}
+
+func dmText(m *models.OutboxMessage, c bot.Card) string {
+	if m.Kind == models.KindUnownedDM {
+		return fmt.Sprintf("Case #%d (%s) has no owner. Please assign it: thank-you due %s.",
+			c.CaseID, c.Headline(), c.ThankYouDue.UTC().Format("Mon 2 Jan 15:04 MST"))
+	}
+	return fmt.Sprintf("Case #%d is yours: %s. Thank the customer by %s and resolve by %s.",
+		c.CaseID, c.Headline(), c.ThankYouDue.UTC().Format("Mon 2 Jan 15:04 MST"), c.ResolutionDue.UTC().Format("Mon 2 Jan 15:04 MST"))
+}
+
+func kudosText(r models.Response) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "A promoter (%s %d", strings.ToUpper(string(r.Metric)), r.Score)
+	if r.Touchpoint != "" {
+		fmt.Fprintf(&b, ", %s", r.Touchpoint)
+	}
+	b.WriteString(") said:\n")
+	for _, line := range strings.Split(r.Comment, "\n") {
+		b.WriteString("> " + line + "\n")
+	}
+	if e := r.Attributes["employee_email"]; e != "" {
+		fmt.Fprintf(&b, "Thanks go to %s.", e)
+	}
+	return b.String()
+}

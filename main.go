@@ -1,0 +1,174 @@
+// Command cxloop closes the customer-feedback loop in Slack and Microsoft
+// Teams. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/jobs"
+	"github.com/cxloop/cxloop/metrics"
+	"github.com/cxloop/cxloop/models"
+)
+
+const usage = `cxloop closes the customer-feedback loop in Slack and Microsoft Teams.
+
+Usage:
+  cxloop serve                      run the service
+  cxloop migrate                    apply the database schema
+  cxloop demo [--out DIR]           an offline tour of the whole loop
+  cxloop import FILE.csv            bulk import responses
+  cxloop digest --month YYYY-MM     build the monthly digest
+  cxloop jobs sla [--now RFC3339]   one pass of reminders and escalations
+  cxloop manifest slack|teams       print the Slack manifest / write the Teams package
+  cxloop bench ingest               measure ingestion against PostgreSQL
+
+Environment:
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the command line, with its world passed in so tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage+config.EnvHelp())
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv("CXLOOP_LOG_LEVEL"))}))
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, getenv, stdout, log)
+	case "migrate":
+		err = migrate(ctx, getenv, log)
+	case "bench":
+		err = bench(ctx, args[1:], getenv, stdout, log)
+	case "demo", "import", "digest", "jobs", "manifest", "replay":
+		fmt.Fprintf(stderr, "cxloop %s: not yet available in this version\n", args[0])
+		return 2
+	default:
+		fmt.Fprintf(stderr, "cxloop: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cxloop %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// open loads the configuration and opens and migrates the database.
+func open(ctx context.Context, getenv func(string) string, log *slog.Logger) (*config.Config, *models.Store, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("configuration: %w", err)
+	}
+	store, err := models.Open(ctx, cfg.Env.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		_ = store.Close()
+		return nil, nil, err
+	}
+	log.Info("database ready", "postgres", store.Postgres(), "organisation", cfg.Source, "teams", len(cfg.Org.Teams))
+	return cfg, store, nil
+}
+
+func migrate(ctx context.Context, getenv func(string) string, log *slog.Logger) error {
+	_, store, err := open(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	log.Info("schema is current", "version", models.CurrentSchema)
+	return store.Close()
+}
+
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	cfg, store, err := open(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	policy := cfg.Policy()
+	clock := models.SystemClock{}
+	m := metrics.New(store)
+	messengers := map[string]bot.Messenger{config.TransportLog: bot.NewLogMessenger(stdout)}
+	deliverer := &jobs.Deliverer{Store: store, Policy: policy, Messengers: messengers, Clock: clock, Log: log, Metrics: m}
+	srv := &handlers.Server{
+		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
+		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,
+	}
+	if cfg.Env.IngestToken == "" && cfg.Env.IngestSecret == "" {
+		log.Warn("CXLOOP_INGEST_TOKEN is not set: /api/v1/responses refuses every request")
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", cfg.Env.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Env.HTTPAddr, err)
+	}
+	log.Info("cxloop serving", "addr", ln.Addr().String(), "public_url", cfg.Env.PublicURL, "transports", cfg.Transports())
+
+	workCtx, stopWork := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		deliverer.Run(workCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-serveErr:
+		stopWork()
+		wg.Wait()
+		return fmt.Errorf("http server: %w", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopWork()
+	wg.Wait()
+	log.Info("stopped")
+	return nil
+}
