@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cxloop/cxloop/models"
 )
@@ -75,6 +76,11 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		writeError(w, http.StatusUnsupportedMediaType, "", "Content-Type must be application/json")
+		return
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would silently turn bad bytes into U+FFFD; refuse instead.
+		writeError(w, http.StatusBadRequest, "", "body must be valid UTF-8")
 		return
 	}
 	now := s.Clock.Now()

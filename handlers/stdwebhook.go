@@ -1,12 +1,13 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
+
+	"github.com/cxloop/cxloop/handlers/providers"
 )
 
 // verifyStandardWebhook checks a Standard Webhooks signature on the generic
-// endpoint.
+// endpoint, keyed with CXLOOP_INGEST_SECRET.
 func (s *Server) verifyStandardWebhook(h http.Header, body []byte) error {
-	return errors.New("standard webhooks signatures are not accepted yet")
+	return providers.VerifyStandardWebhook(s.IngestSecret, h, body, s.Clock.Now())
 }

@@ -29,13 +29,17 @@ var (
 
 // Header names of the supported schemes.
 const (
-	HeaderDelighted          = "X-Delighted-Webhook-Signature"
-	HeaderTypeform           = "Typeform-Signature"
-	HeaderWebhookID          = "webhook-id"
-	HeaderWebhookTimestamp   = "webhook-timestamp"
-	HeaderWebhookSignature   = "webhook-signature"
-	StandardWebhookTolerance = 5 * time.Minute
+	HeaderDelighted        = "X-Delighted-Webhook-Signature"
+	HeaderTypeform         = "Typeform-Signature"
+	HeaderWebhookID        = "webhook-id"
+	HeaderWebhookTimestamp = "webhook-timestamp"
+	HeaderWebhookSignature = "webhook-signature"
 )
+
+// StandardWebhookTolerance is how far webhook-timestamp may be from now, in
+// either direction, as in the Standard Webhooks reference libraries: it
+// bounds replays while allowing for clock skew.
+const StandardWebhookTolerance = 5 * time.Minute
 
 // VerifyDelighted checks X-Delighted-Webhook-Signature: "sha256=" followed by
 // the hex HMAC-SHA256 of the raw body. Delighted keys it with the project's

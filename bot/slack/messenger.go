@@ -1,0 +1,223 @@
+// Package slack is the Slack transport: a bot.Messenger over the Slack Web
+// API (slack-go), the Block Kit rendering of case cards, the escaping that
+// keeps customer text inert, and the v0 signature check for requests Slack
+// sends to the bot.
+package slack
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/cxloop/cxloop/bot"
+)
+
+// DefaultTimeout bounds every Web API call. slack-go's own client has no
+// timeout, and a hung call would hold a delivery worker forever.
+const DefaultTimeout = 10 * time.Second
+
+// CardLocator tells where a case's card was posted in Slack, so that a DM
+// about the case can link to it.
+type CardLocator interface {
+	// CardMessage returns the channel and message ts of the case's card; ok
+	// is false when the card was not posted to Slack.
+	CardMessage(ctx context.Context, caseID int64) (channel, ts string, ok bool, err error)
+}
+
+// CardLocatorFunc adapts a function to CardLocator.
+type CardLocatorFunc func(ctx context.Context, caseID int64) (channel, ts string, ok bool, err error)
+
+// CardMessage calls f.
+func (f CardLocatorFunc) CardMessage(ctx context.Context, caseID int64) (string, string, bool, error) {
+	return f(ctx, caseID)
+}
+
+// Option configures a Messenger.
+type Option func(*options)
+
+type options struct {
+	timeout time.Duration
+	client  *http.Client
+	locator CardLocator
+}
+
+// WithTimeout sets the timeout of each Web API call (default DefaultTimeout).
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithHTTPClient makes the Messenger use a copy of c (for a proxy or custom
+// transport). A client without a timeout gets the configured one.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// WithCardLocator lets DirectMessage link to the case's card.
+func WithCardLocator(l CardLocator) Option { return func(o *options) { o.locator = l } }
+
+// Messenger posts to Slack. It is safe for concurrent use. Every error it
+// returns is a *bot.DeliveryError.
+type Messenger struct {
+	api     *slackgo.Client
+	dir     Directory
+	locator CardLocator
+}
+
+var _ bot.Messenger = (*Messenger)(nil)
+
+// New returns a Messenger for the bot token. apiURL is the Web API base
+// ending in "/" (empty: Slack's own). dir resolves emails to user ids; nil
+// uses a LookupDirectory on the same client.
+func New(token, apiURL string, dir Directory, opts ...Option) *Messenger {
+	o := options{timeout: DefaultTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	hc := &http.Client{Timeout: o.timeout}
+	if o.client != nil {
+		c := *o.client
+		if c.Timeout == 0 {
+			c.Timeout = o.timeout
+		}
+		hc = &c
+	}
+	sopts := []slackgo.Option{slackgo.OptionHTTPClient(hc)}
+	if apiURL != "" {
+		sopts = append(sopts, slackgo.OptionAPIURL(apiURL))
+	}
+	// Retries stay off (slack-go's default): the outbox worker retries with
+	// its own backoff, and two retry loops would multiply the waits.
+	api := slackgo.New(token, sopts...)
+	if dir == nil {
+		dir = NewLookupDirectory(api, 0)
+	}
+	return &Messenger{api: api, dir: dir, locator: o.locator}
+}
+
+// API is the underlying slack-go client, for calls the Messenger does not
+// wrap (views.open, chat.postEphemeral, …). It shares the Messenger's
+// timeout and API URL.
+func (m *Messenger) API() *slackgo.Client { return m.api }
+
+// Directory is the directory the Messenger resolves people with.
+func (m *Messenger) Directory() Directory { return m.dir }
+
+// PostCard posts the card and returns the message ts.
+func (m *Messenger) PostCard(ctx context.Context, channel string, card bot.Card) (string, error) {
+	blocks := RenderCardWith(card, m.renderOptions(ctx, card))
+	_, ts, err := m.api.PostMessageContext(ctx, channel, cardMessage(blocks, FallbackText(card))...)
+	if err != nil {
+		return "", fail("chat.postMessage", err)
+	}
+	return ts, nil
+}
+
+// UpdateCard replaces the card posted at ref (its ts) in channel.
+func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bot.Card) error {
+	blocks := RenderCardWith(card, m.renderOptions(ctx, card))
+	if _, _, _, err := m.api.UpdateMessageContext(ctx, channel, ref, cardMessage(blocks, FallbackText(card))...); err != nil {
+		return fail("chat.update", err)
+	}
+	return nil
+}
+
+// Reply posts text, escaped, in the thread of the message at ref.
+func (m *Messenger) Reply(ctx context.Context, channel, ref, text string) error {
+	opts := append(textMessage(Escape(text)), slackgo.MsgOptionTS(ref))
+	if _, _, err := m.api.PostMessageContext(ctx, channel, opts...); err != nil {
+		return fail("chat.postMessage", err)
+	}
+	return nil
+}
+
+// PostText posts text, escaped, to the channel and returns the message ts.
+// The text is platform-neutral and may quote customers, so nothing in it is
+// interpreted as a mention or link.
+func (m *Messenger) PostText(ctx context.Context, channel, text string) (string, error) {
+	_, ts, err := m.api.PostMessageContext(ctx, channel, textMessage(Escape(text))...)
+	if err != nil {
+		return "", fail("chat.postMessage", err)
+	}
+	return ts, nil
+}
+
+// DirectMessage writes text, escaped, to the person with that email in
+// their DM with the bot. With a card it adds a summary of the case and, when
+// a CardLocator knows where the card is, a link to it.
+func (m *Messenger) DirectMessage(ctx context.Context, email, text string, card *bot.Card) error {
+	user, err := m.dir.UserID(ctx, email)
+	if err != nil {
+		return Classify(err)
+	}
+	ch, _, _, err := m.api.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return fail("conversations.open", err)
+	}
+	if ch == nil || ch.ID == "" {
+		return Classify(errors.New("slack conversations.open: no channel in the response"))
+	}
+	body := Escape(text)
+	if card != nil {
+		body += "\n" + Summary(*card)
+		if link := m.permalink(ctx, card.CaseID); link != "" {
+			body += "\n<" + link + "|Open the case card>"
+		}
+	}
+	if _, _, err := m.api.PostMessageContext(ctx, ch.ID, textMessage(body)...); err != nil {
+		return fail("chat.postMessage", err)
+	}
+	return nil
+}
+
+// permalink returns the card's link, or "" when it is unknown. A DM without
+// the link still tells the person what they need, so failures are dropped
+// rather than failing the DM.
+func (m *Messenger) permalink(ctx context.Context, caseID int64) string {
+	if m.locator == nil {
+		return ""
+	}
+	channel, ts, ok, err := m.locator.CardMessage(ctx, caseID)
+	if err != nil || !ok {
+		return ""
+	}
+	link, err := m.api.GetPermalinkContext(ctx, &slackgo.PermalinkParameters{Channel: channel, Ts: ts})
+	// The link goes inside <…|…>: accept only a plain https URL.
+	if err != nil || !strings.HasPrefix(link, "https://") || strings.ContainsAny(link, "<>| \n") {
+		return ""
+	}
+	return link
+}
+
+// renderOptions resolves the card's owner for a mention. A failed lookup
+// shows the email instead: the card matters more than the mention.
+func (m *Messenger) renderOptions(ctx context.Context, card bot.Card) RenderOptions {
+	var o RenderOptions
+	if card.Owner != "" && m.dir != nil {
+		if id, err := m.dir.UserID(ctx, card.Owner); err == nil {
+			o.OwnerID = id
+		}
+	}
+	return o
+}
+
+// cardMessage is the options of a card post or update.
+func cardMessage(blocks []slackgo.Block, fallback string) []slackgo.MsgOption {
+	return []slackgo.MsgOption{
+		slackgo.MsgOptionBlocks(blocks...),
+		slackgo.MsgOptionText(fallback, false),
+		slackgo.MsgOptionDisableLinkUnfurl(),
+		slackgo.MsgOptionDisableMediaUnfurl(),
+	}
+}
+
+// textMessage is the options of a text message. Text is already escaped,
+// and link_names/parse are never set, so Slack interprets only the <…>
+// tokens this package writes. Unfurling stays off so that a customer's URL
+// does not pull a preview of someone else's page into the channel.
+func textMessage(escaped string) []slackgo.MsgOption {
+	return []slackgo.MsgOption{
+		slackgo.MsgOptionText(escaped, false),
+		slackgo.MsgOptionDisableLinkUnfurl(),
+		slackgo.MsgOptionDisableMediaUnfurl(),
+	}
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cxloop/cxloop/models/storetest"
+)
+
+// buildBinary compiles cxloop once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "cxloop")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// lineWatcher collects a process's output and lets a test wait for a line.
+type lineWatcher struct {
+	mu    sync.Mutex
+	lines []string
+	more  chan struct{}
+}
+
+func watch(r io.Reader) *lineWatcher {
+	w := &lineWatcher{more: make(chan struct{}, 1)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			w.mu.Lock()
+			w.lines = append(w.lines, sc.Text())
+			w.mu.Unlock()
+			select {
+			case w.more <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return w
+}
+
+// waitFor returns the first line containing s, failing after the deadline.
+func (w *lineWatcher) waitFor(t *testing.T, s string, within time.Duration) string {
+	t.Helper()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		w.mu.Lock()
+		for _, l := range w.lines {
+			if strings.Contains(l, s) {
+				w.mu.Unlock()
+				return l
+			}
+		}
+		w.mu.Unlock()
+		select {
+		case <-w.more:
+		case <-deadline.C:
+			t.Fatalf("no line with %q within %s; got:\n%s", s, within, w.all())
+		}
+	}
+}
+
+func (w *lineWatcher) all() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.lines, "\n")
+}
+
+func TestEndToEndServe(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CXLOOP_HTTP_ADDR=127.0.0.1:0", "CXLOOP_INGEST_TOKEN=e2e-secret-token",
+		"CXLOOP_DATABASE_URL=", "CXLOOP_CONFIG=")
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	out, logs := watch(stdout), watch(stderr)
+	var started struct{ Addr string }
+	_ = json.Unmarshal([]byte(logs.waitFor(t, `"cxloop serving"`, 20*time.Second)), &started)
+	base := "http://" + started.Addr
+
+	body := `{"external_id":"r-1001","source":"web-survey","metric":"nps","score":3,"comment":"Waited 40 minutes on the phone.","touchpoint":"call-center","customer":{"name":"Kadri K.","email":"kadri@example.com","phone":"+372 5555 0000"}}`
+	req, _ := http.NewRequest("POST", base+"/api/v1/responses", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer e2e-secret-token")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("POST answered %d", resp.StatusCode)
+	}
+	out.waitFor(t, "── card log-1 → #default ──", 10*time.Second)
+	out.waitFor(t, "> Waited 40 minutes on the phone.", 5*time.Second)
+	out.waitFor(t, "k***@example.com · +372 ***0000", 5*time.Second)
+	if _, err := os.Stat(filepath.Join(dir, "cxloop.db")); err != nil {
+		t.Errorf("cxloop.db not created in the working directory: %v", err)
+	}
+	for _, secret := range []string{"e2e-secret-token", "kadri@example.com", "5555 0000"} {
+		if strings.Contains(logs.all(), secret) {
+			t.Errorf("the log reveals %q", secret)
+		}
+	}
+	// SIGTERM: a clean exit well within 10 s
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("still running 10 s after SIGTERM")
+	}
+}
+
+func TestParallelMigrate(t *testing.T) {
+	pg := os.Getenv(storetest.EnvPostgres)
+	if pg == "" {
+		t.Skip("set " + storetest.EnvPostgres + " to migrate PostgreSQL in parallel")
+	}
+	bin := buildBinary(t)
+	url := storetest.PostgresSchema(t, pg)
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for i := 0; i < 2; i++ {
+		c := exec.Command(bin, "migrate")
+		c.Env = append(os.Environ(), "CXLOOP_DATABASE_URL="+url, "CXLOOP_CONFIG=")
+		c.Dir = t.TempDir()
+		var b bytes.Buffer
+		c.Stdout, c.Stderr = &b, &b
+		cmds, outs = append(cmds, c), append(outs, &b)
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("migrate %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	// the schema is whole: a third run finds nothing to do and serve-ready checks pass
+	c := exec.CommandContext(context.Background(), bin, "migrate")
+	c.Env = append(os.Environ(), "CXLOOP_DATABASE_URL="+url, "CXLOOP_CONFIG=")
+	c.Dir = t.TempDir()
+	if out, err := c.CombinedOutput(); err != nil || !strings.Contains(string(out), "schema is current") {
+		t.Errorf("third migrate: %v\n%s", err, out)
+	}
+}
+
+func TestUnknownAndPendingCommands(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &errb); code != 2 {
+		t.Errorf("unknown command exit %d", code)
+	}
+	if !strings.Contains(errb.String(), `unknown command "frobnicate"`) {
+		t.Errorf("stderr %q", errb.String())
+	}
+}
