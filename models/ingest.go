@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -24,6 +26,7 @@ type IngestResult struct {
 	ResponseID int64
 	CaseID     int64 // 0 when the response has no case
 	CaseOpened bool
+	TeamID     string
 	Outcome    Outcome
 	Segment    Segment
 	Source     string
@@ -38,19 +41,66 @@ type IngestOptions struct {
 
 // Ingest stores a batch of validated responses in one transaction: each is
 // classified, routed, and a detractor gets its case, events and outbound
-// messages in the same commit. The batch is all-or-nothing.
+// messages in the same commit. The batch is all-or-nothing. New responses,
+// their cases, events and messages are written with one statement each for
+// the whole batch; repeats and updates take a row-by-row path.
 func (s *Store) Ingest(ctx context.Context, p *Policy, now time.Time, inputs []ResponseInput, opts IngestOptions) ([]IngestResult, error) {
 	now = now.UTC()
+	if err := s.ensureTeams(ctx, p); err != nil {
+		return nil, err
+	}
+	rows := make([]Response, len(inputs))
+	for i := range inputs {
+		r, err := newResponse(p, now, &inputs[i])
+		if err != nil {
+			return nil, fmt.Errorf("response %d (%s/%s): %w", i, inputs[i].Source, inputs[i].ExternalID, err)
+		}
+		rows[i] = r
+	}
 	results := make([]IngestResult, len(inputs))
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for i := range inputs {
-			r, err := s.ingestOne(tx, p, now, &inputs[i], opts)
-			if err != nil {
-				return fmt.Errorf("response %d (%s/%s): %w", i, inputs[i].Source, inputs[i].ExternalID, err)
-			}
-			results[i] = r
+		inserted, err := insertNew(tx, rows)
+		if err != nil {
+			return err
 		}
-		return nil
+		var toOpen []*Response
+		var kudos []OutboxMessage
+		for i := range rows {
+			r := &rows[i]
+			id, isNew := inserted[responseKey{r.Source, r.ExternalID}]
+			if !isNew {
+				res, err := s.updateExisting(tx, p, now, r, opts)
+				if err != nil {
+					return fmt.Errorf("response %d (%s/%s): %w", i, r.Source, r.ExternalID, err)
+				}
+				results[i] = res
+				continue
+			}
+			r.ID = id
+			results[i] = IngestResult{ResponseID: id, Outcome: OutcomeCreated, Segment: r.Segment, Source: r.Source, TeamID: r.TeamID}
+			if r.SubmittedAt.Before(opts.CasesSince) {
+				continue
+			}
+			switch {
+			case r.Segment == SegmentDetractor:
+				toOpen = append(toOpen, r)
+			case r.Segment == SegmentPromoter && strings.TrimSpace(r.Comment) != "":
+				for _, d := range p.KudosDestinations {
+					kudos = append(kudos, OutboxMessage{Kind: KindKudos, Transport: d.Transport, Channel: d.Channel, ResponseID: r.ID,
+						Recipient: r.Attributes["employee_email"], OrderKey: fmt.Sprintf("kudos:%d", r.ID)})
+				}
+			}
+		}
+		cases, err := s.openCases(tx, p, now, toOpen)
+		if err != nil {
+			return err
+		}
+		for i := range results {
+			if c, ok := cases[results[i].ResponseID]; ok && results[i].Outcome == OutcomeCreated {
+				results[i].CaseID, results[i].CaseOpened, results[i].TeamID = c.ID, true, c.TeamID
+			}
+		}
+		return enqueue(tx, now, kudos...)
 	})
 	if err != nil {
 		return nil, err
@@ -58,12 +108,15 @@ func (s *Store) Ingest(ctx context.Context, p *Policy, now time.Time, inputs []R
 	return results, nil
 }
 
-func (s *Store) ingestOne(tx *gorm.DB, p *Policy, now time.Time, in *ResponseInput, opts IngestOptions) (IngestResult, error) {
+type responseKey struct{ source, externalID string }
+
+// newResponse classifies, tags and routes an input.
+func newResponse(p *Policy, now time.Time, in *ResponseInput) (Response, error) {
 	seg, err := p.Classify(in.Metric, in.Score)
 	if err != nil {
-		return IngestResult{}, err
+		return Response{}, err
 	}
-	resp := Response{
+	return Response{
 		Source: in.Source, ExternalID: in.ExternalID, Metric: in.Metric, Score: in.Score, Segment: seg,
 		Comment: in.Comment, SubmittedAt: in.SubmittedAt.UTC(), Touchpoint: in.Touchpoint,
 		CustomerID: in.Customer.ID, CustomerName: in.Customer.Name, CustomerEmail: in.Customer.Email,
@@ -71,43 +124,47 @@ func (s *Store) ingestOne(tx *gorm.DB, p *Policy, now time.Time, in *ResponseInp
 		Attributes: in.Attributes, Themes: p.MatchThemes(in.Comment),
 		TeamID:      p.RouteTeam(in, seg),
 		ContentHash: in.contentHash(), Version: 1, ReceivedAt: now, UpdatedAt: now,
-	}
-	// The unique index decides who stores the response first; a concurrent
-	// duplicate inserts nothing and takes the update path below.
-	ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "source"}, {Name: "external_id"}}, DoNothing: true}).Create(&resp)
-	if ins.Error != nil {
-		return IngestResult{}, fmt.Errorf("insert response: %w", ins.Error)
-	}
-	res := IngestResult{Segment: seg, Source: in.Source}
-	if ins.RowsAffected == 1 {
-		res.ResponseID = resp.ID
-		res.Outcome = OutcomeCreated
-		if err := s.afterNewResponse(tx, p, now, &resp, opts, &res); err != nil {
-			return res, err
-		}
-		return res, nil
-	}
-	return s.updateExisting(tx, p, now, &resp, opts)
+	}, nil
 }
 
-func (s *Store) afterNewResponse(tx *gorm.DB, p *Policy, now time.Time, resp *Response, opts IngestOptions, res *IngestResult) error {
-	switch {
-	case resp.Segment == SegmentDetractor && !resp.SubmittedAt.Before(opts.CasesSince):
-		c, err := s.openCase(tx, p, now, resp)
-		if err != nil {
-			return err
-		}
-		res.CaseID, res.CaseOpened = c.ID, true
-	case resp.Segment == SegmentPromoter && strings.TrimSpace(resp.Comment) != "" && !resp.SubmittedAt.Before(opts.CasesSince):
-		for _, d := range p.KudosDestinations {
-			m := OutboxMessage{Kind: KindKudos, Transport: d.Transport, Channel: d.Channel, ResponseID: resp.ID,
-				Recipient: resp.Attributes["employee_email"], OrderKey: fmt.Sprintf("kudos:%d", resp.ID)}
-			if err := enqueue(tx, now, &m); err != nil {
-				return err
-			}
-		}
+var responseColumns = []string{"source", "external_id", "metric", "score", "segment", "comment", "submitted_at", "touchpoint",
+	"customer_id", "customer_name", "customer_email", "customer_phone", "contact_ok", "attributes", "themes", "team_id",
+	"content_hash", "version", "received_at", "updated_at"}
+
+// insertNew inserts the batch in one statement and returns the ids of the
+// rows it stored. The unique index on (source, external_id) decides who
+// stores a response first: a row that already exists, or that a concurrent
+// transaction is storing, is skipped here and takes the update path.
+func insertNew(tx *gorm.DB, rows []Response) (map[responseKey]int64, error) {
+	vals := make([][]any, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		vals[i] = []any{r.Source, r.ExternalID, r.Metric, r.Score, r.Segment, r.Comment, r.SubmittedAt, r.Touchpoint,
+			r.CustomerID, r.CustomerName, r.CustomerEmail, r.CustomerPhone, r.ContactOK, jsonText(r.Attributes), jsonText(r.Themes),
+			r.TeamID, r.ContentHash, r.Version, r.ReceivedAt, r.UpdatedAt}
 	}
-	return nil
+	sql, args := valuesSQL("responses", responseColumns, vals)
+	sql += " ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id"
+	// Rows, not Scan: gorm's Scan renders the whole statement with its
+	// arguments for its logger even when logging is off.
+	rs, err := tx.Raw(sql, args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("insert responses: %w", err)
+	}
+	defer rs.Close()
+	out := make(map[responseKey]int64, len(rows))
+	for rs.Next() {
+		var id int64
+		var k responseKey
+		if err := rs.Scan(&id, &k.source, &k.externalID); err != nil {
+			return nil, fmt.Errorf("read inserted responses: %w", err)
+		}
+		out[k] = id
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("insert responses: %w", err)
+	}
+	return out, nil
 }
 
 // updateExisting handles a response already stored under the same key: an
@@ -123,7 +180,7 @@ func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *
 	if err := q.Take(&cur).Error; err != nil {
 		return IngestResult{}, notFound(err, "load existing response")
 	}
-	res := IngestResult{ResponseID: cur.ID, Segment: cur.Segment, Source: cur.Source, Outcome: OutcomeUnchanged}
+	res := IngestResult{ResponseID: cur.ID, Segment: cur.Segment, Source: cur.Source, Outcome: OutcomeUnchanged, TeamID: cur.TeamID}
 	var c Case
 	err := tx.Where("response_id = ?", cur.ID).Take(&c).Error
 	hasCase := err == nil
@@ -131,7 +188,7 @@ func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *
 		return res, fmt.Errorf("load case: %w", err)
 	}
 	if hasCase {
-		res.CaseID = c.ID
+		res.CaseID, res.TeamID = c.ID, c.TeamID
 	}
 	if cur.ContentHash == incoming.ContentHash {
 		return res, nil
@@ -143,13 +200,13 @@ func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *
 		"customer_id": incoming.CustomerID, "customer_name": incoming.CustomerName,
 		"customer_email": incoming.CustomerEmail, "customer_phone": incoming.CustomerPhone,
 		"contact_ok": incoming.ContactOK, "content_hash": incoming.ContentHash,
+		"attributes": jsonText(incoming.Attributes), "themes": jsonText(incoming.Themes),
 		"version": gorm.Expr("version + 1"), "updated_at": now,
 	}
-	// gorm's serializer applies only through the model, so these go as JSON text.
-	upd["attributes"] = jsonText(incoming.Attributes)
-	upd["themes"] = jsonText(incoming.Themes)
 	if !hasCase {
+		// Without a case nothing has been routed yet; the new content decides.
 		upd["team_id"] = incoming.TeamID
+		res.TeamID = incoming.TeamID
 	}
 	if err := tx.Model(&Response{}).Where("id = ?", cur.ID).Updates(upd).Error; err != nil {
 		return res, fmt.Errorf("update response: %w", err)
@@ -163,14 +220,14 @@ func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *
 		}
 		return res, s.queueCardRefresh(tx, now, c.ID, detail)
 	}
-	cur.Segment, cur.SubmittedAt, cur.TeamID = incoming.Segment, incoming.SubmittedAt, incoming.TeamID
-	cur.Comment, cur.Attributes = incoming.Comment, incoming.Attributes
 	if incoming.Segment == SegmentDetractor && !incoming.SubmittedAt.Before(opts.CasesSince) {
-		c, err := s.openCase(tx, p, now, &cur)
+		r := *incoming
+		r.ID = cur.ID
+		cases, err := s.openCases(tx, p, now, []*Response{&r})
 		if err != nil {
 			return res, err
 		}
-		res.CaseID, res.CaseOpened = c.ID, true
+		res.CaseID, res.CaseOpened, res.TeamID = cases[r.ID].ID, true, cases[r.ID].TeamID
 	}
 	return res, nil
 }
@@ -225,119 +282,280 @@ func routeMatches(when map[string][]string, in *ResponseInput, seg Segment) bool
 	return true
 }
 
-// openCase creates the case of a detractor response with its owner, due
-// times, trail and outbound messages.
-func (s *Store) openCase(tx *gorm.DB, p *Policy, now time.Time, resp *Response) (*Case, error) {
-	team, ok := p.Team(resp.TeamID)
-	if !ok {
-		team, ok = p.Team(p.DefaultTeam)
+// openCases opens the cases of detractor responses (already stored, with
+// ids) with their owners, due times, trails and outbound messages, writing
+// each kind of row in one statement. It returns the cases by response id.
+func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Response) (map[int64]*Case, error) {
+	if len(resps) == 0 {
+		return nil, nil
+	}
+	byTeam := map[string][]int{} // team id → indexes into resps, in order
+	var teamOrder []string
+	teams := make([]*TeamPolicy, len(resps))
+	for i, r := range resps {
+		team, ok := p.Team(r.TeamID)
 		if !ok {
-			return nil, fmt.Errorf("no team %q and no default team", resp.TeamID)
+			if team, ok = p.Team(p.DefaultTeam); !ok {
+				return nil, fmt.Errorf("no team %q and no default team", r.TeamID)
+			}
+		}
+		teams[i] = team
+		if _, seen := byTeam[team.ID]; !seen {
+			teamOrder = append(teamOrder, team.ID)
+		}
+		byTeam[team.ID] = append(byTeam[team.ID], i)
+	}
+	owners := make([]string, len(resps))
+	for _, id := range teamOrder {
+		idx := byTeam[id]
+		picked, err := s.pickOwners(tx, teams[idx[0]], len(idx))
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			owners[i] = picked[j]
 		}
 	}
-	owner, err := s.pickOwner(tx, team)
+	cases := make([]Case, len(resps))
+	for i, r := range resps {
+		team, loc := teams[i], p.TeamLocation(teams[i])
+		cases[i] = Case{
+			ResponseID: r.ID, TeamID: team.ID, State: StateOpen, Owner: owners[i], OpenedAt: now,
+			ThankYouDueAt:   DueAt(now, p.SLA.ThankYou, team.Hours, loc, team.Holidays).UTC(),
+			ResolutionDueAt: DueAt(now, p.SLA.Resolution, team.Hours, loc, team.Holidays).UTC(),
+			UpdatedAt:       now,
+		}
+		if owners[i] != "" {
+			cases[i].State = StateAssigned
+		}
+	}
+	if err := tx.Create(&cases).Error; err != nil {
+		return nil, fmt.Errorf("create cases: %w", err)
+	}
+	var events []CaseEvent
+	var msgs []OutboxMessage
+	out := make(map[int64]*Case, len(cases))
+	for i := range cases {
+		c, r, team := &cases[i], resps[i], teams[i]
+		out[r.ID] = c
+		events = append(events, CaseEvent{CaseID: c.ID, At: now, Actor: "cxloop", Kind: "opened", ToState: StateOpen,
+			Detail: fmt.Sprintf("%s %d from %s, routed to %s", r.Metric, r.Score, r.Source, team.Name)})
+		if c.Owner != "" {
+			events = append(events, CaseEvent{CaseID: c.ID, At: now, Actor: "cxloop", Kind: "assigned",
+				FromState: StateOpen, ToState: StateAssigned, Detail: fmt.Sprintf("assigned to %s (%s)", c.Owner, team.Assign)})
+		}
+		for _, d := range team.Destinations {
+			msgs = append(msgs, OutboxMessage{Kind: KindCardPost, Transport: d.Transport, Channel: d.Channel, CaseID: c.ID,
+				OrderKey: cardOrderKey(c.ID, d)})
+		}
+		recipients, kind := []string{c.Owner}, KindCaseDM
+		if c.Owner == "" {
+			recipients, kind = team.Managers, KindUnownedDM
+			if len(recipients) == 0 {
+				recipients = p.Admins
+			}
+		}
+		for _, tr := range p.DMTransports {
+			for _, to := range recipients {
+				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: to, CaseID: c.ID,
+					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to)})
+			}
+		}
+	}
+	if err := s.insertEventsAndMessages(tx, now, events, msgs); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var (
+	eventColumns  = []string{"case_id", "at", "actor", "kind", "from_state", "to_state", "detail"}
+	outboxColumns = []string{"kind", "transport", "channel", "recipient", "case_id", "response_id", "text", "order_key",
+		"state", "next_attempt_at", "attempts", "lease_owner", "last_error", "created_at"}
+)
+
+// insertEventsAndMessages writes a new case's trail and its outbound
+// messages. On PostgreSQL both go in one statement (a data-modifying CTE):
+// a round trip saved on the path every detractor takes.
+func (s *Store) insertEventsAndMessages(tx *gorm.DB, now time.Time, events []CaseEvent, msgs []OutboxMessage) error {
+	evRows := make([][]any, len(events))
+	for i, e := range events {
+		evRows[i] = []any{e.CaseID, e.At, e.Actor, e.Kind, e.FromState, e.ToState, e.Detail}
+	}
+	msgRows := make([][]any, len(msgs))
+	for i, m := range msgs {
+		msgRows[i] = []any{m.Kind, m.Transport, m.Channel, m.Recipient, m.CaseID, m.ResponseID, m.Text, m.OrderKey,
+			OutboxPending, now, 0, "", "", now}
+	}
+	evSQL, evArgs := valuesSQL("case_events", eventColumns, evRows)
+	msgSQL, msgArgs := valuesSQL("outbox_messages", outboxColumns, msgRows)
+	switch {
+	case len(msgs) == 0:
+		return execInsert(tx, "record case events", evSQL, evArgs)
+	case s.postgres:
+		return execInsert(tx, "record case events and messages", "WITH ev AS ("+evSQL+") "+msgSQL, append(evArgs, msgArgs...))
+	default:
+		if err := execInsert(tx, "record case events", evSQL, evArgs); err != nil {
+			return err
+		}
+		return execInsert(tx, "queue messages", msgSQL, msgArgs)
+	}
+}
+
+func execInsert(tx *gorm.DB, what, sql string, args []any) error {
+	if err := tx.Exec(sql, args...).Error; err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// valuesSQL builds a multi-row INSERT with ? placeholders.
+func valuesSQL(table string, cols []string, rows [][]any) (string, []any) {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	args := make([]any, 0, len(rows)*len(cols))
+	for i, r := range rows {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(ph)
+		args = append(args, r...)
+	}
+	return sb.String(), args
+}
+
+// pickOwners chooses owners for k new cases of a team by its strategy,
+// driven by the team's assignment counter in the database so that restarts
+// and replicas rotate fairly.
+func (s *Store) pickOwners(tx *gorm.DB, team *TeamPolicy, k int) ([]string, error) {
+	counters, err := s.reserveAssignments(tx, team.ID, k)
 	if err != nil {
 		return nil, err
 	}
-	loc := p.TeamLocation(team)
-	c := Case{
-		ResponseID: resp.ID, TeamID: team.ID, State: StateOpen, Owner: owner, OpenedAt: now,
-		ThankYouDueAt:   DueAt(now, p.SLA.ThankYou, team.Hours, loc, team.Holidays).UTC(),
-		ResolutionDueAt: DueAt(now, p.SLA.Resolution, team.Hours, loc, team.Holidays).UTC(),
-		UpdatedAt:       now,
+	out := make([]string, k)
+	members := team.Members
+	if len(members) == 0 {
+		return out, nil
 	}
-	if owner != "" {
-		c.State = StateAssigned
-	}
-	if err := tx.Create(&c).Error; err != nil {
-		return nil, fmt.Errorf("create case: %w", err)
-	}
-	events := []CaseEvent{{CaseID: c.ID, At: now, Actor: "cxloop", Kind: "opened", ToState: StateOpen,
-		Detail: fmt.Sprintf("%s %d from %s, routed to %s", resp.Metric, resp.Score, resp.Source, team.Name)}}
-	if owner != "" {
-		events = append(events, CaseEvent{CaseID: c.ID, At: now, Actor: "cxloop", Kind: "assigned",
-			FromState: StateOpen, ToState: StateAssigned, Detail: fmt.Sprintf("assigned to %s (%s)", owner, team.Assign)})
-	}
-	if err := tx.Create(&events).Error; err != nil {
-		return nil, fmt.Errorf("record case events: %w", err)
-	}
-	var msgs []OutboxMessage
-	for _, d := range team.Destinations {
-		msgs = append(msgs, OutboxMessage{Kind: KindCardPost, Transport: d.Transport, Channel: d.Channel, CaseID: c.ID,
-			OrderKey: cardOrderKey(c.ID, d)})
-	}
-	recipients, kind := []string{owner}, KindCaseDM
-	if owner == "" {
-		recipients, kind = team.Managers, KindUnownedDM
-		if len(recipients) == 0 {
-			recipients = p.Admins
-		}
-	}
-	for _, tr := range p.DMTransports {
-		for _, to := range recipients {
-			msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: to, CaseID: c.ID,
-				OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to)})
-		}
-	}
-	for i := range msgs {
-		if err := enqueue(tx, now, &msgs[i]); err != nil {
+	var load map[string]int64
+	if team.Assign == AssignLeastLoaded {
+		if load, err = openLoad(tx, team.ID); err != nil {
 			return nil, err
 		}
 	}
-	return &c, nil
+	for j := 0; j < k; j++ {
+		n := counters[j]
+		start := int((n - 1) % int64(len(members)))
+		switch {
+		case team.Assign == AssignChampion && team.Champion != "":
+			out[j] = team.Champion
+		case team.Assign == AssignLeastLoaded:
+			// Fewest open cases wins; ties rotate with the counter.
+			best, bestN := "", int64(-1)
+			for i := range members {
+				m := members[(start+i)%len(members)]
+				if c := load[strings.ToLower(m)]; bestN < 0 || c < bestN {
+					best, bestN = m, c
+				}
+			}
+			out[j] = best
+			load[strings.ToLower(best)]++
+		default:
+			out[j] = members[start]
+		}
+	}
+	return out, nil
+}
+
+func openLoad(tx *gorm.DB, teamID string) (map[string]int64, error) {
+	var rows []struct {
+		Owner string
+		N     int64
+	}
+	err := tx.Model(&Case{}).Select("owner, count(*) AS n").
+		Where("team_id = ? AND state IN ?", teamID, []CaseState{StateAssigned, StateThanked}).
+		Group("owner").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count open cases: %w", err)
+	}
+	load := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		load[strings.ToLower(r.Owner)] += r.N
+	}
+	return load, nil
+}
+
+// reserveAssignments advances the team's assignment counter by k and
+// returns the k values taken. On PostgreSQL the counter is a sequence per team:
+// nextval takes no row lock, so concurrent ingests of one team do not queue
+// behind each other's commits (a counter row would serialise them), and the
+// value survives restarts and is shared by replicas. A rolled-back ingest
+// leaves a gap, which shifts the rotation by one. SQLite has a single
+// writer, so there a row in team_states serves.
+func (s *Store) reserveAssignments(tx *gorm.DB, teamID string, k int) ([]int64, error) {
+	if s.postgres {
+		var vals []int64
+		err := tx.Raw("SELECT nextval(?::regclass) AS v FROM generate_series(1, ?) ORDER BY 1", assignSequence(teamID), k).Scan(&vals).Error
+		if err != nil {
+			return nil, fmt.Errorf("team assignment sequence: %w", err)
+		}
+		if len(vals) != k {
+			return nil, fmt.Errorf("team assignment sequence gave %d values for %d cases", len(vals), k)
+		}
+		return vals, nil
+	}
+	var n int64
+	err := tx.Raw(`INSERT INTO team_states (team_id, assigned) VALUES (?, ?)
+		ON CONFLICT (team_id) DO UPDATE SET assigned = team_states.assigned + excluded.assigned
+		RETURNING assigned`, teamID, k).Scan(&n).Error
+	if err != nil {
+		return nil, fmt.Errorf("team assignment state: %w", err)
+	}
+	vals := make([]int64, k)
+	for j := range vals {
+		vals[j] = n - int64(k) + int64(j) + 1
+	}
+	return vals, nil
+}
+
+// assignSequence names a team's counter sequence; hashing keeps any team id
+// a valid identifier.
+func assignSequence(teamID string) string {
+	sum := sha256.Sum256([]byte(teamID))
+	return "cxloop_assign_" + hex.EncodeToString(sum[:8])
+}
+
+// ensureTeams creates the assignment sequences of the policy's teams once
+// per store. It runs before the ingest transaction so that DDL never holds
+// up an ingest.
+func (s *Store) ensureTeams(ctx context.Context, p *Policy) error {
+	if !s.postgres {
+		return nil
+	}
+	for _, t := range p.Teams {
+		if _, done := s.teamsReady.Load(t.ID); done {
+			continue
+		}
+		seq := assignSequence(t.ID)
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// Replicas may create the same sequence at once; the lock makes
+			// IF NOT EXISTS safe.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+				return err
+			}
+			return tx.Exec("CREATE SEQUENCE IF NOT EXISTS " + seq).Error
+		})
+		if err != nil {
+			return fmt.Errorf("create assignment sequence of team %s: %w", t.ID, err)
+		}
+		s.teamsReady.Store(t.ID, true)
+	}
+	return nil
 }
 
 func cardOrderKey(caseID int64, d Destination) string {
 	return fmt.Sprintf("card:%d:%s:%s", caseID, d.Transport, d.Channel)
-}
-
-// pickOwner applies the team's strategy. The team's state row is bumped
-// first: on PostgreSQL that row lock serialises assignment per team across
-// replicas, and its counter drives round-robin.
-func (s *Store) pickOwner(tx *gorm.DB, team *TeamPolicy) (string, error) {
-	var n int64
-	err := tx.Raw(`INSERT INTO team_states (team_id, assigned) VALUES (?, 1)
-		ON CONFLICT (team_id) DO UPDATE SET assigned = team_states.assigned + 1
-		RETURNING assigned`, team.ID).Scan(&n).Error
-	if err != nil {
-		return "", fmt.Errorf("team assignment state: %w", err)
-	}
-	members := team.Members
-	if len(members) == 0 {
-		return "", nil
-	}
-	start := int((n - 1) % int64(len(members)))
-	switch team.Assign {
-	case AssignChampion:
-		if team.Champion != "" {
-			return team.Champion, nil
-		}
-	case AssignLeastLoaded:
-		type load struct {
-			Owner string
-			N     int64
-		}
-		var loads []load
-		err := tx.Model(&Case{}).Select("owner, count(*) AS n").
-			Where("team_id = ? AND state IN ?", team.ID, []CaseState{StateAssigned, StateThanked}).
-			Group("owner").Scan(&loads).Error
-		if err != nil {
-			return "", fmt.Errorf("count open cases: %w", err)
-		}
-		byOwner := map[string]int64{}
-		for _, l := range loads {
-			byOwner[strings.ToLower(l.Owner)] = l.N
-		}
-		best, bestN := "", int64(-1)
-		for i := range members {
-			m := members[(start+i)%len(members)]
-			if c := byOwner[strings.ToLower(m)]; bestN < 0 || c < bestN {
-				best, bestN = m, c
-			}
-		}
-		return best, nil
-	}
-	return members[start], nil
 }
 
 // queueCardRefresh asks every posted (or to-be-posted) card of the case to be
@@ -347,26 +565,28 @@ func (s *Store) queueCardRefresh(tx *gorm.DB, now time.Time, caseID int64, note 
 	if err := tx.Where("case_id = ? AND kind = ?", caseID, KindCardPost).Find(&posts).Error; err != nil {
 		return fmt.Errorf("find card posts: %w", err)
 	}
+	var msgs []OutboxMessage
 	for _, p := range posts {
-		d := Destination{Transport: p.Transport, Channel: p.Channel}
-		for _, m := range []OutboxMessage{
-			{Kind: KindCardUpdate, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, OrderKey: cardOrderKey(caseID, d)},
-			{Kind: KindThreadReply, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, Text: note, OrderKey: cardOrderKey(caseID, d)},
-		} {
-			if err := enqueue(tx, now, &m); err != nil {
-				return err
-			}
-		}
+		key := cardOrderKey(caseID, Destination{Transport: p.Transport, Channel: p.Channel})
+		msgs = append(msgs,
+			OutboxMessage{Kind: KindCardUpdate, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, OrderKey: key},
+			OutboxMessage{Kind: KindThreadReply, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, Text: note, OrderKey: key})
 	}
-	return nil
+	return enqueue(tx, now, msgs...)
 }
 
-func enqueue(tx *gorm.DB, now time.Time, m *OutboxMessage) error {
-	m.State = OutboxPending
-	m.NextAttemptAt = now
-	m.CreatedAt = now
-	if err := tx.Create(m).Error; err != nil {
-		return fmt.Errorf("queue %s message: %w", m.Kind, err)
+// enqueue writes outbound messages in the caller's transaction, in one statement.
+func enqueue(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	for i := range msgs {
+		msgs[i].State = OutboxPending
+		msgs[i].NextAttemptAt = now
+		msgs[i].CreatedAt = now
+	}
+	if err := tx.Create(&msgs).Error; err != nil {
+		return fmt.Errorf("queue %s message: %w", msgs[0].Kind, err)
 	}
 	return nil
 }

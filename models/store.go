@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -27,6 +28,9 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db       *gorm.DB
 	postgres bool
+	// teamsReady remembers which teams' assignment sequences exist; only a
+	// shortcut, the database is the truth.
+	teamsReady sync.Map
 }
 
 // Open connects to a database URL: postgres://… or sqlite://PATH.
