@@ -25,7 +25,7 @@ func sampleCard() bot.Card {
 		CustomerName: "Kadri K.", MaskedEmail: bot.MaskEmail("kadri@example.com"), MaskedPhone: bot.MaskPhone("+372 5555 0000"),
 		Owner: "liis@example.com", State: models.StateAssigned,
 		ThankYouDue: due, ResolutionDue: due.Add(48 * time.Hour),
-		Themes:      []string{"waiting"}, SubmittedAt: due.Add(-24 * time.Hour),
+		Themes: []string{"waiting"}, SubmittedAt: due.Add(-24 * time.Hour),
 		Actions: bot.ActionsFor(models.StateAssigned, true),
 	}
 }

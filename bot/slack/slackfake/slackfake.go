@@ -41,9 +41,9 @@ type Call struct {
 	Failure string
 }
 
-// BlockTexts returns every "text" string in the call's blocks, decoded, in
-// document order: what Slack would render, for assertions that must not
-// depend on JSON escaping.
+// BlockTexts returns every "text" string in the call's blocks, decoded
+// (block by block; within an object, by key name): what Slack would render,
+// for assertions that must not depend on JSON escaping.
 func (c Call) BlockTexts() []string {
 	var v any
 	if len(c.Blocks) == 0 || json.Unmarshal(c.Blocks, &v) != nil {
