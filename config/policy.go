@@ -23,6 +23,7 @@ func (c *Config) Policy() *models.Policy {
 		Segments:    models.DefaultThresholds(),
 		Themes:      o.themes,
 		Admins:      o.Admins,
+		RootCauses:  o.RootCauses,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]

@@ -75,12 +75,16 @@ type Case struct {
 	ThankMethod     string `gorm:"size:20"`
 	ResolvedAt      *time.Time
 	ClosedAt        *time.Time
-	RootCause       string    `gorm:"size:100"`
-	Resolution      string    `gorm:"type:text"`
-	Systemic        bool      `gorm:"not null;default:false"`
-	NoContactReason string    `gorm:"size:30"`
-	Overdue         bool      `gorm:"not null;default:false"`
-	UpdatedAt       time.Time `gorm:"not null"`
+	RootCause       string `gorm:"size:100"`
+	Resolution      string `gorm:"type:text"`
+	Systemic        bool   `gorm:"not null;default:false"`
+	NoContactReason string `gorm:"size:30"`
+	Overdue         bool   `gorm:"not null;default:false"`
+	// ImprovementID links a systemic case to its improvement item.
+	ImprovementID *int64 `gorm:"index"`
+	// CustomerToldAt is the third follow-up: the customer heard of the fix.
+	CustomerToldAt *time.Time
+	UpdatedAt      time.Time `gorm:"not null"`
 }
 
 // CaseEvent is one line of a case's audit trail: who did what, when, and
@@ -154,6 +158,26 @@ type CardRef struct {
 	PostedAt  time.Time
 }
 
+// Improvement item statuses.
+const (
+	ImprovementProposed   = "proposed"
+	ImprovementInProgress = "in_progress"
+	ImprovementDone       = "done"
+	ImprovementDropped    = "dropped"
+)
+
+// ImprovementItem is one systemic fix in the backlog (the outer loop).
+type ImprovementItem struct {
+	ID        int64     `gorm:"primaryKey"`
+	Title     string    `gorm:"size:300;not null"`
+	RootCause string    `gorm:"size:100;not null;index"`
+	Owner     string    `gorm:"size:300"`
+	Status    string    `gorm:"size:20;not null;index"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
+	DoneAt    *time.Time
+}
+
 // SchemaVersion records the schema the database holds.
 type SchemaVersion struct {
 	ID        int `gorm:"primaryKey;autoIncrement:false"`
@@ -163,5 +187,5 @@ type SchemaVersion struct {
 
 // allModels is the schema, in creation order.
 func allModels() []any {
-	return []any{&Response{}, &Case{}, &CaseEvent{}, &TeamState{}, &OutboxMessage{}, &CardRef{}, &SchemaVersion{}}
+	return []any{&Response{}, &Case{}, &CaseEvent{}, &TeamState{}, &OutboxMessage{}, &CardRef{}, &ImprovementItem{}, &SchemaVersion{}}
 }

@@ -16,6 +16,7 @@ type Policy struct {
 	Segments    map[Metric]Thresholds
 	Themes      []Theme
 	Admins      []string
+	RootCauses  []string
 	// DMTransports names the transports that deliver direct messages to people
 	// (for example "slack", "teams"); "log" when no platform is connected.
 	DMTransports []string

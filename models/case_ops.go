@@ -1,0 +1,330 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// OpKind is something a person does to a case.
+type OpKind string
+
+const (
+	OpTake      OpKind = "take"
+	OpAssign    OpKind = "assign"
+	OpThank     OpKind = "thank"
+	OpResolve   OpKind = "resolve"
+	OpNoContact OpKind = "no_contact"
+	OpNote      OpKind = "note"
+	OpReopen    OpKind = "reopen"
+	OpContact   OpKind = "show_contact" // reading contact details: authorised, not recorded as a change
+)
+
+// Thank-you methods and no-contact reasons offered to people.
+var (
+	ThankMethods     = []string{"call", "email", "meeting", "message", "other"}
+	NoContactReasons = []string{"anonymous", "no_consent", "unreachable"}
+)
+
+// Op is one action with its inputs.
+type Op struct {
+	Kind      OpKind
+	Assignee  string // assign: the new owner's email
+	Method    string // thank: how the customer was thanked
+	Note      string // thank, resolve, no_contact, note: free text
+	RootCause string // resolve
+	Systemic  bool   // resolve: feeds the improvement backlog
+	Reason    string // no_contact
+}
+
+// Refusal is an action a person may not take, with the sentence to show them.
+type Refusal struct{ Msg string }
+
+func (r *Refusal) Error() string { return r.Msg }
+
+func refuse(format string, a ...any) error { return &Refusal{Msg: fmt.Sprintf(format, a...)} }
+
+// IsRefusal reports whether err is a refusal and returns it.
+func IsRefusal(err error) (*Refusal, bool) {
+	var r *Refusal
+	ok := errors.As(err, &r)
+	return r, ok
+}
+
+// Authorize checks roles: admins may do anything; a team's managers may
+// assign, reassign, reopen and see contact details within their team; its
+// members may take cases, act on cases they own and add notes; anyone else
+// may only read.
+func (p *Policy) Authorize(actor string, op OpKind, c *Case) error {
+	if p.IsAdmin(actor) {
+		return nil
+	}
+	team, ok := p.Team(c.TeamID)
+	if !ok {
+		return refuse("case #%d belongs to no configured team; only admins can act on it", c.ID)
+	}
+	manager, member := team.IsManager(actor), team.IsMember(actor)
+	owner := strings.EqualFold(c.Owner, actor) && actor != ""
+	if manager {
+		return nil
+	}
+	switch op {
+	case OpNote:
+		if member || owner {
+			return nil
+		}
+		return refuse("only members of %s can add notes to case #%d", team.Name, c.ID)
+	case OpTake:
+		if !member {
+			return refuse("only members of %s can take case #%d", team.Name, c.ID)
+		}
+		if c.Owner != "" && !owner {
+			return refuse("case #%d belongs to %s; only managers of %s can reassign", c.ID, c.Owner, team.Name)
+		}
+		return nil
+	case OpAssign, OpReopen:
+		verb := map[OpKind]string{OpAssign: "reassign", OpReopen: "reopen"}[op]
+		return refuse("only managers of %s can %s", team.Name, verb)
+	case OpContact:
+		if owner {
+			return nil
+		}
+		return refuse("only the owner of case #%d and managers of %s can see the customer's contact details", c.ID, team.Name)
+	default:
+		if owner {
+			return nil
+		}
+		return refuse("only the owner of case #%d (%s) and managers of %s can do that", c.ID, ownerOrNobody(c.Owner), team.Name)
+	}
+}
+
+func ownerOrNobody(o string) string {
+	if o == "" {
+		return "nobody yet"
+	}
+	return o
+}
+
+// Act applies an action to a case: it checks the actor's role and the
+// case's state, moves the case, records the change in its trail, and queues
+// the card update, the thread line and any DM — all in one transaction.
+func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64, actor string, op Op) (CaseView, error) {
+	now = now.UTC()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Case
+		q := tx
+		if s.postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Take(&c, caseID).Error; err != nil {
+			return notFound(err, fmt.Sprintf("case %d", caseID))
+		}
+		if err := p.Authorize(actor, op.Kind, &c); err != nil {
+			return err
+		}
+		if op.Kind == OpContact {
+			return nil
+		}
+		from := c.State
+		upd, detail, err := p.transition(&c, actor, op, now)
+		if err != nil {
+			return err
+		}
+		if len(upd) > 0 {
+			upd["updated_at"] = now
+			if err := tx.Model(&Case{}).Where("id = ?", c.ID).Updates(upd).Error; err != nil {
+				return fmt.Errorf("update case %d: %w", c.ID, err)
+			}
+		}
+		ev := CaseEvent{CaseID: c.ID, At: now, Actor: actor, Kind: string(op.Kind), FromState: from, ToState: c.State, Detail: detail}
+		if err := tx.Create(&ev).Error; err != nil {
+			return fmt.Errorf("record %s: %w", op.Kind, err)
+		}
+		if op.Kind == OpResolve && op.Systemic {
+			if err := linkImprovement(tx, now, &c); err != nil {
+				return err
+			}
+		}
+		if err := s.queueCardRefresh(tx, now, c.ID, fmt.Sprintf("%s: %s", actor, detail)); err != nil {
+			return err
+		}
+		newOwner := (op.Kind == OpAssign || op.Kind == OpReopen) && !strings.EqualFold(c.Owner, actor)
+		if newOwner && c.Owner != "" {
+			var msgs []OutboxMessage
+			for _, tr := range p.DMTransports {
+				msgs = append(msgs, OutboxMessage{Kind: KindCaseDM, Transport: tr, Recipient: c.Owner, CaseID: c.ID,
+					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, c.Owner)})
+			}
+			return enqueue(tx, now, msgs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return CaseView{}, err
+	}
+	return s.CaseView(ctx, caseID)
+}
+
+// transition moves c by op, returning the columns to write and a sentence
+// for the trail. It changes c in memory too.
+func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[string]any, string, error) {
+	team, _ := p.Team(c.TeamID)
+	teamName := c.TeamID
+	if team != nil {
+		teamName = team.Name
+	}
+	closed := c.State.Closed()
+	switch op.Kind {
+	case OpTake:
+		if closed {
+			return nil, "", refuse("case #%d is %s; reopen it first", c.ID, c.State)
+		}
+		if strings.EqualFold(c.Owner, actor) {
+			return nil, "", refuse("case #%d is already yours", c.ID)
+		}
+		c.Owner = actor
+		if c.State == StateOpen {
+			c.State = StateAssigned
+		}
+		return map[string]any{"owner": c.Owner, "state": c.State}, "took the case", nil
+	case OpAssign:
+		if closed {
+			return nil, "", refuse("case #%d is %s; reopen it first", c.ID, c.State)
+		}
+		who := strings.TrimSpace(op.Assignee)
+		if team == nil || !(team.IsMember(who) || team.IsManager(who)) {
+			return nil, "", &FieldError{Field: "assignee", Msg: fmt.Sprintf("%s is not a member or manager of %s", ownerOrNobody(who), teamName)}
+		}
+		if strings.EqualFold(c.Owner, who) {
+			return nil, "", refuse("case #%d is already assigned to %s", c.ID, who)
+		}
+		c.Owner = who
+		if c.State == StateOpen {
+			c.State = StateAssigned
+		}
+		return map[string]any{"owner": c.Owner, "state": c.State}, "assigned the case to " + who, nil
+	case OpThank:
+		if c.State != StateAssigned {
+			return nil, "", refuse("case #%d is %s: a thank-you is logged on an assigned case", c.ID, c.State)
+		}
+		if !containsFold(ThankMethods, op.Method) {
+			return nil, "", &FieldError{Field: "method", Msg: "choose how the customer was thanked: " + strings.Join(ThankMethods, ", ")}
+		}
+		c.State, c.ThankedAt, c.ThankMethod = StateThanked, &now, strings.ToLower(op.Method)
+		return map[string]any{"state": c.State, "thanked_at": now, "thank_method": c.ThankMethod},
+			withNote("thanked the customer by "+c.ThankMethod, op.Note), nil
+	case OpResolve:
+		if c.State != StateAssigned && c.State != StateThanked {
+			return nil, "", refuse("case #%d is %s and cannot be resolved", c.ID, c.State)
+		}
+		if !containsFold(p.RootCauses, op.RootCause) {
+			return nil, "", &FieldError{Field: "root_cause", Msg: "choose a root cause: " + strings.Join(p.RootCauses, ", ")}
+		}
+		if strings.TrimSpace(op.Note) == "" {
+			return nil, "", &FieldError{Field: "note", Msg: "say what was done for the customer"}
+		}
+		c.State, c.ResolvedAt, c.ClosedAt = StateResolved, &now, &now
+		c.RootCause, c.Resolution, c.Systemic = strings.ToLower(op.RootCause), op.Note, op.Systemic
+		detail := "resolved (root cause: " + c.RootCause
+		if op.Systemic {
+			detail += ", systemic"
+		}
+		return map[string]any{"state": c.State, "resolved_at": now, "closed_at": now, "root_cause": c.RootCause,
+			"resolution": c.Resolution, "systemic": c.Systemic}, withNote(detail+")", op.Note), nil
+	case OpNoContact:
+		if closed {
+			return nil, "", refuse("case #%d is already %s", c.ID, c.State)
+		}
+		if !containsFold(NoContactReasons, op.Reason) {
+			return nil, "", &FieldError{Field: "reason", Msg: "choose a reason: " + strings.Join(NoContactReasons, ", ")}
+		}
+		c.State, c.ClosedAt, c.NoContactReason = StateNoContact, &now, strings.ToLower(op.Reason)
+		return map[string]any{"state": c.State, "closed_at": now, "no_contact_reason": c.NoContactReason},
+			withNote("closed without contact ("+strings.ReplaceAll(c.NoContactReason, "_", " ")+")", op.Note), nil
+	case OpNote:
+		if strings.TrimSpace(op.Note) == "" {
+			return nil, "", &FieldError{Field: "note", Msg: "a note needs some text"}
+		}
+		return nil, "note: " + op.Note, nil
+	case OpReopen:
+		if !closed {
+			return nil, "", refuse("case #%d is %s, not closed", c.ID, c.State)
+		}
+		if c.Owner == "" {
+			c.Owner = actor
+		}
+		c.State, c.ClosedAt, c.ResolvedAt = StateAssigned, nil, nil
+		return map[string]any{"state": c.State, "owner": c.Owner, "closed_at": nil, "resolved_at": nil}, "reopened the case", nil
+	}
+	return nil, "", refuse("unknown action %q", op.Kind)
+}
+
+func withNote(s, note string) string {
+	if n := strings.TrimSpace(note); n != "" {
+		return s + " — " + n
+	}
+	return s
+}
+
+// linkImprovement joins a systemic case to the open improvement item of its
+// root cause, opening one when there is none.
+func linkImprovement(tx *gorm.DB, now time.Time, c *Case) error {
+	var item ImprovementItem
+	err := tx.Where("root_cause = ? AND status IN ?", c.RootCause, []string{ImprovementProposed, ImprovementInProgress}).
+		Order("id").Take(&item).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		item = ImprovementItem{Title: "Fix the " + c.RootCause + " issues customers report", RootCause: c.RootCause,
+			Status: ImprovementProposed, CreatedAt: now, UpdatedAt: now}
+		err = tx.Create(&item).Error
+	}
+	if err != nil {
+		return fmt.Errorf("improvement item for %s: %w", c.RootCause, err)
+	}
+	c.ImprovementID = &item.ID
+	if err := tx.Model(&Case{}).Where("id = ?", c.ID).Update("improvement_id", item.ID).Error; err != nil {
+		return fmt.Errorf("link case %d to improvement %d: %w", c.ID, item.ID, err)
+	}
+	return nil
+}
+
+// CaseFilter selects cases for lists.
+type CaseFilter struct {
+	Owner   string
+	TeamIDs []string
+	States  []CaseState
+	Overdue *bool
+	Limit   int
+}
+
+// Cases lists cases, soonest thank-you due first.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
+	q := s.db.WithContext(ctx).Model(&Case{})
+	if f.Owner != "" {
+		q = q.Where("LOWER(owner) = ?", strings.ToLower(f.Owner))
+	}
+	if len(f.TeamIDs) > 0 {
+		q = q.Where("team_id IN ?", f.TeamIDs)
+	}
+	if len(f.States) > 0 {
+		q = q.Where("state IN ?", f.States)
+	}
+	if f.Overdue != nil {
+		q = q.Where("overdue = ?", *f.Overdue)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	var out []Case
+	if err := q.Order("thank_you_due_at, id").Limit(f.Limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	return out, nil
+}
+
+// OpenStates are the states that still need follow-up.
+var OpenStates = []CaseState{StateOpen, StateAssigned, StateThanked}
