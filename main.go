@@ -56,19 +56,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv("CXLOOP_LOG_LEVEL"))}))
-	var err error
-	switch args[0] {
-	case "serve":
-		err = serve(ctx, getenv, stdout, log)
-	case "migrate":
-		err = migrate(ctx, getenv, log)
-	case "bench":
-		err = bench(ctx, args[1:], getenv, stdout, log)
-	case "demo", "import", "digest", "jobs", "manifest", "replay":
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "cxloop: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	err := cmd(ctx, &env{args: args[1:], getenv: getenv, stdout: stdout, stderr: stderr, log: log})
+	if errors.Is(err, errNotYet) {
 		fmt.Fprintf(stderr, "cxloop %s: not yet available in this version\n", args[0])
 		return 2
-	default:
-		fmt.Fprintf(stderr, "cxloop: unknown command %q\n\n%s", args[0], usage)
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "cxloop %s: %v\n", args[0], err)
 		return 2
 	}
 	if err != nil {
@@ -76,6 +76,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	return 0
+}
+
+// env is what a command is given.
+type env struct {
+	args   []string
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+// command runs one sub-command.
+type command func(ctx context.Context, e *env) error
+
+// errNotYet answers commands this version does not have (exit status 2).
+var errNotYet = errors.New("not yet available")
+
+// usageError is a wrong invocation (exit status 2).
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":    func(ctx context.Context, e *env) error { return serve(ctx, e.getenv, e.stdout, e.log) },
+		"migrate":  func(ctx context.Context, e *env) error { return migrate(ctx, e.getenv, e.log) },
+		"bench":    func(ctx context.Context, e *env) error { return bench(ctx, e.args, e.getenv, e.stdout, e.log) },
+		"demo":     demoCmd,
+		"import":   importCmd,
+		"replay":   replayCmd,
+		"digest":   digestCmd,
+		"jobs":     jobsCmd,
+		"manifest": manifestCmd,
+	}
 }
 
 func logLevel(s string) slog.Level {
