@@ -100,7 +100,7 @@ func (u usageError) Error() string { return string(u) }
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    func(ctx context.Context, e *env) error { return serve(ctx, e.getenv, e.stdout, e.log) },
+		"serve":    serve,
 		"migrate":  func(ctx context.Context, e *env) error { return migrate(ctx, e.getenv, e.log) },
 		"bench":    func(ctx context.Context, e *env) error { return bench(ctx, e.args, e.getenv, e.stdout, e.log) },
 		"demo":     demoCmd,
@@ -147,8 +147,9 @@ func migrate(ctx context.Context, getenv func(string) string, log *slog.Logger) 
 	return store.Close()
 }
 
-func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
-	cfg, store, err := open(ctx, getenv, log)
+func serve(ctx context.Context, e *env) error {
+	log := e.log
+	cfg, store, err := open(ctx, e.getenv, log)
 	if err != nil {
 		return err
 	}
@@ -156,11 +157,33 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 	policy := cfg.Policy()
 	clock := models.SystemClock{}
 	m := metrics.New(store)
-	messengers := map[string]bot.Messenger{config.TransportLog: bot.NewLogMessenger(stdout)}
+	messengers := map[string]bot.Messenger{config.TransportLog: bot.NewLogMessenger(e.stdout)}
 	deliverer := &jobs.Deliverer{Store: store, Policy: policy, Messengers: messengers, Clock: clock, Log: log, Metrics: m}
 	srv := &handlers.Server{
 		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
 		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,
+		Extra: map[string]http.Handler{},
+	}
+	ops := &handlers.ChatOps{Store: store, Policy: policy, Clock: clock}
+	deps := platformDeps{cfg: cfg, store: store, policy: policy, clock: clock, ops: ops, env: e, queued: deliverer.Notify}
+	var background []func(context.Context) error
+	for name, connect := range map[string]func(context.Context, platformDeps) (*platform, error){
+		config.TransportSlack: slackPlatform, config.TransportTeams: teamsPlatform,
+	} {
+		pl, err := connect(ctx, deps)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if pl == nil {
+			continue
+		}
+		messengers[name] = pl.messenger
+		for pattern, h := range pl.routes {
+			srv.Extra[pattern] = h
+		}
+		if pl.run != nil {
+			background = append(background, pl.run)
+		}
 	}
 	if cfg.Env.IngestToken == "" && cfg.Env.IngestSecret == "" {
 		log.Warn("CXLOOP_INGEST_TOKEN is not set: /api/v1/responses refuses every request")
@@ -185,6 +208,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		defer wg.Done()
 		deliverer.Run(workCtx)
 	}()
+	for _, run := range background {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(workCtx); err != nil && workCtx.Err() == nil {
+				log.Error("background worker stopped", "err", err)
+			}
+		}()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 

@@ -187,5 +187,16 @@ type SchemaVersion struct {
 
 // allModels is the schema, in creation order.
 func allModels() []any {
-	return []any{&Response{}, &Case{}, &CaseEvent{}, &TeamState{}, &OutboxMessage{}, &CardRef{}, &ImprovementItem{}, &SchemaVersion{}}
+	return []any{
+		&Response{},
+		&Case{},
+		&CaseEvent{},
+		&TeamState{},
+		&OutboxMessage{},
+		&CardRef{},
+		&ImprovementItem{},
+		&PlatformUser{},
+		&ProcessedEvent{},
+		&SchemaVersion{},
+	}
 }

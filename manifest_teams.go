@@ -1,0 +1,5 @@
+package main
+
+import "context"
+
+func manifestTeams(ctx context.Context, e *env) error { return errNotYet }

@@ -1,0 +1,77 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// PlatformUser caches who an email is on a chat platform (a Slack user id,
+// a Teams account), so people are looked up once a day, not on every card.
+type PlatformUser struct {
+	Platform  string `gorm:"primaryKey;size:20"`
+	Email     string `gorm:"primaryKey;size:300"` // lower case
+	UserID    string `gorm:"size:200;index"`      // empty: the email resolves to nobody
+	Name      string `gorm:"size:300"`
+	Extra     string `gorm:"type:text"` // platform details (JSON), e.g. a Teams account
+	CheckedAt time.Time
+}
+
+// PlatformUser returns the cached entry of email on platform.
+func (s *Store) PlatformUser(ctx context.Context, platform, email string) (PlatformUser, error) {
+	var u PlatformUser
+	err := s.db.WithContext(ctx).Where("platform = ? AND email = ?", platform, strings.ToLower(email)).Take(&u).Error
+	if err != nil {
+		return u, notFound(err, "platform user "+email)
+	}
+	return u, nil
+}
+
+// PlatformUserByID finds the email behind a platform's user id.
+func (s *Store) PlatformUserByID(ctx context.Context, platform, userID string) (PlatformUser, error) {
+	var u PlatformUser
+	err := s.db.WithContext(ctx).Where("platform = ? AND user_id = ?", platform, userID).Take(&u).Error
+	if err != nil {
+		return u, notFound(err, "platform user "+userID)
+	}
+	return u, nil
+}
+
+// SavePlatformUser stores or refreshes a cache entry.
+func (s *Store) SavePlatformUser(ctx context.Context, u PlatformUser) error {
+	u.Email = strings.ToLower(u.Email)
+	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&u).Error; err != nil {
+		return fmt.Errorf("save platform user %s: %w", u.Email, err)
+	}
+	return nil
+}
+
+// ProcessedEvent remembers an inbound event id (a Slack event_id, a Bot
+// Framework activity id) so retries are acknowledged but not processed twice.
+type ProcessedEvent struct {
+	Platform string    `gorm:"primaryKey;size:20"`
+	EventID  string    `gorm:"primaryKey;size:200"`
+	At       time.Time `gorm:"not null;index"`
+}
+
+// FirstSeen records an event id and reports whether this is its first
+// delivery. The primary key decides, so replicas agree.
+func (s *Store) FirstSeen(ctx context.Context, platform, eventID string, now time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&ProcessedEvent{Platform: platform, EventID: eventID, At: now.UTC()})
+	if res.Error != nil {
+		return false, fmt.Errorf("record event %s: %w", eventID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ForgetEventsBefore prunes the event log; platforms retry within minutes.
+func (s *Store) ForgetEventsBefore(ctx context.Context, t time.Time) error {
+	if err := s.db.WithContext(ctx).Where("at < ?", t.UTC()).Delete(&ProcessedEvent{}).Error; err != nil {
+		return fmt.Errorf("prune events: %w", err)
+	}
+	return nil
+}
