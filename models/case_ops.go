@@ -216,7 +216,9 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 			return nil, "", &FieldError{Field: "method", Msg: "choose how the customer was thanked: " + strings.Join(ThankMethods, ", ")}
 		}
 		c.State, c.ThankedAt, c.ThankMethod = StateThanked, &now, strings.ToLower(op.Method)
-		return map[string]any{"state": c.State, "thanked_at": now, "thank_method": c.ThankMethod},
+		// The thank-you is done; the card stays OVERDUE only if the resolution is late too.
+		c.Overdue = !now.Before(c.ResolutionDueAt)
+		return map[string]any{"state": c.State, "thanked_at": now, "thank_method": c.ThankMethod, "overdue": c.Overdue},
 			withNote("thanked the customer by "+c.ThankMethod, op.Note), nil
 	case OpResolve:
 		if c.State != StateAssigned && c.State != StateThanked {

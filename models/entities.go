@@ -197,6 +197,8 @@ func allModels() []any {
 		&ImprovementItem{},
 		&PlatformUser{},
 		&ProcessedEvent{},
+		&FollowupNotice{},
+		&DeadLetter{},
 		&SchemaVersion{},
 	}
 }

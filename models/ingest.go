@@ -365,6 +365,19 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 	if err := s.insertEventsAndMessages(tx, now, events, msgs); err != nil {
 		return nil, err
 	}
+	// The managers were just told of cases without an owner; the SLA sweep
+	// must not tell them again.
+	var notices []FollowupNotice
+	for i := range cases {
+		if cases[i].Owner == "" {
+			notices = append(notices, FollowupNotice{CaseID: cases[i].ID, Followup: FollowupOwner, Kind: NoticeUnowned, At: now})
+		}
+	}
+	if len(notices) > 0 {
+		if err := tx.Create(&notices).Error; err != nil {
+			return nil, fmt.Errorf("record unowned notices: %w", err)
+		}
+	}
 	return out, nil
 }
 

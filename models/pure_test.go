@@ -129,3 +129,36 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestRemindAtInvertsDueAt(t *testing.T) {
+	tallinn, _ := time.LoadLocation("Europe/Tallinn")
+	hours := &models.BusinessHours{Start: 9 * time.Hour, End: 17 * time.Hour}
+	for d := time.Monday; d <= time.Friday; d++ {
+		hours.Days[d] = true
+	}
+	tests := []struct {
+		name     string
+		due      time.Time
+		d        time.Duration
+		hours    *models.BusinessHours
+		holidays []string
+		want     time.Time
+	}{
+		{"same day", time.Date(2026, 10, 7, 16, 30, 0, 0, tallinn), 4 * time.Hour, hours, nil, time.Date(2026, 10, 7, 12, 30, 0, 0, tallinn)},
+		{"monday morning reaches back to friday", time.Date(2026, 10, 5, 10, 0, 0, 0, tallinn), 4 * time.Hour, hours, nil, time.Date(2026, 10, 2, 14, 0, 0, 0, tallinn)},
+		{"over a holiday friday", time.Date(2026, 10, 5, 10, 0, 0, 0, tallinn), 4 * time.Hour, hours, []string{"2026-10-02"}, time.Date(2026, 10, 1, 14, 0, 0, 0, tallinn)},
+		{"wall clock", time.Date(2026, 10, 5, 10, 0, 0, 0, tallinn), 4 * time.Hour, nil, nil, time.Date(2026, 10, 5, 6, 0, 0, 0, tallinn)},
+		{"due at opening", time.Date(2026, 10, 6, 9, 0, 0, 0, tallinn), time.Hour, hours, nil, time.Date(2026, 10, 5, 16, 0, 0, 0, tallinn)},
+	}
+	for _, tt := range tests {
+		got := models.RemindAt(tt.due, tt.d, tt.hours, tallinn, tt.holidays)
+		if !got.Equal(tt.want) {
+			t.Errorf("%s: RemindAt = %s, want %s", tt.name, got.In(tallinn), tt.want)
+		}
+		if tt.hours != nil && tt.name != "due at opening" { // 17:00 and the next 09:00 are one business instant
+			if back := models.DueAt(got, tt.d, tt.hours, tallinn, tt.holidays); !back.Equal(tt.due) {
+				t.Errorf("%s: DueAt(RemindAt) = %s, want %s", tt.name, back.In(tallinn), tt.due)
+			}
+		}
+	}
+}

@@ -47,6 +47,41 @@ func DueAt(start time.Time, d time.Duration, hours *BusinessHours, loc *time.Loc
 	return start.Add(d)
 }
 
+// RemindAt is the instant d of SLA time before due: the reminder time of a
+// follow-up due at due. It walks business hours backwards as DueAt walks
+// them forwards.
+func RemindAt(due time.Time, d time.Duration, hours *BusinessHours, loc *time.Location, holidays []string) time.Time {
+	if hours == nil || hours.End <= hours.Start || !hours.anyDay() {
+		return due.Add(-d)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	off := make(map[string]bool, len(holidays))
+	for _, h := range holidays {
+		off[h] = true
+	}
+	t := due.In(loc)
+	remaining := d
+	for i := 0; i < 3660; i++ {
+		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+		open := addClock(day, hours.Start)
+		closeAt := addClock(day, hours.End)
+		if hours.Days[day.Weekday()] && !off[day.Format("2006-01-02")] && t.After(open) {
+			if t.After(closeAt) {
+				t = closeAt
+			}
+			avail := t.Sub(open)
+			if remaining <= avail {
+				return t.Add(-remaining)
+			}
+			remaining -= avail
+		}
+		t = day.Add(-time.Nanosecond) // the last instant of the day before
+	}
+	return due.Add(-d)
+}
+
 // addClock places a time-of-day on a date, by the clock on the wall (so a
 // daylight-saving change does not shift opening hours).
 func addClock(day time.Time, off time.Duration) time.Time {

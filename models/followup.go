@@ -1,0 +1,248 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Follow-ups a case is chased for, and what the chasing sends.
+const (
+	FollowupThankYou   = "thank_you"
+	FollowupResolution = "resolution"
+	FollowupOwner      = "owner"
+
+	NoticeReminder = "reminder"
+	NoticeOverdue  = "overdue"
+	NoticeUnowned  = "unowned"
+)
+
+// More outbox kinds: texts for people about a case.
+const (
+	KindReminderDM   = "dm.reminder"
+	KindEscalationDM = "dm.escalation"
+	KindAlertDM      = "dm.alert" // an operator alert: never alerts again when it fails
+)
+
+// FollowupNotice records that a reminder or escalation was sent. Its unique
+// key (case, follow-up, kind) makes each one go out once, however many
+// sweeps, replicas or restarts there are.
+type FollowupNotice struct {
+	ID       int64     `gorm:"primaryKey"`
+	CaseID   int64     `gorm:"not null;uniqueIndex:ux_followup_notice,priority:1"`
+	Followup string    `gorm:"size:20;not null;uniqueIndex:ux_followup_notice,priority:2"`
+	Kind     string    `gorm:"size:120;not null;uniqueIndex:ux_followup_notice,priority:3"`
+	At       time.Time `gorm:"not null"`
+}
+
+// SweepResult counts what one SLA pass sent.
+type SweepResult struct {
+	Reminders   int
+	Escalations int
+	Unowned     int
+}
+
+// SweepSLA runs one pass of reminders and escalations at now: the owner is
+// reminded remind_before each due time (in the team's business hours); when
+// a due time passes the case turns overdue, its card and thread say so and
+// the team's managers are told; a case whose owner has left the team is
+// reported to the managers. Each notice is sent once.
+func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepResult, error) {
+	now = now.UTC()
+	var res SweepResult
+	// Every open case is looked at: owners can leave teams at any time, and
+	// the notice table, not this query, decides what is already sent.
+	const page = 500
+	var lastID int64
+	for {
+		var cases []Case
+		err := s.db.WithContext(ctx).
+			Where("id > ? AND state IN ?", lastID, OpenStates).
+			Order("id").Limit(page).Find(&cases).Error
+		if err != nil {
+			return res, fmt.Errorf("sla sweep: %w", err)
+		}
+		if len(cases) == 0 {
+			return res, nil
+		}
+		lastID = cases[len(cases)-1].ID
+		sent, err := s.sentNotices(ctx, cases)
+		if err != nil {
+			return res, err
+		}
+		for i := range cases {
+			if err := s.chase(ctx, p, now, &cases[i], sent, &res); err != nil {
+				return res, err
+			}
+		}
+		if len(cases) < page {
+			return res, nil
+		}
+	}
+}
+
+type noticeKey struct {
+	caseID         int64
+	followup, kind string
+}
+
+func (s *Store) sentNotices(ctx context.Context, cases []Case) (map[noticeKey]bool, error) {
+	ids := make([]int64, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
+	}
+	var ns []FollowupNotice
+	if err := s.db.WithContext(ctx).Where("case_id IN ?", ids).Find(&ns).Error; err != nil {
+		return nil, fmt.Errorf("read notices: %w", err)
+	}
+	sent := make(map[noticeKey]bool, len(ns))
+	for _, n := range ns {
+		sent[noticeKey{n.CaseID, n.Followup, n.Kind}] = true
+	}
+	return sent, nil
+}
+
+// chase decides what one case is owed now.
+func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, sent map[noticeKey]bool, res *SweepResult) error {
+	team, ok := p.Team(c.TeamID)
+	if !ok {
+		return nil
+	}
+	loc := p.TeamLocation(team)
+	type followup struct {
+		name  string
+		label string
+		due   time.Time
+		open  bool
+	}
+	fus := []followup{
+		{FollowupThankYou, "thank-you", c.ThankYouDueAt, c.State == StateOpen || c.State == StateAssigned},
+		{FollowupResolution, "resolution", c.ResolutionDueAt, true},
+	}
+	for _, fu := range fus {
+		if !fu.open {
+			continue
+		}
+		switch {
+		case !now.Before(fu.due):
+			if sent[noticeKey{c.ID, fu.name, NoticeOverdue}] {
+				continue
+			}
+			done, err := s.escalate(ctx, p, team, now, c, fu.name, fu.label, fu.due)
+			if err != nil {
+				return err
+			}
+			if done {
+				res.Escalations++
+			}
+		case c.Owner != "" && !now.Before(RemindAt(fu.due, p.SLA.RemindBefore, team.Hours, loc, team.Holidays)):
+			if sent[noticeKey{c.ID, fu.name, NoticeReminder}] {
+				continue
+			}
+			text := fmt.Sprintf("Reminder: the %s of case #%d is due %s.", fu.label, c.ID, fu.due.In(loc).Format("Mon 2 Jan 15:04 MST"))
+			done, err := s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: fu.name, Kind: NoticeReminder},
+				KindReminderDM, []string{c.Owner}, text, "")
+			if err != nil {
+				return err
+			}
+			if done {
+				res.Reminders++
+			}
+		}
+	}
+	// An owner who left the team (or a case nobody owns) leaves the customer
+	// waiting: the managers hear of it once per departed owner.
+	kind, text := "", ""
+	switch {
+	case c.Owner == "":
+		kind = NoticeUnowned
+		text = fmt.Sprintf("Case #%d in %s has no owner. Please assign it.", c.ID, team.Name)
+	case !team.IsMember(c.Owner) && !team.IsManager(c.Owner) && !p.IsAdmin(c.Owner):
+		kind = "left:" + strings.ToLower(c.Owner)
+		text = fmt.Sprintf("Case #%d belongs to %s, who is no longer in %s. Please reassign it.", c.ID, c.Owner, team.Name)
+	}
+	if kind != "" && !sent[noticeKey{c.ID, FollowupOwner, kind}] {
+		done, err := s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
+			KindEscalationDM, managersOf(p, team), text, "")
+		if err != nil {
+			return err
+		}
+		if done {
+			res.Unowned++
+		}
+	}
+	return nil
+}
+
+func managersOf(p *Policy, t *TeamPolicy) []string {
+	if len(t.Managers) > 0 {
+		return t.Managers
+	}
+	return p.Admins
+}
+
+// escalate marks a follow-up overdue: the case flag, its trail, its card
+// and thread, and a DM to the team's managers.
+func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, now time.Time, c *Case, fu, label string, due time.Time) (bool, error) {
+	loc := p.TeamLocation(team)
+	text := fmt.Sprintf("⚠ Case #%d: the %s was due %s and is overdue (owner: %s).", c.ID, label,
+		due.In(loc).Format("Mon 2 Jan 15:04 MST"), ownerOrNobody(c.Owner))
+	return s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: fu, Kind: NoticeOverdue},
+		KindEscalationDM, managersOf(p, team), text, "OVERDUE: the "+label+" was due "+due.In(loc).Format("Mon 2 Jan 15:04 MST"))
+}
+
+// notify records a notice and queues its messages in one transaction; it
+// reports false when another sweep already sent it. overdueNote, when set,
+// also marks the case overdue and refreshes its card with that thread line.
+func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n FollowupNotice, kind string, to []string, text, overdueNote string) (bool, error) {
+	sentNow := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		n.At = now
+		ins := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
+		if ins.Error != nil {
+			return fmt.Errorf("record %s notice of case %d: %w", n.Kind, c.ID, ins.Error)
+		}
+		if ins.RowsAffected == 0 {
+			return nil // a concurrent sweep got there first
+		}
+		sentNow = true
+		if overdueNote != "" {
+			if err := tx.Model(&Case{}).Where("id = ?", c.ID).Updates(map[string]any{"overdue": true, "updated_at": now}).Error; err != nil {
+				return fmt.Errorf("mark case %d overdue: %w", c.ID, err)
+			}
+			ev := CaseEvent{CaseID: c.ID, At: now, Actor: "cxloop", Kind: "overdue", FromState: c.State, ToState: c.State, Detail: overdueNote}
+			if err := tx.Create(&ev).Error; err != nil {
+				return fmt.Errorf("record overdue: %w", err)
+			}
+			if err := s.queueCardRefresh(tx, now, c.ID, overdueNote); err != nil {
+				return err
+			}
+		}
+		var msgs []OutboxMessage
+		for _, tr := range p.DMTransports {
+			for _, r := range to {
+				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: r, CaseID: c.ID, Text: text,
+					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r)})
+			}
+		}
+		return enqueue(tx, now, msgs...)
+	})
+	return sentNow, err
+}
+
+// Alert queues a message for the admins about something an operator must
+// fix (a channel that no longer exists, a revoked token).
+func (s *Store) Alert(ctx context.Context, p *Policy, now time.Time, text string) error {
+	var msgs []OutboxMessage
+	for _, tr := range p.DMTransports {
+		for _, a := range p.Admins {
+			msgs = append(msgs, OutboxMessage{Kind: KindAlertDM, Transport: tr, Recipient: a, Text: text,
+				OrderKey: "alert:" + tr + ":" + a})
+		}
+	}
+	return enqueue(s.db.WithContext(ctx), now.UTC(), msgs...)
+}
