@@ -158,7 +158,8 @@ func serve(ctx context.Context, e *env) error {
 	clock := models.SystemClock{}
 	m := metrics.New(store)
 	messengers := map[string]bot.Messenger{config.TransportLog: bot.NewLogMessenger(e.stdout)}
-	deliverer := &jobs.Deliverer{Store: store, Policy: policy, Messengers: messengers, Clock: clock, Log: log, Metrics: m}
+	deliverer := &jobs.Deliverer{Store: store, Policy: policy, Messengers: messengers, Clock: clock, Log: log, Metrics: m,
+		Horizon: cfg.Env.DeliveryHorizon}
 	srv := &handlers.Server{
 		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
 		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,
@@ -167,6 +168,7 @@ func serve(ctx context.Context, e *env) error {
 	ops := &handlers.ChatOps{Store: store, Policy: policy, Clock: clock}
 	deps := platformDeps{cfg: cfg, store: store, policy: policy, clock: clock, ops: ops, env: e, queued: deliverer.Notify}
 	var background []func(context.Context) error
+	var extraJobs []jobs.Job
 	for name, connect := range map[string]func(context.Context, platformDeps) (*platform, error){
 		config.TransportSlack: slackPlatform, config.TransportTeams: teamsPlatform,
 	} {
@@ -201,12 +203,20 @@ func serve(ctx context.Context, e *env) error {
 	}
 	log.Info("cxloop serving", "addr", ln.Addr().String(), "public_url", cfg.Env.PublicURL, "transports", cfg.Transports())
 
+	scheduler := &jobs.Scheduler{Store: store, Location: policy.Location, Clock: clock, Log: log, Metrics: m,
+		Jobs: append([]jobs.Job{jobs.SLAJob(store, policy, log, m, deliverer.Notify), jobs.PruneJob(store)}, extraJobs...)}
 	workCtx, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		deliverer.Run(workCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := scheduler.Run(workCtx); err != nil {
+			log.Error("scheduler stopped", "err", err)
+		}
 	}()
 	for _, run := range background {
 		wg.Add(1)
@@ -228,12 +238,14 @@ func serve(ctx context.Context, e *env) error {
 		wg.Wait()
 		return fmt.Errorf("http server: %w", err)
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	// Stop claiming and scheduling at once while in-flight requests finish;
+	// a delivery in flight gets a short grace. All of it ends within 10 s.
+	stopWork()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 7*time.Second)
 	defer cancel()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("http shutdown", "err", err)
 	}
-	stopWork()
 	wg.Wait()
 	log.Info("stopped")
 	return nil

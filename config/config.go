@@ -41,6 +41,10 @@ type Env struct {
 	DelightedSecret  string
 	TypeformSecret   string
 	FormbricksSecret string
+
+	// DeliveryHorizon is how long a message is retried before it is failed.
+	DeliveryHorizon time.Duration
+	deliveryHorizon string
 }
 
 // envVar is one row of the settings table: the variable, its default, and
@@ -70,6 +74,7 @@ var envVars = []envVar{
 	{"DELIGHTED_WEBHOOK_SECRET", "", "Delighted webhook signing secret", func(e *Env) *string { return &e.DelightedSecret }, true},
 	{"TYPEFORM_WEBHOOK_SECRET", "", "Typeform webhook secret", func(e *Env) *string { return &e.TypeformSecret }, true},
 	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
+	{"CXLOOP_DELIVERY_HORIZON", "24h", "how long a failing message is retried before it is reported failed", func(e *Env) *string { return &e.deliveryHorizon }, false},
 }
 
 // Config is everything cxloop is told.
@@ -147,6 +152,11 @@ func (c *Config) validateEnv() error {
 	}
 	if e.SlackAPIURL != "" && !strings.HasSuffix(e.SlackAPIURL, "/") {
 		errs = append(errs, "SLACK_API_URL: must end in /")
+	}
+	if d, err := time.ParseDuration(e.deliveryHorizon); err != nil || d <= 0 {
+		errs = append(errs, fmt.Sprintf("CXLOOP_DELIVERY_HORIZON: invalid duration %q (write e.g. 24h)", e.deliveryHorizon))
+	} else {
+		c.Env.DeliveryHorizon = d
 	}
 	if e.MicrosoftAppID != "" && e.MicrosoftAppPassword == "" {
 		errs = append(errs, "MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID")

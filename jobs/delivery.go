@@ -34,7 +34,11 @@ type Deliverer struct {
 	CallTimeout time.Duration // per platform call (default 15s)
 	Horizon     time.Duration // give up on transient failures after (default 24h)
 	Batch       int           // messages claimed at once (default 10)
-	Idle        time.Duration // wait when nothing is due (default 1s)
+	Idle        time.Duration // longest wait when nothing is due (default 1s)
+	Grace       time.Duration // how long a call in flight may finish after shutdown begins (default 3s)
+	// Pace spaces messages to one conversation per transport (default:
+	// Slack one per second per channel, Teams seven per second).
+	Pace models.Pacing
 
 	wake chan struct{}
 	once sync.Once
@@ -64,6 +68,12 @@ func (d *Deliverer) init() {
 		}
 		if d.Idle <= 0 {
 			d.Idle = time.Second
+		}
+		if d.Grace <= 0 {
+			d.Grace = 3 * time.Second
+		}
+		if d.Pace == nil {
+			d.Pace = DefaultPacing()
 		}
 		if d.Clock == nil {
 			d.Clock = models.SystemClock{}
@@ -115,6 +125,11 @@ func (d *Deliverer) loop(ctx context.Context) {
 		wait := d.Idle
 		if n > 0 {
 			wait = 0
+		} else if next, err := d.Store.NextDue(ctx, d.Clock.Now()); err == nil && !next.IsZero() {
+			// Sleep until the next retry or pace slot, not a whole idle period.
+			if until := next.Sub(d.Clock.Now()); until < wait {
+				wait = max(until, 5*time.Millisecond)
+			}
 		}
 		if !timer.Stop() {
 			select {
@@ -130,7 +145,7 @@ func (d *Deliverer) loop(ctx context.Context) {
 // many it claimed.
 func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 	d.init()
-	msgs, err := d.Store.ClaimOutbox(ctx, d.WorkerID, d.Clock.Now(), d.Lease, d.Batch)
+	msgs, err := d.Store.ClaimOutbox(ctx, d.WorkerID, d.Clock.Now(), d.Lease, d.Batch, d.Pace)
 	if err != nil {
 		return 0, err
 	}
@@ -146,17 +161,39 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 			cancel()
 			break
 		}
-		// The message in flight finishes even when shutdown begins, so a post
-		// that reached the platform is also recorded as delivered.
-		d.deliver(context.WithoutCancel(ctx), &msgs[i])
+		// The message in flight may finish for a short grace when shutdown
+		// begins, so a post that reached the platform is also recorded as
+		// delivered; past the grace it is released for a retry.
+		callCtx, cancel := withGrace(ctx, d.Grace)
+		d.deliver(callCtx, &msgs[i])
+		cancel()
 	}
 	return len(msgs), nil
+}
+
+// withGrace is a context that outlives ctx by grace.
+func withGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(c, func() { t.Stop() })
+	})
+	return c, func() { stop(); cancel() }
+}
+
+// DefaultPacing keeps under the platforms' per-conversation limits: Slack
+// about one message per second per channel, Teams about seven per second.
+func DefaultPacing() models.Pacing {
+	return models.Pacing{"slack": time.Second, "teams": 150 * time.Millisecond}
 }
 
 func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 	callCtx, cancel := context.WithTimeout(ctx, d.CallTimeout)
 	ref, err := d.send(callCtx, m)
 	cancel()
+	// The outcome is recorded even when the call was cut short by shutdown.
+	ctx, cancelRecord := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancelRecord()
 	now := d.Clock.Now()
 	log := d.Log.With("message", m.ID, "kind", m.Kind, "transport", m.Transport, "case", m.CaseID, "attempt", m.Attempts)
 	if err == nil {
@@ -203,9 +240,23 @@ func (d *Deliverer) fail(ctx context.Context, log *slog.Logger, m *models.Outbox
 		return
 	}
 	d.count(m, "failed")
-	// The log is where an operator looks first; admins also get a DM on the
-	// platforms when the issue-4 alerting lands in the outbox.
 	log.Error("delivery failed for good", "err", err)
+	if m.Kind == models.KindAlertDM {
+		return // an alert that cannot be delivered must not raise another
+	}
+	text := fmt.Sprintf("cxloop could not deliver a message (%s", m.Kind)
+	if m.CaseID != 0 {
+		text += fmt.Sprintf(" for case #%d", m.CaseID)
+	}
+	if m.Channel != "" {
+		text += fmt.Sprintf(" to %s channel %s", m.Transport, m.Channel)
+	} else if m.Recipient != "" {
+		text += fmt.Sprintf(" to %s on %s", m.Recipient, m.Transport)
+	}
+	text += "): " + err.Error() + ". Check the channel ids in the configuration and that the bot is in the channel."
+	if e := d.Store.Alert(ctx, d.Policy, d.Clock.Now(), text); e != nil {
+		log.Error("alert the admins", "err", e)
+	}
 }
 
 func (d *Deliverer) count(m *models.OutboxMessage, outcome string) {
@@ -280,7 +331,15 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 			return msgr.PostText(ctx, m.Channel, m.Text)
 		}
 		if m.Text != "" && m.Recipient != "" {
-			return "", msgr.DirectMessage(ctx, m.Recipient, m.Text, nil)
+			var card *bot.Card
+			if m.CaseID != 0 {
+				c, err := d.card(ctx, m.CaseID)
+				if err != nil {
+					return "", err
+				}
+				card = &c
+			}
+			return "", msgr.DirectMessage(ctx, m.Recipient, m.Text, card)
 		}
 		return "", bot.PermanentError(fmt.Errorf("unknown message kind %q", m.Kind))
 	}

@@ -137,7 +137,9 @@ type OutboxMessage struct {
 	Text       string `gorm:"type:text"`
 	// OrderKey serialises messages that must not overtake each other (a card's
 	// post, then its updates).
-	OrderKey      string    `gorm:"size:250;not null;index"`
+	OrderKey string `gorm:"size:250;not null;index"`
+	// PaceKey is the conversation the message lands in, paced per platform.
+	PaceKey       string    `gorm:"size:320;not null;default:''"`
 	State         string    `gorm:"size:12;not null;index:ix_outbox_due,priority:1"`
 	NextAttemptAt time.Time `gorm:"not null;index:ix_outbox_due,priority:2"`
 	Attempts      int       `gorm:"not null;default:0"`
@@ -178,6 +180,14 @@ type ImprovementItem struct {
 	DoneAt    *time.Time
 }
 
+// ChannelPace is the earliest moment the next message may go to one
+// conversation of a platform, shared by every replica.
+type ChannelPace struct {
+	Transport string    `gorm:"primaryKey;size:20"`
+	Channel   string    `gorm:"primaryKey;size:320"`
+	NextAt    time.Time `gorm:"not null"`
+}
+
 // SchemaVersion records the schema the database holds.
 type SchemaVersion struct {
 	ID        int `gorm:"primaryKey;autoIncrement:false"`
@@ -197,8 +207,11 @@ func allModels() []any {
 		&ImprovementItem{},
 		&PlatformUser{},
 		&ProcessedEvent{},
+		&TeamsConversation{},
 		&FollowupNotice{},
+		&ChannelPace{},
 		&DeadLetter{},
+		&DigestRun{}, &FixFollowUp{},
 		&SchemaVersion{},
 	}
 }

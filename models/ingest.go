@@ -383,7 +383,7 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 
 var (
 	eventColumns  = []string{"case_id", "at", "actor", "kind", "from_state", "to_state", "detail"}
-	outboxColumns = []string{"kind", "transport", "channel", "recipient", "case_id", "response_id", "text", "order_key",
+	outboxColumns = []string{"kind", "transport", "channel", "recipient", "case_id", "response_id", "text", "order_key", "pace_key",
 		"state", "next_attempt_at", "attempts", "lease_owner", "last_error", "created_at"}
 )
 
@@ -397,7 +397,7 @@ func (s *Store) insertEventsAndMessages(tx *gorm.DB, now time.Time, events []Cas
 	}
 	msgRows := make([][]any, len(msgs))
 	for i, m := range msgs {
-		msgRows[i] = []any{m.Kind, m.Transport, m.Channel, m.Recipient, m.CaseID, m.ResponseID, m.Text, m.OrderKey,
+		msgRows[i] = []any{m.Kind, m.Transport, m.Channel, m.Recipient, m.CaseID, m.ResponseID, m.Text, m.OrderKey, paceKey(&m),
 			OutboxPending, now, 0, "", "", now}
 	}
 	evSQL, evArgs := valuesSQL("case_events", eventColumns, evRows)
@@ -567,6 +567,15 @@ func (s *Store) ensureTeams(ctx context.Context, p *Policy) error {
 	return nil
 }
 
+// paceKey names the conversation a message lands in, which platforms rate
+// limit: a channel, or a person's direct messages.
+func paceKey(m *OutboxMessage) string {
+	if m.Channel != "" {
+		return m.Channel
+	}
+	return "dm:" + strings.ToLower(m.Recipient)
+}
+
 func cardOrderKey(caseID int64, d Destination) string {
 	return fmt.Sprintf("card:%d:%s:%s", caseID, d.Transport, d.Channel)
 }
@@ -597,6 +606,7 @@ func enqueue(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
 		msgs[i].State = OutboxPending
 		msgs[i].NextAttemptAt = now
 		msgs[i].CreatedAt = now
+		msgs[i].PaceKey = paceKey(&msgs[i])
 	}
 	if err := tx.Create(&msgs).Error; err != nil {
 		return fmt.Errorf("queue %s message: %w", msgs[0].Kind, err)

@@ -289,7 +289,7 @@ func TestOutboxClaimOrderAndLease(t *testing.T) {
 			t.Fatal(err)
 		}
 		// post + DM are due; the update and thread reply wait for the post.
-		got, err := s.ClaimOutbox(ctx, "w1", now, time.Minute, 10)
+		got, err := s.ClaimOutbox(ctx, "w1", now, time.Minute, 10, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,11 +301,11 @@ func TestOutboxClaimOrderAndLease(t *testing.T) {
 			t.Fatalf("first claim %v, want one post and one DM", kinds)
 		}
 		// a second worker sees nothing while the lease lives
-		if again, _ := s.ClaimOutbox(ctx, "w2", now.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
+		if again, _ := s.ClaimOutbox(ctx, "w2", now.Add(30*time.Second), time.Minute, 10, nil); len(again) != 0 {
 			t.Fatalf("claimed %d leased messages", len(again))
 		}
 		// the lease expires (worker crashed): another worker takes over
-		again, _ := s.ClaimOutbox(ctx, "w2", now.Add(2*time.Minute), time.Minute, 10)
+		again, _ := s.ClaimOutbox(ctx, "w2", now.Add(2*time.Minute), time.Minute, 10, nil)
 		if len(again) != 2 {
 			t.Fatalf("after lease expiry claimed %d, want 2", len(again))
 		}
@@ -321,7 +321,7 @@ func TestOutboxClaimOrderAndLease(t *testing.T) {
 		if post.Attempts != 2 {
 			t.Errorf("post attempts %d, want 2", post.Attempts)
 		}
-		rest, _ := s.ClaimOutbox(ctx, "w2", now.Add(3*time.Minute), time.Minute, 10)
+		rest, _ := s.ClaimOutbox(ctx, "w2", now.Add(3*time.Minute), time.Minute, 10, nil)
 		if len(rest) != 1 || rest[0].Kind != models.KindCardUpdate {
 			t.Fatalf("after the post: %+v, want the update first", rest)
 		}
@@ -339,6 +339,49 @@ func TestMigrateTwiceAndReady(t *testing.T) {
 		}
 		if err := s.Ready(context.Background()); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+func TestOutboxPacing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		p := testPolicy()
+		p.DMTransports = nil
+		p.Teams[0].Destinations = []models.Destination{{Transport: "slack", Channel: "C1"}}
+		ctx := context.Background()
+		now := time.Date(2026, 10, 3, 10, 0, 0, 0, time.UTC)
+		var ins []models.ResponseInput
+		for i := 0; i < 5; i++ {
+			ins = append(ins, detractor(fmt.Sprintf("pace-%d", i)))
+		}
+		if _, err := s.Ingest(ctx, p, now, ins, models.IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		pace := models.Pacing{"slack": time.Second}
+		claim := func(at time.Time) int {
+			got, err := s.ClaimOutbox(ctx, "w", at, time.Minute, 10, pace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				if err := s.MarkDelivered(ctx, &got[i], "ts", at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return len(got)
+		}
+		if n := claim(now); n != 1 {
+			t.Fatalf("first claim %d, want 1 for one channel", n)
+		}
+		if n := claim(now.Add(500 * time.Millisecond)); n != 0 {
+			t.Fatalf("claimed %d within the channel's second", n)
+		}
+		next, _ := s.NextDue(ctx, now.Add(500*time.Millisecond))
+		if !next.Equal(now.Add(time.Second)) {
+			t.Errorf("NextDue %s, want the next pace slot %s", next, now.Add(time.Second))
+		}
+		if n := claim(now.Add(time.Second)); n != 1 {
+			t.Fatalf("claimed %d after a second, want 1", n)
 		}
 	})
 }

@@ -9,30 +9,118 @@ import (
 	"gorm.io/gorm/clause"
 )
 
+// Pacing is the least time between two messages to one conversation, per
+// transport; a transport missing from it is not paced.
+type Pacing map[string]time.Duration
+
 // ClaimOutbox leases up to n due messages to worker until now+lease. A
 // message is due when pending, its next attempt has come, no live lease holds
-// it, and no earlier pending message shares its order key (so a card's update
-// never overtakes its post). On PostgreSQL rows locked by another replica's
-// claim are skipped, so replicas never claim the same message at once; an
-// expired lease (a crashed worker) makes the message claimable again.
-func (s *Store) ClaimOutbox(ctx context.Context, worker string, now time.Time, lease time.Duration, n int) ([]OutboxMessage, error) {
+// it, no earlier pending message shares its order key (so a card's update
+// never overtakes its post), and its conversation's pace allows another
+// message. On PostgreSQL rows locked by another replica's claim are skipped,
+// so replicas never claim the same message at once; an expired lease (a
+// crashed worker) makes the message claimable again. At most one message per
+// paced conversation is claimed, and its next slot is taken in the same
+// transaction, so replicas together keep to the pace.
+func (s *Store) ClaimOutbox(ctx context.Context, worker string, now time.Time, lease time.Duration, n int, pace Pacing) ([]OutboxMessage, error) {
 	now = now.UTC()
 	lock := ""
 	if s.postgres {
-		lock = "FOR UPDATE SKIP LOCKED"
+		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	sql := `UPDATE outbox_messages SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-WHERE id IN (
-  SELECT o.id FROM outbox_messages o
-  WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
-    AND NOT EXISTS (SELECT 1 FROM outbox_messages e WHERE e.order_key = o.order_key AND e.state = 'pending' AND e.id < o.id)
-  ORDER BY o.id LIMIT ? ` + lock + `)
-RETURNING *`
-	var msgs []OutboxMessage
-	if err := s.db.WithContext(ctx).Raw(sql, worker, now.Add(lease), now, now, n).Scan(&msgs).Error; err != nil {
+	var claimed []OutboxMessage
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cands []OutboxMessage
+		err := tx.Raw(`SELECT o.* FROM outbox_messages o
+WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
+  AND NOT EXISTS (SELECT 1 FROM outbox_messages e WHERE e.order_key = o.order_key AND e.state = 'pending' AND e.id < o.id)
+  AND NOT EXISTS (SELECT 1 FROM channel_paces p WHERE p.transport = o.transport AND p.channel = o.pace_key AND p.next_at > ?)
+ORDER BY o.id LIMIT ?`+lock, now, now, now, n*4).Scan(&cands).Error
+		if err != nil {
+			return fmt.Errorf("find due messages: %w", err)
+		}
+		seen := map[[2]string]bool{}
+		var ids []int64
+		for _, m := range cands {
+			if len(ids) == n {
+				break
+			}
+			if gap := pace[m.Transport]; gap > 0 {
+				key := [2]string{m.Transport, m.PaceKey}
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				won, err := takePaceSlot(tx, m.Transport, m.PaceKey, now, gap)
+				if err != nil {
+					return err
+				}
+				if !won {
+					continue
+				}
+			}
+			ids = append(ids, m.ID)
+			claimed = append(claimed, m)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		until := now.Add(lease)
+		err = tx.Model(&OutboxMessage{}).Where("id IN ?", ids).Updates(map[string]any{
+			"lease_owner": worker, "lease_until": until, "attempts": gorm.Expr("attempts + 1"),
+		}).Error
+		if err != nil {
+			return fmt.Errorf("lease messages: %w", err)
+		}
+		for i := range claimed {
+			claimed[i].LeaseOwner, claimed[i].LeaseUntil = worker, &until
+			claimed[i].Attempts++
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
-	return msgs, nil
+	return claimed, nil
+}
+
+// takePaceSlot books the conversation's next slot if it is free at now.
+func takePaceSlot(tx *gorm.DB, transport, channel string, now time.Time, gap time.Duration) (bool, error) {
+	res := tx.Exec(`INSERT INTO channel_paces (transport, channel, next_at) VALUES (?, ?, ?)
+ON CONFLICT (transport, channel) DO UPDATE SET next_at = excluded.next_at WHERE channel_paces.next_at <= ?`,
+		transport, channel, now.Add(gap), now)
+	if res.Error != nil {
+		return false, fmt.Errorf("pace %s %s: %w", transport, channel, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// NextDue is the earliest moment after now at which a pending message may
+// become claimable, so an idle worker sleeps exactly as long as it must; the
+// zero time when nothing waits.
+func (s *Store) NextDue(ctx context.Context, now time.Time) (time.Time, error) {
+	now = now.UTC()
+	var next time.Time
+	var attempt, pace []time.Time
+	db := s.db.WithContext(ctx)
+	if err := db.Model(&OutboxMessage{}).Where("state = ? AND next_attempt_at > ?", OutboxPending, now).
+		Order("next_attempt_at").Limit(1).Pluck("next_attempt_at", &attempt).Error; err != nil {
+		return next, fmt.Errorf("next attempt: %w", err)
+	}
+	if err := db.Model(&ChannelPace{}).Where("next_at > ?", now).Order("next_at").Limit(1).Pluck("next_at", &pace).Error; err != nil {
+		return next, fmt.Errorf("next pace slot: %w", err)
+	}
+	var leased []time.Time
+	if err := db.Model(&OutboxMessage{}).Where("state = ? AND lease_until > ?", OutboxPending, now).
+		Order("lease_until").Limit(1).Pluck("lease_until", &leased).Error; err != nil {
+		return next, fmt.Errorf("next lease expiry: %w", err)
+	}
+	for _, l := range [][]time.Time{attempt, pace, leased} {
+		if len(l) == 1 && (next.IsZero() || l[0].Before(next)) {
+			next = l[0]
+		}
+	}
+	return next, nil
 }
 
 // MarkDelivered records a delivery; for a card post the platform's message

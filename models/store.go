@@ -31,6 +31,7 @@ type Store struct {
 	// teamsReady remembers which teams' assignment sequences exist; only a
 	// shortcut, the database is the truth.
 	teamsReady sync.Map
+	jobs       jobLocks
 }
 
 // Open connects to a database URL: postgres://… or sqlite://PATH.
