@@ -29,11 +29,11 @@ type Deliverer struct {
 	Metrics    *metrics.Set
 
 	WorkerID    string        // names this process in leases
-	Workers     int           // concurrent delivery loops (default 4)
+	Workers     int           // concurrent delivery loops (default 8)
 	Lease       time.Duration // how long a claim lasts (default 2m)
 	CallTimeout time.Duration // per platform call (default 15s)
 	Horizon     time.Duration // give up on transient failures after (default 24h)
-	Batch       int           // messages claimed at once (default 10)
+	Batch       int           // messages claimed at once (default 2: a paced slot is booked at claim, so send soon after)
 	Idle        time.Duration // longest wait when nothing is due (default 1s)
 	Grace       time.Duration // how long a call in flight may finish after shutdown begins (default 3s)
 	// Pace spaces messages to one conversation per transport (default:
@@ -52,7 +52,7 @@ func (d *Deliverer) init() {
 			d.WorkerID = fmt.Sprintf("%s-%d-%d", host, os.Getpid(), rand.IntN(1e6))
 		}
 		if d.Workers <= 0 {
-			d.Workers = 4
+			d.Workers = 8
 		}
 		if d.Lease <= 0 {
 			d.Lease = 2 * time.Minute
@@ -64,7 +64,7 @@ func (d *Deliverer) init() {
 			d.Horizon = 24 * time.Hour
 		}
 		if d.Batch <= 0 {
-			d.Batch = 10
+			d.Batch = 2
 		}
 		if d.Idle <= 0 {
 			d.Idle = time.Second
@@ -189,6 +189,10 @@ func DefaultPacing() models.Pacing {
 
 func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 	callCtx, cancel := context.WithTimeout(ctx, d.CallTimeout)
+	if gap := d.Pace[m.Transport]; gap > 0 {
+		next := d.Clock.Now().Add(gap)
+		m.PaceNext = &next
+	}
 	ref, err := d.send(callCtx, m)
 	cancel()
 	// The outcome is recorded even when the call was cut short by shutdown.

@@ -21,15 +21,24 @@ type Set struct {
 	JobRuns           *prometheus.CounterVec // job, outcome
 	JobDuration       *prometheus.HistogramVec
 	Notifications     *prometheus.CounterVec // kind: reminder, escalation
+	WebhookRequests   *prometheus.CounterVec // provider, outcome
+	DeadLetters       *prometheus.CounterVec // provider
 }
 
 // OutboxReader reports the outbox for the depth gauges.
 type OutboxReader interface {
 	OutboxCounts(ctx context.Context) (map[string]int64, error)
+	OldestPending(ctx context.Context) (time.Time, bool, error)
+}
+
+// DeadLetterReader reports the dead letters for their gauge.
+type DeadLetterReader interface {
+	DeadLetterCounts(ctx context.Context) (map[string]int64, error)
 }
 
 // New registers the instruments; outbox, when set, feeds the outbox gauges
-// at scrape time.
+// at scrape time, and the dead-letter gauge too when it is also a
+// DeadLetterReader.
 func New(outbox OutboxReader) *Set {
 	s := &Set{
 		Registry: prometheus.NewRegistry(),
@@ -58,28 +67,68 @@ func New(outbox OutboxReader) *Set {
 		Notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cxloop_followup_notifications_total", Help: "Reminders and escalations queued.",
 		}, []string{"kind"}),
+		WebhookRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cxloop_webhook_requests_total", Help: "Provider webhook deliveries by provider and outcome (stored, ignored, dead_letter, malformed, unauthorized, disabled).",
+		}, []string{"provider", "outcome"}),
+		DeadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cxloop_dead_letters_total", Help: "Signed provider deliveries kept as dead letters because they could not be stored (repeats included), by provider.",
+		}, []string{"provider"}),
 	}
 	s.Registry.MustRegister(s.ResponsesIngested, s.CasesOpened, s.HTTPDuration, s.Deliveries, s.DeliveryRetries,
-		s.JobRuns, s.JobDuration, s.Notifications,
+		s.JobRuns, s.JobDuration, s.Notifications, s.WebhookRequests, s.DeadLetters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if outbox != nil {
-		s.Registry.MustRegister(&outboxCollector{r: outbox, desc: prometheus.NewDesc(
-			"cxloop_outbox_messages", "Outbox messages by state.", []string{"state"}, nil)})
+		s.Registry.MustRegister(&outboxCollector{r: outbox,
+			desc: prometheus.NewDesc("cxloop_outbox_messages", "Outbox messages by state.", []string{"state"}, nil),
+			oldest: prometheus.NewDesc("cxloop_outbox_oldest_pending_seconds",
+				"Age of the oldest message waiting for delivery (0 when none waits).", nil, nil)})
+	}
+	if dl, ok := outbox.(DeadLetterReader); ok {
+		s.Registry.MustRegister(&deadLetterCollector{r: dl, desc: prometheus.NewDesc(
+			"cxloop_dead_letters", "Dead letters by state (pending: waiting for cxloop replay).", []string{"state"}, nil)})
 	}
 	return s
 }
 
 type outboxCollector struct {
-	r    OutboxReader
-	desc *prometheus.Desc
+	r            OutboxReader
+	desc, oldest *prometheus.Desc
 }
 
-func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.oldest }
 
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	counts, err := c.r.OutboxCounts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for state, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), state)
+	}
+	age := 0.0
+	if t, ok, err := c.r.OldestPending(ctx); err != nil {
+		ch <- prometheus.NewInvalidMetric(c.oldest, err)
+		return
+	} else if ok {
+		age = time.Since(t).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age)
+}
+
+type deadLetterCollector struct {
+	r    DeadLetterReader
+	desc *prometheus.Desc
+}
+
+func (c *deadLetterCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *deadLetterCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.r.DeadLetterCounts(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return

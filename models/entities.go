@@ -148,6 +148,10 @@ type OutboxMessage struct {
 	LastError     string    `gorm:"type:text"`
 	CreatedAt     time.Time `gorm:"not null"`
 	DeliveredAt   *time.Time
+	// PaceNext, set by the worker, moves the conversation's next slot to
+	// this instant when the delivery is recorded: the slot booked at claim
+	// counts from the claim, this one from when the message was really sent.
+	PaceNext *time.Time `gorm:"-"`
 }
 
 // CardRef remembers where a case's card was posted, so updates and thread

@@ -134,6 +134,13 @@ func (s *Store) MarkDelivered(ctx context.Context, m *OutboxMessage, ref string,
 		if err != nil {
 			return fmt.Errorf("mark message %d delivered: %w", m.ID, err)
 		}
+		if m.PaceNext != nil {
+			err := tx.Model(&ChannelPace{}).Where("transport = ? AND channel = ? AND next_at < ?", m.Transport, m.PaceKey, m.PaceNext.UTC()).
+				Update("next_at", m.PaceNext.UTC()).Error
+			if err != nil {
+				return fmt.Errorf("pace %s %s: %w", m.Transport, m.PaceKey, err)
+			}
+		}
 		if m.Kind == KindCardPost && ref != "" {
 			cr := CardRef{CaseID: m.CaseID, Transport: m.Transport, Channel: m.Channel, Ref: ref, PostedAt: now}
 			err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&cr).Error
@@ -204,6 +211,21 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 		out[r.State] = r.N
 	}
 	return out, nil
+}
+
+// OldestPending returns when the oldest undelivered message was queued;
+// ok is false when none waits.
+func (s *Store) OldestPending(ctx context.Context) (t time.Time, ok bool, err error) {
+	var ts []time.Time
+	err = s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("state = ?", OutboxPending).
+		Order("created_at").Limit(1).Pluck("created_at", &ts).Error
+	if err != nil {
+		return t, false, fmt.Errorf("oldest pending message: %w", err)
+	}
+	if len(ts) == 0 {
+		return t, false, nil
+	}
+	return ts[0], true, nil
 }
 
 // CaseView is a case with its response and trail, as cards show it.
