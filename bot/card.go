@@ -73,7 +73,7 @@ func NewCard(v models.CaseView, p *models.Policy) Card {
 		Resolution: c.Resolution, SubmittedAt: r.SubmittedAt,
 	}
 	for k, val := range r.Attributes {
-		if k == "employee_email" {
+		if k == "employee_email" || strings.TrimSpace(val) == "" {
 			continue
 		}
 		card.Attributes = append(card.Attributes, Attribute{k, val})
