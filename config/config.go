@@ -45,6 +45,11 @@ type Env struct {
 	// DeliveryHorizon is how long a message is retried before it is failed.
 	DeliveryHorizon time.Duration
 	deliveryHorizon string
+	// DeliveryTimeout bounds each call to a platform.
+	DeliveryTimeout time.Duration
+	deliveryTimeout string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
 }
 
 // envVar is one row of the settings table: the variable, its default, and
@@ -74,6 +79,8 @@ var envVars = []envVar{
 	{"DELIGHTED_WEBHOOK_SECRET", "", "Delighted webhook signing secret", func(e *Env) *string { return &e.DelightedSecret }, true},
 	{"TYPEFORM_WEBHOOK_SECRET", "", "Typeform webhook secret", func(e *Env) *string { return &e.TypeformSecret }, true},
 	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
+	{"CXLOOP_DELIVERY_TIMEOUT", "10s", "timeout of each call to Slack or Teams", func(e *Env) *string { return &e.deliveryTimeout }, false},
+	{"CXLOOP_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(e *Env) *string { return &e.LogLevel }, false},
 	{"CXLOOP_DELIVERY_HORIZON", "24h", "how long a failing message is retried before it is reported failed", func(e *Env) *string { return &e.deliveryHorizon }, false},
 }
 
@@ -157,6 +164,11 @@ func (c *Config) validateEnv() error {
 		errs = append(errs, fmt.Sprintf("CXLOOP_DELIVERY_HORIZON: invalid duration %q (write e.g. 24h)", e.deliveryHorizon))
 	} else {
 		c.Env.DeliveryHorizon = d
+	}
+	if d, err := time.ParseDuration(e.deliveryTimeout); err != nil || d <= 0 {
+		errs = append(errs, fmt.Sprintf("CXLOOP_DELIVERY_TIMEOUT: invalid duration %q (write e.g. 10s)", e.deliveryTimeout))
+	} else {
+		c.Env.DeliveryTimeout = d
 	}
 	if e.MicrosoftAppID != "" && e.MicrosoftAppPassword == "" {
 		errs = append(errs, "MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID")
