@@ -1,5 +1,167 @@
 package main
 
-import "context"
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"net/url"
+	"os"
+	"strings"
 
-func manifestTeams(ctx context.Context, e *env) error { return errNotYet }
+	"github.com/cxloop/cxloop/config"
+)
+
+// teamsCommands is the bot's command list in the app manifest (titles of at
+// most 32 characters, as every schema version accepts).
+var teamsCommands = []struct{ Title, Description string }{
+	{"help", "List the commands"},
+	{"mine", "Your open cases, soonest due first"},
+	{"team", "A team's open and overdue cases: team [TEAM]"},
+	{"show", "One case with its history: show CASE"},
+	{"assign", "Give a case to someone (managers): assign CASE @person"},
+	{"digest", "A private preview of the monthly digest: digest [YYYY-MM]"},
+}
+
+// manifestTeams writes the Teams app package: manifest.json for the bot
+// (team and personal scopes, the command list) and its two icons.
+func manifestTeams(ctx context.Context, e *env) error {
+	fs := flag.NewFlagSet("manifest teams", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	out := fs.String("out", "cxloop-teams.zip", "where to write the app package")
+	if err := fs.Parse(e.args[1:]); err != nil {
+		return usageError("usage: cxloop manifest teams [--out FILE]")
+	}
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if cfg.Env.MicrosoftAppID == "" {
+		return usageError("MICROSOFT_APP_ID is not set: register the bot in Azure first (docs/teams.md)")
+	}
+	manifest, warnings := teamsManifest(cfg.Env.MicrosoftAppID, cfg.Env.PublicURL)
+	for _, w := range warnings {
+		fmt.Fprintln(e.stderr, "warning:", w)
+	}
+	var buf bytes.Buffer
+	if err := writeTeamsPackage(&buf, manifest); err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s for bot %s: upload it in Teams (Apps → Manage your apps → Upload an app)\n", *out, cfg.Env.MicrosoftAppID)
+	return nil
+}
+
+// teamsManifest is the app manifest (schema 1.17) for the bot.
+func teamsManifest(appID, publicURL string) (map[string]any, []string) {
+	var warnings []string
+	site := strings.TrimRight(publicURL, "/")
+	u, err := url.Parse(site)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		warnings = append(warnings, fmt.Sprintf("CXLOOP_PUBLIC_URL %q is not https: Teams needs an https messaging endpoint and website", publicURL))
+		site = "https://github.com/cxloop/cxloop"
+		u, _ = url.Parse(site)
+	}
+	var commands []any
+	for _, c := range teamsCommands {
+		commands = append(commands, map[string]string{"title": c.Title, "description": c.Description})
+	}
+	m := map[string]any{
+		"$schema":         "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json",
+		"manifestVersion": "1.17",
+		"version":         "1.0.0",
+		"id":              appID,
+		"developer": map[string]string{
+			"name": "cxloop", "websiteUrl": site, "privacyUrl": site, "termsOfUseUrl": site,
+		},
+		"name": map[string]string{"short": "cxloop", "full": "cxloop: close the customer-feedback loop"},
+		"description": map[string]string{
+			"short": "Detractor feedback as cases your team closes in Teams.",
+			"full": "cxloop posts every detractor survey response to your team's channel as a case card, gives it an owner, " +
+				"chases the thank-you and the resolution, escalates what runs late and feeds systemic problems into an improvement backlog.",
+		},
+		"icons":       map[string]string{"color": "color.png", "outline": "outline.png"},
+		"accentColor": "#1F6FEB",
+		"bots": []any{map[string]any{
+			"botId":              appID,
+			"scopes":             []string{"team", "personal"},
+			"supportsFiles":      false,
+			"isNotificationOnly": false,
+			"commandLists": []any{
+				map[string]any{"scopes": []string{"team"}, "commands": commands},
+				map[string]any{"scopes": []string{"personal"}, "commands": commands},
+			},
+		}},
+		"permissions":  []string{"identity", "messageTeamMembers"},
+		"validDomains": []string{u.Host},
+	}
+	return m, warnings
+}
+
+// writeTeamsPackage writes the zip: manifest.json, color.png, outline.png.
+func writeTeamsPackage(w io.Writer, manifest map[string]any) error {
+	zw := zip.NewWriter(w)
+	add := func(name string, write func(io.Writer) error) error {
+		f, err := zw.Create(name)
+		if err != nil {
+			return err
+		}
+		return write(f)
+	}
+	err := add("manifest.json", func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(manifest)
+	})
+	if err == nil {
+		err = add("color.png", func(w io.Writer) error { return png.Encode(w, teamsIcon(192, true)) })
+	}
+	if err == nil {
+		err = add("outline.png", func(w io.Writer) error { return png.Encode(w, teamsIcon(32, false)) })
+	}
+	if err != nil {
+		return fmt.Errorf("app package: %w", err)
+	}
+	return zw.Close()
+}
+
+// teamsIcon draws the app icon: a loop (an open ring with an arrow head).
+// The color icon is white on a blue square; the outline icon is white on
+// transparent, as Teams requires.
+func teamsIcon(size int, colored bool) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, size, size))
+	bg := color.NRGBA{0x1F, 0x6F, 0xEB, 0xFF}
+	white := color.NRGBA{0xFF, 0xFF, 0xFF, 0xFF}
+	c := float64(size) / 2
+	outer, inner := float64(size)*0.36, float64(size)*0.24
+	if !colored {
+		outer, inner = float64(size)*0.44, float64(size)*0.30
+	}
+	for y := 0; y < size; y++ {
+		for x := 0; x < size; x++ {
+			if colored {
+				img.SetNRGBA(x, y, bg)
+			}
+			dx, dy := float64(x)+0.5-c, float64(y)+0.5-c
+			r := math.Hypot(dx, dy)
+			angle := math.Atan2(dy, dx) // 0 at the right, clockwise in image space
+			inRing := r >= inner && r <= outer && !(angle > -0.35 && angle < 0.35)
+			// The arrow head: a triangle at the gap's lower edge, pointing up.
+			ax, ay := dx-(inner+outer)/2, dy-float64(size)*0.05
+			inHead := ay <= 0 && ay >= -float64(size)*0.16 && math.Abs(ax) <= (ay+float64(size)*0.16)*0.9
+			if inRing || inHead {
+				img.SetNRGBA(x, y, white)
+			}
+		}
+	}
+	return img
+}

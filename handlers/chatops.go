@@ -26,6 +26,9 @@ type ChatOps struct {
 	// Directory, when set, describes how people resolve on the platform for
 	// "team": it returns the emails that resolve to nobody.
 	Unresolved func(ctx context.Context, emails []string) []string
+	// PlatformStatus adds a line per connected platform to "team", e.g.
+	// whether the team's Teams channel is installed.
+	PlatformStatus []func(ctx context.Context, team *models.TeamPolicy) string
 }
 
 // Reply is a command's answer: text and the cases it concerns.
@@ -177,6 +180,11 @@ func (o *ChatOps) team(ctx context.Context, actor string, args []string) Reply {
 	if o.Unresolved != nil {
 		if missing := o.Unresolved(ctx, append(append([]string{}, team.Members...), team.Managers...)); len(missing) > 0 {
 			fmt.Fprintf(&b, "Not found on this platform: %s\n", strings.Join(missing, ", "))
+		}
+	}
+	for _, status := range o.PlatformStatus {
+		if line := status(ctx, team); line != "" {
+			fmt.Fprintln(&b, line)
 		}
 	}
 	reply := Reply{Text: strings.TrimSpace(b.String())}

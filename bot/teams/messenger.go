@@ -1,0 +1,266 @@
+// Package teams is the Microsoft Teams transport: a bot.Messenger over the
+// Bot Connector REST API, the Adaptive Card rendering of case cards, the
+// roster directory, and the validation of the tokens the Bot Connector
+// sends. It builds on msbotbuilder-go's schema and adapter and replaces the
+// library's unsafe parts (token validation, connector client).
+package teams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/models"
+)
+
+// Messenger posts to Teams. Channels are Teams channel ids from the
+// configuration; the service URL, tenant and bot account come from the
+// conversation reference stored when the bot was added to the team. A card's
+// reference is "<thread conversation id>|<activity id>". Every error it
+// returns is a *bot.DeliveryError. It is safe for concurrent use.
+type Messenger struct {
+	conn   *Connector
+	store  Store
+	dir    *Directory
+	policy *models.Policy
+	tenant string
+}
+
+var _ bot.Messenger = (*Messenger)(nil)
+
+// MessengerOption configures a Messenger.
+type MessengerOption func(*Messenger)
+
+// WithTenant prefers references of this tenant when a channel was never seen
+// (the tenant of a single-tenant bot).
+func WithTenant(id string) MessengerOption { return func(m *Messenger) { m.tenant = id } }
+
+// WithDirectory sets the roster directory (default: one on the same store
+// and connector).
+func WithDirectory(d *Directory) MessengerOption { return func(m *Messenger) { m.dir = d } }
+
+// NewMessenger returns a Messenger. policy gives the card forms their
+// choices (team members, root causes).
+func NewMessenger(conn *Connector, store Store, policy *models.Policy, opts ...MessengerOption) *Messenger {
+	m := &Messenger{conn: conn, store: store, policy: policy}
+	for _, o := range opts {
+		o(m)
+	}
+	if m.dir == nil {
+		m.dir = NewDirectory(store, conn, nil)
+	}
+	return m
+}
+
+// Directory is the roster directory the Messenger resolves people with.
+func (m *Messenger) Directory() *Directory { return m.dir }
+
+// Connector is the Bot Connector client.
+func (m *Messenger) Connector() *Connector { return m.conn }
+
+// Render renders a card with its forms' choices.
+func (m *Messenger) Render(c bot.Card) map[string]any { return RenderCard(c, m.RenderOptions(c)) }
+
+// RenderOptions are the choices of a card's forms.
+func (m *Messenger) RenderOptions(c bot.Card) RenderOptions {
+	o := RenderOptions{ThankMethods: models.ThankMethods, NoContactReasons: models.NoContactReasons}
+	if m.policy == nil {
+		return o
+	}
+	o.RootCauses = m.policy.RootCauses
+	if t, ok := m.policy.Team(c.TeamID); ok {
+		seen := map[string]bool{}
+		for _, e := range append(append([]string{}, t.Members...), t.Managers...) {
+			if k := strings.ToLower(e); !seen[k] {
+				seen[k] = true
+				o.Assignees = append(o.Assignees, e)
+			}
+		}
+	}
+	return o
+}
+
+// Reference finds how to reach a channel: its own stored reference, or
+// that of another channel of the same tenant (a bot may post to any channel
+// of a team it is in, through the tenant's service URL).
+func (m *Messenger) Reference(ctx context.Context, channel string) (models.TeamsConversation, error) {
+	c, err := m.store.TeamsConversation(ctx, channel)
+	if err == nil && c.Installed {
+		return c, nil
+	}
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return c, err
+	}
+	all, err := m.store.TeamsConversations(ctx, models.TeamsChannel)
+	if err != nil {
+		return models.TeamsConversation{}, err
+	}
+	for _, pass := range []bool{true, false} {
+		for _, r := range all {
+			if !pass || m.tenant == "" || r.TenantID == m.tenant {
+				r.ID, r.ChannelName, r.TeamID, r.TeamName = channel, "", "", ""
+				return r, nil
+			}
+		}
+	}
+	// Transient: the card waits in the outbox until someone adds the bot.
+	return models.TeamsConversation{}, &bot.DeliveryError{Class: bot.Transient,
+		Err: fmt.Errorf("teams: channel %s is unknown: the bot has not been added to a team yet", channel)}
+}
+
+// PostCard starts a new thread in the channel with the card and returns
+// "<thread conversation id>|<activity id>".
+func (m *Messenger) PostCard(ctx context.Context, channel string, card bot.Card) (string, error) {
+	act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.Render(card))}
+	return m.newThread(ctx, channel, act)
+}
+
+// PostText starts a new thread in the channel with the text, escaped.
+func (m *Messenger) PostText(ctx context.Context, channel, text string) (string, error) {
+	return m.newThread(ctx, channel, Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown"})
+}
+
+func (m *Messenger) newThread(ctx context.Context, channel string, act Activity) (string, error) {
+	ref, err := m.Reference(ctx, channel)
+	if err != nil {
+		return "", err
+	}
+	chData := map[string]any{"channel": map[string]any{"id": channel}, "teamsChannelId": channel}
+	if ref.TenantID != "" {
+		chData["tenant"] = map[string]any{"id": ref.TenantID}
+	}
+	if ref.TeamID != "" {
+		chData["team"] = map[string]any{"id": ref.TeamID}
+		chData["teamsTeamId"] = ref.TeamID
+	}
+	res, err := m.conn.CreateConversation(ctx, ref.ServiceURL, ConversationParams{
+		IsGroup: true, Bot: Account{ID: m.botID(ref)}, TenantID: ref.TenantID, Activity: &act, ChannelData: chData,
+	})
+	if err != nil {
+		return "", err
+	}
+	if res.ActivityID == "" {
+		return "", &bot.DeliveryError{Class: bot.Permanent, Err: errors.New("teams: the new thread has no activity id")}
+	}
+	return res.ID + "|" + res.ActivityID, nil
+}
+
+// UpdateCard replaces the card at ref in place.
+func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bot.Card) error {
+	conv, actID, err := splitRef(ref)
+	if err != nil {
+		return err
+	}
+	r, err := m.Reference(ctx, channel)
+	if err != nil {
+		return err
+	}
+	act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.Render(card))}
+	return m.conn.UpdateActivity(ctx, r.ServiceURL, conv, actID, act)
+}
+
+// Reply adds text, escaped, to the card's thread.
+func (m *Messenger) Reply(ctx context.Context, channel, ref, text string) error {
+	conv, actID, err := splitRef(ref)
+	if err != nil {
+		return err
+	}
+	r, err := m.Reference(ctx, channel)
+	if err != nil {
+		return err
+	}
+	_, err = m.conn.SendToConversation(ctx, r.ServiceURL, conv,
+		Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown", ReplyToID: actID})
+	return err
+}
+
+// DirectMessage writes to the person in their 1:1 chat with the bot,
+// creating the chat the first time. With a card, the text heads the card
+// (one message: Teams splits a text with a card into two).
+func (m *Messenger) DirectMessage(ctx context.Context, email, text string, card *bot.Card) error {
+	act := Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown"}
+	if card != nil {
+		rendered := m.Render(*card)
+		body, _ := rendered["body"].([]any)
+		rendered["body"] = append([]any{element{"type": "TextBlock", "wrap": true, "weight": "Bolder", "text": EscapeMarkdown(text)}}, body...)
+		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(rendered)}
+	}
+	_, err := m.SendPersonal(ctx, email, act)
+	return err
+}
+
+// SendPersonal sends an activity to the person's 1:1 chat with the bot and
+// returns the activity id.
+func (m *Messenger) SendPersonal(ctx context.Context, email string, act Activity) (string, error) {
+	p, err := m.dir.Person(ctx, email)
+	if err != nil {
+		return "", err
+	}
+	chat, err := m.personalChat(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	return m.conn.SendToConversation(ctx, chat.ServiceURL, chat.ID, act)
+}
+
+// personalChat finds or creates the bot's 1:1 chat with p.
+func (m *Messenger) personalChat(ctx context.Context, p Person) (models.TeamsConversation, error) {
+	if c, err := m.store.TeamsPersonalChat(ctx, p.UserID); err == nil {
+		return c, nil
+	}
+	serviceURL, tenant, botID := p.ServiceURL, p.TenantID, m.conn.BotID()
+	if serviceURL == "" || tenant == "" {
+		ref, err := m.Reference(ctx, "")
+		if err != nil {
+			return models.TeamsConversation{}, err
+		}
+		if serviceURL == "" {
+			serviceURL = ref.ServiceURL
+		}
+		if tenant == "" {
+			tenant = ref.TenantID
+		}
+		botID = m.botID(ref)
+	}
+	res, err := m.conn.CreateConversation(ctx, serviceURL, ConversationParams{
+		Bot: Account{ID: botID}, Members: []Account{{ID: p.UserID}}, TenantID: tenant,
+		ChannelData: map[string]any{"tenant": map[string]any{"id": tenant}},
+	})
+	if err != nil {
+		return models.TeamsConversation{}, err
+	}
+	c := models.TeamsConversation{ID: res.ID, Kind: models.TeamsPersonal, TenantID: tenant, ServiceURL: serviceURL,
+		BotID: botID, UserID: p.UserID, AADObjectID: p.AADObjectID, Installed: true}
+	if err := m.store.SaveTeamsConversation(ctx, c); err != nil {
+		return models.TeamsConversation{}, err
+	}
+	return c, nil
+}
+
+func (m *Messenger) botID(r models.TeamsConversation) string {
+	if r.BotID != "" {
+		return r.BotID
+	}
+	return m.conn.BotID()
+}
+
+func cardAttachments(card map[string]any) []schema.Attachment {
+	return []schema.Attachment{CardAttachment(card)}
+}
+
+// splitRef splits a card reference into the thread's conversation id and the
+// card's activity id.
+func splitRef(ref string) (conv, activity string, err error) {
+	i := strings.LastIndexByte(ref, '|')
+	if i <= 0 || i == len(ref)-1 {
+		return "", "", bot.PermanentError(fmt.Errorf("teams: bad card reference %q", ref))
+	}
+	return ref[:i], ref[i+1:], nil
+}
+
+// JoinRef is the reference PostCard returns.
+func JoinRef(conversationID, activityID string) string { return conversationID + "|" + activityID }

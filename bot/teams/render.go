@@ -1,0 +1,423 @@
+package teams
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/cxloop/cxloop/bot"
+)
+
+// Adaptive Card constants.
+const (
+	// CardContentType is the attachment content type of an Adaptive Card.
+	CardContentType = "application/vnd.microsoft.card.adaptive"
+	// CardVersion is the schema version: Teams renders up to 1.5, and
+	// Action.Execute needs it.
+	CardVersion = "1.5"
+	// MaxCardBytes bounds a rendered card. Bot messages may carry 40 KB and
+	// incoming webhooks 28 KB; staying under the smaller leaves room for the
+	// activity around the card.
+	MaxCardBytes = 28 * 1024
+
+	maxCommentRunes = 3000
+	maxValueRunes   = 200
+	maxNoteRunes    = 1000
+	maxChoices      = 100
+)
+
+// Action verbs, the verb of Action.Execute and the "verb" of Action.Submit
+// data. They are bot.Action values.
+const (
+	VerbTake        = string(bot.ActionTake)
+	VerbAssign      = string(bot.ActionAssign)
+	VerbThank       = string(bot.ActionThank)
+	VerbResolve     = string(bot.ActionResolve)
+	VerbNoContact   = string(bot.ActionNoContact)
+	VerbShowContact = string(bot.ActionShowContact)
+	VerbReopen      = string(bot.ActionReopen)
+)
+
+// Input ids of the card's forms, the keys of an action's data.
+const (
+	InputAssignee  = "assignee"
+	InputMethod    = "method"
+	InputNote      = "note"
+	InputRootCause = "rootCause"
+	InputSystemic  = "systemic"
+	InputReason    = "reason"
+	DataCaseID     = "caseId"
+	DataVerb       = "verb"
+)
+
+// RenderOptions carries what the card alone does not know: the choices of
+// its forms.
+type RenderOptions struct {
+	Assignees        []string // team members and managers, by email
+	RootCauses       []string
+	ThankMethods     []string
+	NoContactReasons []string
+}
+
+// element is one Adaptive Card element or action.
+type element = map[string]any
+
+// RenderCard renders a case card as an Adaptive Card (schema 1.5). Every
+// untrusted text (the customer's words, names, attributes, notes) is placed
+// in a TextRun, which Adaptive Cards never read as markdown, so it can link
+// nothing and mention no one. The result stays under MaxCardBytes.
+func RenderCard(c bot.Card, o RenderOptions) element {
+	comment := c.Comment
+	attrs := c.Attributes
+	for range 6 {
+		card := renderCard(c, o, comment, attrs)
+		b, err := json.Marshal(card)
+		if err == nil && len(b) <= MaxCardBytes {
+			return card
+		}
+		// Too big: cut the comment and the attributes and try again.
+		comment = clipRunes(comment, utf8.RuneCountInString(comment)/2)
+		if len(attrs) > 3 {
+			attrs = attrs[:len(attrs)/2]
+		}
+		o.Assignees = clipList(o.Assignees, len(o.Assignees)/2)
+	}
+	return renderCard(c, RenderOptions{}, clipRunes(c.Comment, 200), nil)
+}
+
+func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribute) element {
+	body := []any{
+		element{"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true,
+			"text": fmt.Sprintf("Case #%d · %s %s %d", c.CaseID, titleCase(string(c.Segment)), strings.ToUpper(string(c.Metric)), c.Score)},
+	}
+	state := element{"type": "TextBlock", "wrap": true, "spacing": "None", "text": EscapeMarkdown(c.StateLabel())}
+	if c.Overdue && !c.State.Closed() {
+		state["color"], state["weight"] = "Attention", "Bolder"
+	}
+	body = append(body, state)
+
+	facts := []any{}
+	addFact := func(label string, value any) {
+		facts = append(facts, element{"type": "ColumnSet", "spacing": "Small", "columns": []any{
+			element{"type": "Column", "width": "100px", "items": []any{element{"type": "TextBlock", "weight": "Bolder", "wrap": true, "text": label}}},
+			element{"type": "Column", "width": "stretch", "items": []any{value}},
+		}})
+	}
+	addFact("Team", plain(clipRunes(c.TeamName, maxValueRunes)))
+	owner := c.Owner
+	if owner == "" {
+		owner = "nobody yet"
+	}
+	addFact("Owner", plain(owner))
+	if c.Touchpoint != "" {
+		addFact("Touchpoint", plain(clipRunes(c.Touchpoint, maxValueRunes)))
+	}
+	switch {
+	case c.ThankedAt != nil:
+		addFact("Thanked", dateText(*c.ThankedAt))
+	case !c.State.Closed() && !c.ThankYouDue.IsZero():
+		addFact("Thank by", dateText(c.ThankYouDue))
+	}
+	switch {
+	case c.ResolvedAt != nil:
+		addFact("Resolved", dateText(*c.ResolvedAt))
+	case !c.State.Closed() && !c.ResolutionDue.IsZero():
+		addFact("Resolve by", dateText(c.ResolutionDue))
+	}
+	body = append(body, element{"type": "Container", "spacing": "Medium", "items": facts})
+
+	quote := comment
+	if quote == "" {
+		quote = "(no comment)"
+	} else if cut := clipRunes(quote, maxCommentRunes); cut != quote {
+		quote = cut
+	}
+	commentRun := element{"type": "TextRun", "text": quote}
+	if comment != "" {
+		commentRun["italic"] = true
+	}
+	body = append(body, element{"type": "Container", "style": "emphasis", "spacing": "Medium", "items": []any{
+		element{"type": "RichTextBlock", "inlines": []any{commentRun}},
+	}})
+	if comment != c.Comment {
+		body = append(body, element{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true,
+			"text": EscapeMarkdown(fmt.Sprintf("The comment was shortened; \"show %d\" gives the whole case.", c.CaseID))})
+	}
+	if who := strings.Join(nonEmpty(c.CustomerName, c.MaskedEmail, c.MaskedPhone), " · "); who != "" {
+		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
+			element{"type": "TextRun", "text": "Customer: ", "weight": "Bolder"},
+			element{"type": "TextRun", "text": clipRunes(who, 3*maxValueRunes)},
+		}})
+	}
+	if len(attrs) > 0 {
+		var in []any
+		for i, a := range attrs {
+			if i > 0 {
+				in = append(in, element{"type": "TextRun", "text": " · ", "isSubtle": true})
+			}
+			in = append(in,
+				element{"type": "TextRun", "text": clipRunes(a.Name, maxValueRunes) + ": ", "isSubtle": true},
+				element{"type": "TextRun", "text": clipRunes(a.Value, maxValueRunes)})
+		}
+		body = append(body, element{"type": "RichTextBlock", "inlines": in})
+	}
+	if len(c.Themes) > 0 {
+		themes := make([]string, len(c.Themes))
+		for i, t := range c.Themes {
+			themes[i] = clipRunes(t, maxValueRunes)
+		}
+		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
+			element{"type": "TextRun", "text": "Themes: ", "weight": "Bolder"},
+			element{"type": "TextRun", "text": strings.Join(themes, ", ")},
+		}})
+	}
+	if c.RootCause != "" || c.Resolution != "" {
+		var in []any
+		if c.RootCause != "" {
+			in = append(in, element{"type": "TextRun", "text": "Root cause: ", "weight": "Bolder"},
+				element{"type": "TextRun", "text": clipRunes(c.RootCause, maxValueRunes)})
+		}
+		if c.Resolution != "" {
+			if len(in) > 0 {
+				in = append(in, element{"type": "TextRun", "text": "\n"})
+			}
+			in = append(in, element{"type": "TextRun", "text": "Resolution: ", "weight": "Bolder"},
+				element{"type": "TextRun", "text": clipRunes(c.Resolution, maxNoteRunes)})
+		}
+		body = append(body, element{"type": "RichTextBlock", "inlines": in})
+	}
+	var foot []string
+	if c.Source != "" {
+		foot = append(foot, "Source "+clipRunes(c.Source, maxValueRunes))
+	}
+	if !c.SubmittedAt.IsZero() {
+		foot = append(foot, "submitted "+c.SubmittedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if len(foot) > 0 {
+		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
+			element{"type": "TextRun", "text": strings.Join(foot, " · "), "isSubtle": true, "size": "Small"},
+		}})
+	}
+
+	var actions []any
+	for _, a := range c.Actions {
+		if act := renderAction(c, a, o); act != nil {
+			actions = append(actions, act)
+		}
+	}
+	if len(actions) > 0 {
+		body = append(body, element{"type": "ActionSet", "actions": actions})
+	}
+	return element{
+		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+		"type":    "AdaptiveCard",
+		"version": CardVersion,
+		"body":    body,
+		"msteams": element{"width": "Full"},
+	}
+}
+
+// renderAction is one button: Action.Execute with an Action.Submit fallback,
+// or a ShowCard holding the form and its Execute button.
+func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
+	switch a {
+	case bot.ActionTake:
+		return execute(c.CaseID, VerbTake, "Take it", "positive")
+	case bot.ActionShowContact:
+		return execute(c.CaseID, VerbShowContact, "Show contact", "")
+	case bot.ActionReopen:
+		return execute(c.CaseID, VerbReopen, "Reopen", "")
+	case bot.ActionAssign:
+		if len(o.Assignees) == 0 {
+			return nil
+		}
+		return showCard("Assign…", []any{
+			choiceSet(InputAssignee, "Assign to", o.Assignees, nil),
+		}, execute(c.CaseID, VerbAssign, "Assign", "positive"))
+	case bot.ActionThank:
+		return showCard("Log thank-you…", []any{
+			choiceSet(InputMethod, "How was the customer thanked?", orDefault(o.ThankMethods, []string{"call", "email", "meeting", "message", "other"}), nil),
+			element{"type": "Input.Text", "id": InputNote, "label": "Note", "isMultiline": true, "maxLength": 1000},
+		}, execute(c.CaseID, VerbThank, "Log thank-you", "positive"))
+	case bot.ActionResolve:
+		return showCard("Resolve…", []any{
+			choiceSet(InputRootCause, "Root cause", o.RootCauses, nil),
+			element{"type": "Input.Text", "id": InputNote, "label": "What was done for the customer", "isMultiline": true,
+				"isRequired": true, "errorMessage": "Say what was done", "maxLength": 2000},
+			element{"type": "Input.Toggle", "id": InputSystemic, "title": "Systemic issue: add to the improvement backlog",
+				"valueOn": "true", "valueOff": "false", "value": "false"},
+		}, execute(c.CaseID, VerbResolve, "Resolve", "positive"))
+	case bot.ActionNoContact:
+		return showCard("No contact…", []any{
+			choiceSet(InputReason, "Why is no contact possible?", orDefault(o.NoContactReasons, []string{"anonymous", "no_consent", "unreachable"}), label),
+			element{"type": "Input.Text", "id": InputNote, "label": "Note", "isMultiline": true, "maxLength": 1000},
+		}, execute(c.CaseID, VerbNoContact, "Close without contact", "destructive"))
+	}
+	return nil
+}
+
+func label(s string) string { return titleCase(strings.ReplaceAll(s, "_", " ")) }
+
+func orDefault(l, def []string) []string {
+	if len(l) == 0 {
+		return def
+	}
+	return l
+}
+
+// execute is an Action.Execute (Universal Actions) whose fallback on clients
+// without them is an Action.Submit with the same data.
+func execute(caseID int64, verb, title, style string) element {
+	data := element{DataCaseID: caseID, DataVerb: verb}
+	a := element{"type": "Action.Execute", "title": title, "verb": verb, "data": data,
+		"fallback": element{"type": "Action.Submit", "title": title, "data": data}}
+	if style != "" {
+		a["style"] = style
+	}
+	return a
+}
+
+func showCard(title string, inputs []any, submit element) element {
+	return element{"type": "Action.ShowCard", "title": title, "card": element{
+		"type": "AdaptiveCard", "version": CardVersion, "body": inputs, "actions": []any{submit},
+	}}
+}
+
+func choiceSet(id, labelText string, values []string, title func(string) string) element {
+	values = clipList(values, maxChoices)
+	choices := make([]any, len(values))
+	for i, v := range values {
+		t := v
+		if title != nil {
+			t = title(v)
+		}
+		choices[i] = element{"title": clipRunes(t, maxValueRunes), "value": v}
+	}
+	e := element{"type": "Input.ChoiceSet", "id": id, "label": labelText, "style": "compact", "isRequired": true,
+		"errorMessage": "Choose one", "choices": choices}
+	if len(values) > 0 {
+		e["value"] = values[0]
+	}
+	return e
+}
+
+// plain is untrusted text as a RichTextBlock: TextRuns are never markdown.
+func plain(s string) element {
+	return element{"type": "RichTextBlock", "inlines": []any{element{"type": "TextRun", "text": s}}}
+}
+
+// dateText shows a time in the reader's own time zone (Adaptive Card date
+// functions) with the UTC time as fallback.
+func dateText(t time.Time) element {
+	u := t.UTC().Format("2006-01-02T15:04:05Z")
+	return element{"type": "TextBlock", "wrap": true, "text": "{{DATE(" + u + ", SHORT)}} {{TIME(" + u + ")}}"}
+}
+
+// CardSize is the size of a rendered card in bytes of JSON.
+func CardSize(card map[string]any) int {
+	b, _ := json.Marshal(card)
+	return len(b)
+}
+
+// CardAttachment wraps a rendered card as an activity attachment.
+func CardAttachment(card element) schema.Attachment {
+	return schema.Attachment{ContentType: CardContentType, Content: card}
+}
+
+// FallbackText is the one-line notification text of a card (an activity's
+// summary, shown as plain text).
+func FallbackText(c bot.Card) string {
+	return fmt.Sprintf("Case #%d · %s · %s", c.CaseID, c.Headline(), c.StateLabel())
+}
+
+// EscapeMarkdown makes text inert in Teams messages and TextBlocks: markdown
+// punctuation is backslash-escaped and <, >, & become entities, so the text
+// can open no link, mention no one and inject no HTML. Teams' markdown
+// honours CommonMark's backslash escapes and entities.
+func EscapeMarkdown(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\\', '`', '*', '_', '[', ']', '(', ')', '#', '~', '|', '!', '{', '}', '+', '-', '.':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\r':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// MessageText is text for a Teams message: each line escaped with
+// EscapeMarkdown, the line breaks kept as markdown hard breaks.
+func MessageText(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = EscapeMarkdown(l)
+	}
+	return strings.Join(lines, "  \n")
+}
+
+// CaseIDOf reads the case id of action data (a number or a string).
+func CaseIDOf(v any) (int64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return int64(x), x > 0 && x == float64(int64(x))
+	case json.Number:
+		n, err := x.Int64()
+		return n, err == nil && n > 0
+	case string:
+		n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(x), "#"), 10, 64)
+		return n, err == nil && n > 0
+	}
+	return 0, false
+}
+
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 1 {
+		return "…"
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func clipList(l []string, n int) []string {
+	if len(l) <= n {
+		return l
+	}
+	return l[:n]
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
+}

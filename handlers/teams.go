@@ -1,0 +1,525 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/core"
+
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/teams"
+	"github.com/cxloop/cxloop/models"
+)
+
+// Teams serves POST /api/messages: Bot Framework activities from Microsoft
+// Teams. Every request's token is checked by the adapter's TokenValidator
+// (a *teams.Validator) before anything else; activities are deduplicated by
+// id; each one refreshes the conversation reference it comes from; card
+// actions go through Store.Act with the same role checks as Slack; commands
+// go through ChatOps.
+type Teams struct {
+	Store     *models.Store
+	Policy    *models.Policy
+	Clock     models.Clock
+	Log       *slog.Logger
+	Ops       *ChatOps
+	Adapter   *core.BotFrameworkAdapter
+	Messenger *teams.Messenger
+	// Queued wakes the delivery worker after a change queued messages.
+	Queued func()
+	// ReplyTimeout bounds the replies sent while a request is answered
+	// (default 8 s: Teams gives up on a request after about 15 s).
+	ReplyTimeout time.Duration
+}
+
+// InvokeResponse is the body of the answer to an adaptiveCard/action invoke.
+type InvokeResponse struct {
+	StatusCode int    `json:"statusCode"`
+	Type       string `json:"type"`
+	Value      any    `json:"value"`
+}
+
+// Invoke response types.
+const (
+	InvokeCard    = "application/vnd.microsoft.card.adaptive"
+	InvokeMessage = "application/vnd.microsoft.activity.message"
+)
+
+// ServeHTTP handles one activity.
+func (h *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") == "" {
+		writeError(w, http.StatusUnauthorized, "", "missing bearer token")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "", "activity too large")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "", "could not read the activity")
+		return
+	}
+	ctx := r.Context()
+	parse := r.Clone(ctx)
+	parse.Body = io.NopCloser(bytes.NewReader(body))
+	if _, err := h.Adapter.ParseRequest(ctx, parse); err != nil {
+		var ae *teams.AuthError
+		if errors.As(err, &ae) {
+			h.log().Warn("teams: rejected activity", "reason", ae.Reason)
+			writeError(w, http.StatusUnauthorized, "", "unauthorized")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "", "malformed activity")
+		return
+	}
+	in, err := teams.ParseInbound(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "", "malformed activity")
+		return
+	}
+	now := h.Clock.Now()
+	if in.ID != "" {
+		first, err := h.Store.FirstSeen(ctx, teams.Platform, teamsDedupKey(in), now)
+		if err != nil {
+			h.log().Error("teams: record activity", "err", err)
+			writeError(w, http.StatusInternalServerError, "", "please retry")
+			return
+		}
+		if !first {
+			h.repeat(ctx, w, in)
+			return
+		}
+	}
+	if in.Type == teams.TypeConversationUpdate && (in.BotRemoved() || in.ChannelData.EventType == "teamDeleted") {
+		h.uninstall(ctx, in, now)
+		writeJSON(w, http.StatusOK, struct{}{})
+		return
+	}
+	h.remember(ctx, in, now)
+	switch in.Type {
+	case teams.TypeInvoke:
+		if in.Name != teams.InvokeCardAction {
+			writeJSON(w, http.StatusOK, struct{}{})
+			return
+		}
+		writeJSON(w, http.StatusOK, h.invoke(ctx, in))
+	case teams.TypeMessage:
+		if req, ok, err := in.Action(); ok {
+			h.submit(ctx, in, req, err)
+		} else {
+			h.command(ctx, in)
+		}
+		writeJSON(w, http.StatusOK, struct{}{})
+	case teams.TypeConversationUpdate:
+		if in.BotAdded() && in.TeamID() != "" {
+			h.install(ctx, in, now)
+		}
+		writeJSON(w, http.StatusOK, struct{}{})
+	default:
+		// Reactions, installation updates, typing…: acknowledged, unused.
+		writeJSON(w, http.StatusOK, struct{}{})
+	}
+}
+
+func (h *Teams) log() *slog.Logger {
+	if h.Log == nil {
+		return slog.Default()
+	}
+	return h.Log
+}
+
+func (h *Teams) queued() {
+	if h.Queued != nil {
+		h.Queued()
+	}
+}
+
+func (h *Teams) replyCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := h.ReplyTimeout
+	if d <= 0 {
+		d = 8 * time.Second
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// teamsDedupKey names an activity: ids are unique within a conversation.
+func teamsDedupKey(in *teams.Inbound) string {
+	k := in.ID + "@" + in.Conversation.ID
+	if len(k) > 200 {
+		k = k[:200]
+	}
+	return k
+}
+
+// repeat answers an activity delivered twice without acting again; a
+// repeated invoke still gets the card as it is now.
+func (h *Teams) repeat(ctx context.Context, w http.ResponseWriter, in *teams.Inbound) {
+	if in.Type == teams.TypeInvoke && in.Name == teams.InvokeCardAction {
+		if req, ok, err := in.Action(); ok && err == nil {
+			if v, err := h.Store.CaseView(ctx, req.CaseID); err == nil {
+				writeJSON(w, http.StatusOK, InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCard(v, h.Policy))})
+				return
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// remember saves the conversation reference of the activity: the channel it
+// came from (and its team's General channel), or the chat.
+func (h *Teams) remember(ctx context.Context, in *teams.Inbound, now time.Time) {
+	ref, ok := in.Reference()
+	if !ok {
+		return
+	}
+	ref.UpdatedAt = now
+	if err := h.Store.SaveTeamsConversation(ctx, ref); err != nil {
+		h.log().Error("teams: save conversation reference", "conversation", ref.ID, "err", err)
+		return
+	}
+	if ref.Kind == models.TeamsChannel && ref.TeamID != "" && ref.TeamID != ref.ID {
+		general := ref
+		general.ID, general.ChannelName = ref.TeamID, ""
+		if err := h.Store.SaveTeamsConversation(ctx, general); err != nil {
+			h.log().Error("teams: save team reference", "team", ref.TeamID, "err", err)
+		}
+	}
+}
+
+// install records the team the bot was added to with its channels, and
+// queues a welcome that names the channel ids for teams_channel.
+func (h *Teams) install(ctx context.Context, in *teams.Inbound, now time.Time) {
+	teamID := in.TeamID()
+	if err := h.Store.SetTeamsTeamInstalled(ctx, teamID, true, now); err != nil {
+		h.log().Error("teams: install", "team", teamID, "err", err)
+	}
+	base, _ := in.Reference()
+	base.UpdatedAt = now
+	rctx, cancel := h.replyCtx(ctx)
+	channels, err := h.Messenger.Connector().TeamChannels(rctx, in.ServiceURL, teamID)
+	cancel()
+	if err != nil {
+		// The channels are learnt later from their own activities, and posts
+		// fall back on the team's service URL meanwhile.
+		h.log().Warn("teams: list the team's channels", "team", teamID, "err", err)
+	}
+	names := map[string]string{}
+	for _, ch := range channels {
+		if ch.ID == "" {
+			continue
+		}
+		c := base
+		c.ID, c.ChannelName = ch.ID, ch.Name
+		if ch.ID == teamID && c.ChannelName == "" {
+			c.ChannelName = "General"
+		}
+		names[ch.ID] = c.ChannelName
+		if err := h.Store.SaveTeamsConversation(ctx, c); err != nil {
+			h.log().Error("teams: save channel", "channel", ch.ID, "err", err)
+		}
+	}
+	if _, ok := names[teamID]; !ok {
+		names[teamID] = "General"
+	}
+	h.log().Info("teams: added to a team", "team", teamID, "name", in.TeamName(), "channels", len(names))
+	if err := h.Store.QueueTeamsText(ctx, now, teamID, teamsWelcome(in.TeamName(), names, h.Policy)); err != nil {
+		h.log().Error("teams: queue welcome", "err", err)
+		return
+	}
+	h.queued()
+}
+
+func teamsWelcome(teamName string, channels map[string]string, p *models.Policy) string {
+	var b strings.Builder
+	if teamName == "" {
+		teamName = "this team"
+	}
+	fmt.Fprintf(&b, "cxloop is connected to %s. Detractor cases will arrive here as cards in the channels the configuration names.\n", teamName)
+	var wired []string
+	for _, t := range p.Teams {
+		for _, d := range t.Destinations {
+			if name, ok := channels[d.Channel]; ok && d.Transport == teams.Platform {
+				wired = append(wired, fmt.Sprintf("%s → %s", t.Name, name))
+			}
+		}
+	}
+	if len(wired) > 0 {
+		fmt.Fprintf(&b, "Configured: %s.\n", strings.Join(wired, "; "))
+	} else {
+		b.WriteString("No team of the configuration posts here yet. Use one of these ids as teams_channel in cxloop.yaml:\n")
+		for id, name := range channels {
+			fmt.Fprintf(&b, "%s: %s\n", name, id)
+		}
+	}
+	b.WriteString("Mention me with \"help\" for the commands.")
+	return b.String()
+}
+
+func (h *Teams) uninstall(ctx context.Context, in *teams.Inbound, now time.Time) {
+	teamID := in.TeamID()
+	if teamID == "" {
+		return
+	}
+	if err := h.Store.SetTeamsTeamInstalled(ctx, teamID, false, now); err != nil {
+		h.log().Error("teams: uninstall", "team", teamID, "err", err)
+		return
+	}
+	h.log().Info("teams: removed from a team", "team", teamID)
+}
+
+// teamsRosterConversation is where the acting user's membership is asked: the
+// team for channel activities, the chat otherwise.
+func teamsRosterConversation(in *teams.Inbound) string {
+	if t := in.TeamID(); t != "" {
+		return t
+	}
+	return in.Conversation.ID
+}
+
+// actor is the email of the activity's sender.
+func (h *Teams) actor(ctx context.Context, in *teams.Inbound) (string, error) {
+	return h.Messenger.Directory().EmailOf(ctx, in.ServiceURL, teamsRosterConversation(in), in.From.ID)
+}
+
+// resolver turns the command's mention placeholders into emails.
+func (h *Teams) resolver(in *teams.Inbound, cmd teams.Command) ResolvePerson {
+	return func(ctx context.Context, ref string) (string, error) {
+		id, ok := cmd.People[ref]
+		if !ok {
+			return "", fmt.Errorf("%s is not a mention", ref)
+		}
+		return h.Messenger.Directory().EmailOf(ctx, in.ServiceURL, teamsRosterConversation(in), id)
+	}
+}
+
+// teamsOp turns a card action into a case operation.
+func teamsOp(req teams.ActionRequest) (models.Op, error) {
+	switch req.Verb {
+	case teams.VerbTake:
+		return models.Op{Kind: models.OpTake}, nil
+	case teams.VerbAssign:
+		return models.Op{Kind: models.OpAssign, Assignee: req.Input(teams.InputAssignee)}, nil
+	case teams.VerbThank:
+		return models.Op{Kind: models.OpThank, Method: req.Input(teams.InputMethod), Note: req.Input(teams.InputNote)}, nil
+	case teams.VerbResolve:
+		return models.Op{Kind: models.OpResolve, RootCause: req.Input(teams.InputRootCause), Note: req.Input(teams.InputNote),
+			Systemic: req.Input(teams.InputSystemic) == "true"}, nil
+	case teams.VerbNoContact:
+		return models.Op{Kind: models.OpNoContact, Reason: req.Input(teams.InputReason), Note: req.Input(teams.InputNote)}, nil
+	case teams.VerbReopen:
+		return models.Op{Kind: models.OpReopen}, nil
+	case teams.VerbShowContact:
+		return models.Op{Kind: models.OpContact}, nil
+	}
+	return models.Op{}, fmt.Errorf("unknown action %q", req.Verb)
+}
+
+var teamsActionDone = map[models.OpKind]string{
+	models.OpTake: "Case #%d is yours.", models.OpAssign: "Case #%d is reassigned.", models.OpThank: "Thank-you logged on case #%d.",
+	models.OpResolve: "Case #%d is resolved.", models.OpNoContact: "Case #%d is closed without contact.",
+	models.OpReopen: "Case #%d is reopened.", models.OpContact: "I sent you the contact details of case #%d in our private chat.",
+}
+
+// perform runs a card action and phrases its outcome; ok is true when the
+// case changed (or the contact was sent).
+func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) (string, bool) {
+	o, err := teamsOp(req)
+	if err != nil {
+		return "That button is not one I know.", false
+	}
+	actor, err := h.actor(ctx, in)
+	if err != nil {
+		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
+		return "I could not tell who you are: I found no email for your Teams account.", false
+	}
+	v, err := h.Store.Act(ctx, h.Policy, h.Clock.Now(), req.CaseID, actor, o)
+	if err != nil {
+		return ActionOutcome(err, "", req.CaseID), false
+	}
+	if o.Kind == models.OpContact {
+		if err := h.sendContact(ctx, actor, v); err != nil {
+			h.log().Warn("teams: send contact details", "case", req.CaseID, "err", err)
+			return "Sorry, I could not open a private chat with you; please try again.", false
+		}
+		return fmt.Sprintf(teamsActionDone[o.Kind], req.CaseID), true
+	}
+	h.queued()
+	return fmt.Sprintf(teamsActionDone[o.Kind], req.CaseID), true
+}
+
+// sendContact writes the customer's contact details to the person privately.
+func (h *Teams) sendContact(ctx context.Context, actor string, v models.CaseView) error {
+	c := v.Response.Customer()
+	var b strings.Builder
+	fmt.Fprintf(&b, "Contact details for case #%d:\n", v.Case.ID)
+	for _, kv := range [][2]string{{"Name", c.Name}, {"Email", c.Email}, {"Phone", c.Phone}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "%s: %s\n", kv[0], kv[1])
+		}
+	}
+	if c.Name == "" && c.Email == "" && c.Phone == "" {
+		b.WriteString("The customer left no contact details.\n")
+	}
+	if c.ContactOK != nil && !*c.ContactOK {
+		b.WriteString("The customer did not agree to be contacted.")
+	}
+	rctx, cancel := h.replyCtx(ctx)
+	defer cancel()
+	_, err := h.Messenger.SendPersonal(rctx, actor, teams.Activity{Type: "message", Text: teams.MessageText(b.String()), TextFormat: "markdown"})
+	return err
+}
+
+// invoke answers an Action.Execute: the refreshed card, or a message when
+// the action was refused or answered privately.
+func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
+	req, _, err := in.Action()
+	if err != nil {
+		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: "That card is out of date; ask me to \"show\" the case again."}
+	}
+	text, ok := h.perform(ctx, in, req)
+	if !ok || req.Verb == teams.VerbShowContact {
+		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: text}
+	}
+	v, err := h.Store.CaseView(ctx, req.CaseID)
+	if err != nil {
+		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: text}
+	}
+	return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCard(v, h.Policy))}
+}
+
+// submit handles an Action.Submit (clients without Universal Actions): the
+// card is updated through the outbox; a refusal is told privately.
+func (h *Teams) submit(ctx context.Context, in *teams.Inbound, req teams.ActionRequest, parseErr error) {
+	if parseErr != nil {
+		h.privately(ctx, in, "", "That card is out of date; ask me to \"show\" the case again.")
+		return
+	}
+	text, ok := h.perform(ctx, in, req)
+	if ok {
+		// The card and its thread show the change (or the contact details
+		// went to the private chat).
+		return
+	}
+	actor, _ := h.actor(ctx, in)
+	h.privately(ctx, in, actor, text)
+}
+
+// privately tells the person something: in the chat when the activity came
+// from a 1:1 chat, else in their 1:1 chat with the bot, else (no email
+// known) in the thread.
+func (h *Teams) privately(ctx context.Context, in *teams.Inbound, actor, text string) {
+	rctx, cancel := h.replyCtx(ctx)
+	defer cancel()
+	act := teams.Activity{Type: "message", Text: teams.MessageText(text), TextFormat: "markdown"}
+	if !in.Personal() && actor != "" {
+		if _, err := h.Messenger.SendPersonal(rctx, actor, act); err == nil {
+			return
+		}
+	}
+	act.ReplyToID = in.ID
+	if _, err := h.Messenger.Connector().SendToConversation(rctx, in.ServiceURL, in.Conversation.ID, act); err != nil {
+		h.log().Warn("teams: reply", "err", err)
+	}
+}
+
+// command runs a command typed to the bot and answers in the conversation.
+func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
+	cmd := in.CommandText()
+	if cmd.Line == "" && in.Text == "" {
+		return // nothing to do (an empty message, an attachment)
+	}
+	var reply Reply
+	actor, err := h.actor(ctx, in)
+	if err != nil {
+		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
+		reply = Reply{Text: "I could not tell who you are: I found no email for your Teams account."}
+	} else {
+		reply = h.Ops.Run(ctx, actor, cmd.Line, h.resolver(in, cmd))
+	}
+	h.send(ctx, in, reply)
+}
+
+// TeamStatus says whether a team's Teams channel is connected: the line
+// "team" adds in Teams (and that a ChatOps hook can add on every platform).
+func (h *Teams) TeamStatus(ctx context.Context, t *models.TeamPolicy) string {
+	if t == nil {
+		return ""
+	}
+	var lines []string
+	for _, d := range t.Destinations {
+		if d.Transport != teams.Platform {
+			continue
+		}
+		c, err := h.Store.TeamsConversation(ctx, d.Channel)
+		switch {
+		case err == nil && c.Installed:
+			where := c.ChannelName
+			if where == "" {
+				where = d.Channel
+			}
+			team := c.TeamName
+			if team == "" {
+				team = c.TeamID
+			}
+			lines = append(lines, fmt.Sprintf("Teams: cards go to %s in team %s (connected).", where, team))
+		case err == nil:
+			lines = append(lines, fmt.Sprintf("Teams: channel %s belongs to a team the bot was removed from; add cxloop to that team again.", d.Channel))
+		default:
+			lines = append(lines, fmt.Sprintf("Teams: channel %s has not been seen yet; add cxloop to its team (or mention it in the channel once).", d.Channel))
+		}
+	}
+	if len(lines) == 0 {
+		return "Teams: this team has no teams_channel in the configuration."
+	}
+	return strings.Join(lines, "\n")
+}
+
+// send answers in the activity's conversation (the thread, in a channel):
+// the text, then the cards, as few activities as Teams' size limit allows.
+func (h *Teams) send(ctx context.Context, in *teams.Inbound, reply Reply) {
+	rctx, cancel := h.replyCtx(ctx)
+	defer cancel()
+	conn := h.Messenger.Connector()
+	post := func(act teams.Activity) bool {
+		act.ReplyToID = in.ID
+		if _, err := conn.SendToConversation(rctx, in.ServiceURL, in.Conversation.ID, act); err != nil {
+			h.log().Warn("teams: reply", "conversation", in.Conversation.ID, "err", err)
+			return false
+		}
+		return true
+	}
+	if reply.Text != "" && !post(teams.Activity{Type: "message", Text: teams.MessageText(reply.Text), TextFormat: "markdown"}) {
+		return
+	}
+	var batch []map[string]any
+	size := 0
+	flush := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		act := teams.Activity{Type: "message", AttachmentLayout: "list"}
+		for _, c := range batch {
+			act.Attachments = append(act.Attachments, teams.CardAttachment(c))
+		}
+		batch, size = nil, 0
+		return post(act)
+	}
+	for _, c := range reply.Cards {
+		card := h.Messenger.Render(c)
+		n := teams.CardSize(card)
+		if size+n > teams.MaxCardBytes && !flush() {
+			return
+		}
+		batch, size = append(batch, card), size+n
+	}
+	flush()
+}
