@@ -2,9 +2,16 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 
 	"github.com/cxloop/cxloop/bot"
+	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/handlers"
 	"github.com/cxloop/cxloop/models"
@@ -29,5 +36,102 @@ type platformDeps struct {
 	queued func()
 }
 
-// slackPlatform connects Slack when SLACK_BOT_TOKEN is set.
-func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) { return nil, nil }
+// slackPlatform connects Slack when SLACK_BOT_TOKEN is set: the Messenger
+// (Web API at SLACK_API_URL), the people directory cached in the database,
+// POST /slack/events when SLACK_SIGNING_SECRET is set, and Socket Mode
+// when SLACK_APP_TOKEN is.
+func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
+	if !d.cfg.SlackEnabled() {
+		return nil, nil
+	}
+	e := d.cfg.Env
+	log := d.env.log.With("platform", config.TransportSlack)
+	dir := handlers.NewSlackDirectory(d.store, cxslack.NewClient(e.SlackBotToken, e.SlackAPIURL, nil), d.clock, log)
+	locator := cxslack.CardLocatorFunc(func(ctx context.Context, caseID int64) (string, string, bool, error) {
+		refs, err := d.store.CardRefsOf(ctx, caseID, config.TransportSlack)
+		if err != nil || len(refs) == 0 {
+			return "", "", false, err
+		}
+		return refs[0].Channel, refs[0].Ref, true, nil
+	})
+	m := cxslack.New(e.SlackBotToken, e.SlackAPIURL, dir, cxslack.WithCardLocator(locator))
+	app := &handlers.SlackApp{
+		Store: d.store, Policy: d.policy, Clock: d.clock, Log: log, Ops: d.ops,
+		Messenger: m, Directory: dir, SigningSecret: e.SlackSigningSecret, Queued: d.queued,
+	}
+	pl := &platform{messenger: m, routes: map[string]http.Handler{}}
+	if e.SlackSigningSecret != "" {
+		pl.routes["POST /slack/events"] = app
+	}
+	var sock *socketmode.Client
+	if e.SlackAppToken != "" {
+		api := cxslack.NewClient(e.SlackBotToken, e.SlackAPIURL, nil, slackgo.OptionAppLevelToken(e.SlackAppToken))
+		sock = socketmode.New(api)
+	}
+	mode := "http"
+	if sock != nil {
+		mode = "socket"
+	}
+	log.Info("slack connected", "mode", mode, "events_url", e.PublicURL+"/slack/events")
+	pl.run = func(ctx context.Context) error { return runSlack(ctx, app, m, dir, sock, d.policy, log) }
+	return pl, nil
+}
+
+// runSlack is Slack's background work: Socket Mode when configured, the
+// people directory resolved at start (emails that resolve to nobody logged
+// once) and refreshed daily, and the processed-event log pruned.
+func runSlack(ctx context.Context, app *handlers.SlackApp, m *cxslack.Messenger, dir *handlers.SlackDirectory,
+	sock *socketmode.Client, policy *models.Policy, log *slog.Logger) error {
+	var wg sync.WaitGroup
+	sockErr := make(chan error, 1)
+	if sock != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sockErr <- app.RunSocketMode(ctx, sock)
+		}()
+	}
+	defer func() {
+		wg.Wait()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		app.Shutdown(shutdown)
+		cancel()
+	}()
+
+	if who, err := m.API().AuthTestContext(ctx); err != nil {
+		log.Error("slack: auth.test failed; check SLACK_BOT_TOKEN and SLACK_API_URL", "err", err)
+	} else {
+		log.Info("slack: authenticated", "team", who.Team, "bot_user", who.UserID)
+	}
+	refresh := func(first bool) {
+		missing, err := dir.Refresh(ctx, handlers.ConfiguredEmails(policy))
+		if err != nil {
+			return
+		}
+		if len(missing) > 0 && first {
+			log.Warn("slack: these configured emails resolve to nobody in Slack; they get no DMs or mentions", "emails", missing)
+		}
+	}
+	refresh(true)
+	daily := time.NewTicker(24 * time.Hour)
+	defer daily.Stop()
+	hourly := time.NewTicker(time.Hour)
+	defer hourly.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-sockErr:
+			// HTTP (when configured) and the directory carry on.
+			log.Error("slack: Socket Mode stopped", "err", err)
+			sockErr = nil
+		case <-daily.C:
+			refresh(false)
+		case <-hourly.C:
+			// Slack redelivers an event within minutes; a day is plenty.
+			if err := app.Store.ForgetEventsBefore(ctx, app.Clock.Now().Add(-24*time.Hour)); err != nil {
+				log.Warn("slack: prune the event log", "err", err)
+			}
+		}
+	}
+}

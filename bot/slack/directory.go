@@ -55,6 +55,15 @@ func NewLookupDirectory(api *slackgo.Client, ttl time.Duration) *LookupDirectory
 	return &LookupDirectory{api: api, ttl: ttl, now: time.Now, cache: map[string]dirEntry{}}
 }
 
+// WithClock makes the directory tell time by now (for TTLs), so that it
+// agrees with an injected clock; it returns d.
+func (d *LookupDirectory) WithClock(now func() time.Time) *LookupDirectory {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.now = now
+	return d
+}
+
 // UserID returns the user id for email, from the cache when it is fresh.
 // Only definite answers are cached: a timeout or rate limit is returned and
 // the next call asks Slack again.
@@ -63,8 +72,8 @@ func (d *LookupDirectory) UserID(ctx context.Context, email string) (string, err
 	if key == "" {
 		return "", Classify(errors.New("slack users.lookupByEmail: empty email"))
 	}
-	now := d.now()
 	d.mu.Lock()
+	now := d.now()
 	e, ok := d.cache[key]
 	d.mu.Unlock()
 	if ok && now.Before(e.expires) {

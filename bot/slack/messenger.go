@@ -69,29 +69,52 @@ var _ bot.Messenger = (*Messenger)(nil)
 // ending in "/" (empty: Slack's own). dir resolves emails to user ids; nil
 // uses a LookupDirectory on the same client.
 func New(token, apiURL string, dir Directory, opts ...Option) *Messenger {
+	o := buildOptions(opts)
+	api := newClient(token, apiURL, o)
+	if dir == nil {
+		dir = NewLookupDirectory(api, 0)
+	}
+	return &Messenger{api: api, dir: dir, locator: o.locator}
+}
+
+// NewClient returns a slack-go client configured as New configures the
+// Messenger's (API URL, HTTP client, per-call timeout), for the parts of
+// the app that call Slack outside the Messenger: the directory, views and
+// ephemeral answers. Extra slack-go options (an app-level token for Socket
+// Mode) go last.
+func NewClient(token, apiURL string, opts []Option, extra ...slackgo.Option) *slackgo.Client {
+	return newClient(token, apiURL, buildOptions(opts), extra...)
+}
+
+func buildOptions(opts []Option) options {
 	o := options{timeout: DefaultTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	hc := &http.Client{Timeout: o.timeout}
-	if o.client != nil {
-		c := *o.client
-		if c.Timeout == 0 {
-			c.Timeout = o.timeout
-		}
-		hc = &c
-	}
-	sopts := []slackgo.Option{slackgo.OptionHTTPClient(hc)}
+	return o
+}
+
+func newClient(token, apiURL string, o options, extra ...slackgo.Option) *slackgo.Client {
+	sopts := []slackgo.Option{slackgo.OptionHTTPClient(o.httpClient())}
 	if apiURL != "" {
 		sopts = append(sopts, slackgo.OptionAPIURL(apiURL))
 	}
 	// Retries stay off (slack-go's default): the outbox worker retries with
 	// its own backoff, and two retry loops would multiply the waits.
-	api := slackgo.New(token, sopts...)
-	if dir == nil {
-		dir = NewLookupDirectory(api, 0)
+	return slackgo.New(token, append(sopts, extra...)...)
+}
+
+// httpClient is the client every call uses: the configured one (copied) or
+// a plain one, always with a timeout.
+func (o options) httpClient() *http.Client {
+	if o.client != nil {
+		c := *o.client
+		if c.Timeout == 0 {
+			c.Timeout = o.timeout
+		}
+		return &c
 	}
-	return &Messenger{api: api, dir: dir, locator: o.locator}
+	return &http.Client{Timeout: o.timeout}
 }
 
 // API is the underlying slack-go client, for calls the Messenger does not
@@ -188,6 +211,12 @@ func (m *Messenger) permalink(ctx context.Context, caseID int64) string {
 	return link
 }
 
+// CardBlocks renders the card as PostCard would, with the owner mentioned
+// when the directory knows them: for cards shown in replies and views.
+func (m *Messenger) CardBlocks(ctx context.Context, card bot.Card) []slackgo.Block {
+	return RenderCardWith(card, m.renderOptions(ctx, card))
+}
+
 // renderOptions resolves the card's owner for a mention. A failed lookup
 // shows the email instead: the card matters more than the mention.
 func (m *Messenger) renderOptions(ctx context.Context, card bot.Card) RenderOptions {
@@ -220,4 +249,17 @@ func textMessage(escaped string) []slackgo.MsgOption {
 		slackgo.MsgOptionDisableLinkUnfurl(),
 		slackgo.MsgOptionDisableMediaUnfurl(),
 	}
+}
+
+// BotScopes are the OAuth scopes of the bot token, exactly those the calls
+// of this package and cxloop's Slack handlers need; the app manifest
+// requests them. (chat.getPermalink, views.open and views.publish need no
+// scope.)
+var BotScopes = []string{
+	"chat:write",       // chat.postMessage, chat.update, chat.postEphemeral
+	"commands",         // the /cx slash command
+	"files:write",      // files.getUploadURLExternal, files.completeUploadExternal: the digest's chart and report (PostDigest)
+	"im:write",         // conversations.open for DMs
+	"users:read",       // users.info: who pressed a button or ran /cx
+	"users:read.email", // users.lookupByEmail, and the email in users.info
 }

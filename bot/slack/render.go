@@ -294,15 +294,15 @@ func ownerText(email, userID string) string {
 	if email == "" {
 		return "_nobody yet_"
 	}
-	if isUserID(userID) {
+	if IsUserID(userID) {
 		return "<@" + userID + ">"
 	}
 	return esc(email, maxValueLen)
 }
 
-// isUserID reports whether id looks like a Slack user id (U… or W…, upper
-// case letters and digits).
-func isUserID(id string) bool {
+// IsUserID reports whether id looks like a Slack user id (U… or W…, upper
+// case letters and digits): only such an id may go into a <@…> mention.
+func IsUserID(id string) bool {
 	if len(id) < 3 || len(id) > 30 || (id[0] != 'U' && id[0] != 'W') {
 		return false
 	}

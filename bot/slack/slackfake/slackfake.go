@@ -7,6 +7,7 @@
 package slackfake
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -164,6 +165,7 @@ type Server struct {
 	messages map[string]*Message
 	views    int
 	arrived  chan struct{} // closed and replaced whenever a call is recorded
+	socket   socketState
 }
 
 type pendingFailure struct {
@@ -269,7 +271,24 @@ func (s *Server) Message(channel, ts string) (Message, bool) {
 	return *m, true
 }
 
+// MethodResponseURL is the Call.Method of a post to a ResponseURL; pass it
+// to Calls, WaitCalls and FailNext like a Web API method.
+const MethodResponseURL = "response_url"
+
+// ResponseURL returns a response_url (as Slack puts in slash commands and
+// interactions) that this server answers: posts to it are recorded as calls
+// of MethodResponseURL, with the JSON body's fields as Params.
+func (s *Server) ResponseURL(name string) string { return s.srv.URL + "/hooks/" + url.PathEscape(name) }
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/hooks/") {
+		s.serveHook(w, r)
+		return
+	}
+	if r.URL.Path == socketPath {
+		s.serveSocket(w, r)
+		return
+	}
 	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
 	if !ok {
 		http.NotFound(w, r)
@@ -297,11 +316,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	want := s.token
+	if method == "apps.connections.open" {
+		s.mu.Lock()
+		want = s.socket.appToken // empty until EnableSocketMode: nothing matches
+		s.mu.Unlock()
+	}
 	if token == "" {
 		writeJSON(w, http.StatusOK, errorResponse("not_authed"))
 		return
 	}
-	if token != s.token {
+	if want == "" || token != want {
 		writeJSON(w, http.StatusOK, errorResponse("invalid_auth"))
 		return
 	}
@@ -309,6 +334,35 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	resp := s.handle(call)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// serveHook answers a response_url post as Slack does: "ok" for a JSON
+// message, no token needed.
+func (s *Server) serveHook(w http.ResponseWriter, r *http.Request) {
+	call, _, err := parse(r)
+	call.Method = MethodResponseURL
+	call.Params.Set("hook", strings.TrimPrefix(r.URL.Path, "/hooks/"))
+	s.mu.Lock()
+	f, failing := s.popFailure(MethodResponseURL)
+	if failing {
+		call.Failure = f.String()
+	}
+	s.calls = append(s.calls, call)
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+	s.mu.Unlock()
+	if failing {
+		if done := s.fail(w, r, f); done {
+			return
+		}
+	}
+	if err != nil || len(call.Body) == 0 {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, "invalid_payload")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = io.WriteString(w, "ok")
 }
 
 func (s *Server) popFailure(method string) (Failure, bool) {
@@ -379,6 +433,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Failure) bool {
 func (s *Server) handle(c Call) map[string]any {
 	p := c.Params
 	switch c.Method {
+	case "apps.connections.open":
+		return ok(map[string]any{"url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + socketPath})
 	case "auth.test":
 		return ok(map[string]any{"url": "https://fake.slack.test/", "team": "Fake", "user": "cxloop",
 			"team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"})
@@ -539,8 +595,10 @@ func parse(r *http.Request) (Call, string, error) {
 			return c, "", err
 		}
 		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(body, &fields); err != nil {
-			return c, "", err
+		if len(bytes.TrimSpace(body)) > 0 {
+			if err := json.Unmarshal(body, &fields); err != nil {
+				return c, "", err
+			}
 		}
 		c.Body = body
 		for k, v := range fields {

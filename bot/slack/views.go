@@ -1,0 +1,291 @@
+package slack
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/cxloop/cxloop/bot"
+)
+
+// Callback ids of the case modals; a view_submission names its modal by them.
+const (
+	ModalAssign    = "case_assign_modal"
+	ModalThank     = "case_thank_modal"
+	ModalResolve   = "case_resolve_modal"
+	ModalNoContact = "case_no_contact_modal"
+)
+
+// Block ids of the modals' inputs. A submission's values are read by them,
+// and a validation error is shown on them (response_action "errors").
+const (
+	BlockAssignee  = "assignee"
+	BlockMethod    = "how"
+	BlockNote      = "note"
+	BlockRootCause = "root_cause"
+	BlockSystemic  = "systemic"
+	BlockReason    = "reason"
+)
+
+// Block Kit limits of views (https://docs.slack.dev/reference/views).
+const (
+	// MaxViewBlocks is the most blocks a modal or Home tab may carry.
+	MaxViewBlocks = 100
+	maxTitleLen   = 24 // modal title, submit and close labels
+	maxOptionText = 75
+	maxOptionVal  = 150
+	maxOptions    = 100
+	maxMetadata   = 3000
+)
+
+// Thank-you methods and no-contact reasons as people read them; the values
+// are the domain's.
+var (
+	methodLabels = map[string]string{"call": "Call", "email": "Email", "meeting": "Meeting", "message": "Message", "other": "Other"}
+	reasonLabels = map[string]string{"anonymous": "Anonymous response", "no_consent": "No consent to contact", "unreachable": "Unreachable"}
+)
+
+// AssignModal asks for the new owner of a case with a user picker.
+// initialUser (a Slack user id, may be empty) is preselected; metadata
+// travels back in the submission's private_metadata.
+func AssignModal(caseID int64, teamName, initialUser, metadata string) slackgo.ModalViewRequest {
+	sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeUser, plain("Choose a person"), "assignee_select")
+	if IsUserID(initialUser) {
+		sel.InitialUser = initialUser
+	}
+	intro := "Give the case to a member or manager of *" + esc(teamName, maxValueLen) + "*. They get a direct message."
+	return modal(ModalAssign, fmt.Sprintf("Assign case #%d", caseID), "Assign", metadata,
+		slackgo.NewSectionBlock(mrkdwn(intro), nil, nil),
+		slackgo.NewInputBlock(BlockAssignee, plain("New owner"), nil, sel),
+	)
+}
+
+// ThankModal logs the thank-you contact: how, and a note.
+func ThankModal(caseID int64, methods []string, metadata string) slackgo.ModalViewRequest {
+	return modal(ModalThank, fmt.Sprintf("Thank-you · #%d", caseID), "Save", metadata,
+		slackgo.NewInputBlock(BlockMethod, plain("How did you reach them?"), nil,
+			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "how_select", selectOptions(methods, methodLabels)...)),
+		noteInput(BlockNote, "Note", true),
+	)
+}
+
+// ResolveModal closes the loop: root cause, what was done, systemic or not.
+func ResolveModal(caseID int64, rootCauses []string, metadata string) slackgo.ModalViewRequest {
+	systemic := slackgo.NewCheckboxGroupsBlockElement("systemic_check",
+		slackgo.NewOptionBlockObject("systemic", plain("Systemic issue: add it to the improvement backlog"), nil))
+	return modal(ModalResolve, fmt.Sprintf("Resolve case #%d", caseID), "Resolve", metadata,
+		slackgo.NewInputBlock(BlockRootCause, plain("Root cause"), nil,
+			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "root_cause_select", selectOptions(rootCauses, nil)...)),
+		noteInput(BlockNote, "What was done for the customer?", false),
+		slackgo.NewInputBlock(BlockSystemic, plain("Outer loop"), nil, systemic).WithOptional(true),
+	)
+}
+
+// NoContactModal closes a case without customer contact: why, and a note.
+func NoContactModal(caseID int64, reasons []string, metadata string) slackgo.ModalViewRequest {
+	return modal(ModalNoContact, fmt.Sprintf("No contact · #%d", caseID), "Close case", metadata,
+		slackgo.NewInputBlock(BlockReason, plain("Why can't the customer be contacted?"), nil,
+			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "reason_select", selectOptions(reasons, reasonLabels)...)),
+		noteInput(BlockNote, "Note", true),
+	)
+}
+
+func modal(callbackID, title, submit, metadata string, blocks ...slackgo.Block) slackgo.ModalViewRequest {
+	if len(metadata) > maxMetadata {
+		metadata = "" // never happens with the ids cxloop puts there
+	}
+	return slackgo.ModalViewRequest{
+		Type:            slackgo.VTModal,
+		CallbackID:      callbackID,
+		Title:           plain(clip(title, maxTitleLen)),
+		Submit:          plain(clip(submit, maxTitleLen)),
+		Close:           plain("Cancel"),
+		PrivateMetadata: metadata,
+		Blocks:          slackgo.Blocks{BlockSet: blocks},
+	}
+}
+
+func noteInput(blockID, label string, optional bool) *slackgo.InputBlock {
+	in := slackgo.NewPlainTextInputBlockElement(nil, "note_input")
+	in.Multiline = true
+	in.MaxLength = 3000
+	return slackgo.NewInputBlock(blockID, plain(label), nil, in).WithOptional(optional)
+}
+
+// selectOptions turns values into select options, labelled from labels or, when
+// missing there, by the value itself.
+func selectOptions(values []string, labels map[string]string) []*slackgo.OptionBlockObject {
+	var out []*slackgo.OptionBlockObject
+	for _, v := range values {
+		if len(out) == maxOptions || v == "" || len(v) > maxOptionVal {
+			continue
+		}
+		label := labels[v]
+		if label == "" {
+			label = titleCase(strings.ReplaceAll(v, "_", " "))
+		}
+		out = append(out, slackgo.NewOptionBlockObject(v, plain(clip(label, maxOptionText)), nil))
+	}
+	return out
+}
+
+// HomeSection is one list on the App Home tab.
+type HomeSection struct {
+	// Key keeps block ids unique when a case appears in two sections.
+	Key   string
+	Title string
+	// Empty is shown when there are no cards.
+	Empty string
+	Cards []bot.Card
+	// More counts cases left out of Cards.
+	More int
+}
+
+// HomeView renders the App Home tab: a greeting and the sections, each case
+// as a compact summary with its buttons. ownerIDs maps owners' emails to
+// Slack user ids for mentions (may be nil). The view stays within
+// MaxViewBlocks: cases that do not fit are counted instead.
+func HomeView(intro string, sections []HomeSection, ownerIDs map[string]string) slackgo.HomeTabViewRequest {
+	blocks := []slackgo.Block{slackgo.NewSectionBlock(mrkdwn(clip(intro, MaxTextLen)), nil, nil, slackgo.SectionBlockOptionBlockID("home-intro"))}
+	for _, s := range sections {
+		// Reserve room for this section's header, a "more" line and a divider.
+		if len(blocks)+3 > MaxViewBlocks {
+			break
+		}
+		blocks = append(blocks, slackgo.NewDividerBlock(),
+			slackgo.NewHeaderBlock(plain(clip(s.Title, maxHeaderLen)), slackgo.HeaderBlockOptionBlockID("home-"+s.Key+"-header")))
+		if len(s.Cards) == 0 {
+			blocks = append(blocks, slackgo.NewContextBlock("home-"+s.Key+"-empty", mrkdwn(Escape(s.Empty))))
+			continue
+		}
+		more := s.More
+		for i, c := range s.Cards {
+			cb := CompactCard(c, "home-"+s.Key, RenderOptions{OwnerID: ownerIDs[strings.ToLower(c.Owner)]})
+			if len(blocks)+len(cb)+1 > MaxViewBlocks {
+				more += len(s.Cards) - i
+				break
+			}
+			blocks = append(blocks, cb...)
+		}
+		if more > 0 && len(blocks) < MaxViewBlocks {
+			blocks = append(blocks, slackgo.NewContextBlock("home-"+s.Key+"-more",
+				mrkdwn(fmt.Sprintf("…and %d more. `/cx mine` and `/cx team` list them.", more))))
+		}
+	}
+	return slackgo.HomeTabViewRequest{Type: slackgo.VTHomeTab, Blocks: slackgo.Blocks{BlockSet: blocks}}
+}
+
+// CompactCard renders a case in two blocks: a summary (headline, state,
+// owner, the next due time and the comment's first line, all escaped) and
+// the case's buttons. Block ids start with prefix.
+func CompactCard(c bot.Card, prefix string, o RenderOptions) []slackgo.Block {
+	id := strconv.FormatInt(c.CaseID, 10)
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Case #%d* · %s\n%s · owner %s", c.CaseID, Escape(c.Headline()), stateLine(c), ownerText(c.Owner, o.OwnerID))
+	switch {
+	case c.State.Closed():
+	case c.ThankedAt == nil && !c.ThankYouDue.IsZero():
+		b.WriteString(" · thank you by " + slackDate(c.ThankYouDue))
+	case !c.ResolutionDue.IsZero():
+		b.WriteString(" · resolve by " + slackDate(c.ResolutionDue))
+	}
+	if line := firstLine(c.Comment); line != "" {
+		b.WriteString("\n> " + Escape(clip(line, fallbackLen)))
+	}
+	blocks := []slackgo.Block{slackgo.NewSectionBlock(mrkdwn(b.String()), nil, nil, slackgo.SectionBlockOptionBlockID(prefix+"-"+id+"-summary"))}
+	var buttons []slackgo.BlockElement
+	for _, a := range c.Actions {
+		btn := slackgo.NewButtonBlockElement(ActionID(a), id, plain(actionLabel(a)))
+		if a == bot.ActionTake {
+			btn = btn.WithStyle(slackgo.StylePrimary)
+		}
+		buttons = append(buttons, btn)
+	}
+	if len(buttons) > 0 {
+		blocks = append(blocks, slackgo.NewActionBlock(prefix+"-"+id+"-actions", buttons...))
+	}
+	return blocks
+}
+
+func stateLine(c bot.Card) string {
+	s := Escape(strings.TrimSuffix(c.StateLabel(), " · OVERDUE"))
+	if c.Overdue && !c.State.Closed() {
+		s += " · :rotating_light: *OVERDUE*"
+	}
+	return s
+}
+
+// ReplyBlocks lays out a private answer: the text (already escaped
+// mrkdwn), then each card's blocks after a divider, as many as fit in one
+// message; the rest are counted in a closing line.
+func ReplyBlocks(escaped string, cards ...[]slackgo.Block) []slackgo.Block {
+	blocks := TextBlocks(escaped, "reply")
+	left := 0
+	for i, cb := range cards {
+		if len(blocks)+1+len(cb)+1 > MaxBlocks {
+			left = len(cards) - i
+			break
+		}
+		blocks = append(blocks, slackgo.NewDividerBlock())
+		blocks = append(blocks, cb...)
+	}
+	if left > 0 {
+		noun := "case"
+		if left > 1 {
+			noun = "cases"
+		}
+		blocks = append(blocks, slackgo.NewContextBlock("reply-more",
+			mrkdwn(fmt.Sprintf("…and %d more %s; the Home tab lists them all.", left, noun))))
+	}
+	return blocks
+}
+
+// TextBlocks splits escaped mrkdwn into section blocks of at most
+// MaxTextLen characters, cutting between lines where it can. Block ids are
+// prefix-1, prefix-2, ….
+func TextBlocks(escaped, prefix string) []slackgo.Block {
+	var blocks []slackgo.Block
+	for i, part := range splitText(escaped, MaxTextLen) {
+		if len(blocks) == MaxBlocks/2 {
+			break
+		}
+		blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(part), nil, nil,
+			slackgo.SectionBlockOptionBlockID(fmt.Sprintf("%s-%d", prefix, i+1))))
+	}
+	return blocks
+}
+
+// splitText cuts s into pieces of at most limit runes, at line ends when a
+// line fits, never inside an escape sequence such as "&lt;".
+func splitText(s string, limit int) []string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for utf8.RuneCountInString(s) > limit {
+		r := []rune(s)
+		cut := limit
+		if nl := strings.LastIndexByte(string(r[:limit]), '\n'); nl > 0 {
+			cut = utf8.RuneCountInString(string(r[:limit])[:nl])
+		} else if amp := strings.LastIndexByte(string(r[:limit]), '&'); amp > 0 && !strings.Contains(string(r[:limit])[amp:], ";") {
+			cut = utf8.RuneCountInString(string(r[:limit])[:amp])
+		}
+		out = append(out, strings.TrimRight(string(r[:cut]), " \n"))
+		s = strings.TrimLeft(string(r[cut:]), "\n")
+	}
+	if s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Quote renders untrusted text as an escaped mrkdwn block quote.
+func Quote(text string) string { return quote(strings.TrimSpace(normaliseNewlines(text))) }
+
+func plain(s string) *slackgo.TextBlockObject {
+	return slackgo.NewTextBlockObject(slackgo.PlainTextType, s, false, false)
+}

@@ -1,0 +1,135 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/cxloop/cxloop/bot"
+	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/models"
+)
+
+// How many cases each Home tab list shows; the rest are counted.
+const (
+	homeMine = 20
+	homeTeam = 10
+)
+
+// publishHome publishes the App Home tab of a Slack user: their open cases,
+// soonest due first, with their buttons; their teams' overdue cases; and,
+// for managers (admins count as managers of every team), the cases nobody
+// owns.
+func (a *SlackApp) publishHome(ctx context.Context, userID string) {
+	if !cxslack.IsUserID(userID) {
+		return
+	}
+	view, err := a.homeView(ctx, userID)
+	if err != nil {
+		a.Log.Error("slack: build the Home tab", "user", userID, "err", err)
+		return
+	}
+	req := slackgo.PublishViewContextRequest{UserID: userID, View: view}
+	if _, err := a.Messenger.API().PublishViewContext(ctx, req); err != nil {
+		a.Log.Warn("slack: publish the Home tab", "user", userID, "err", err)
+	}
+}
+
+func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTabViewRequest, error) {
+	email, err := a.Directory.Email(ctx, userID)
+	if err != nil {
+		return cxslack.HomeView(cxslack.Escape(slackWhoAreYou), nil, nil), nil
+	}
+	var memberOf, manages []string
+	admin := a.Policy.IsAdmin(email)
+	for _, t := range a.Policy.Teams {
+		switch {
+		case admin || t.IsManager(email):
+			manages = append(manages, t.ID)
+			memberOf = append(memberOf, t.ID)
+		case t.IsMember(email):
+			memberOf = append(memberOf, t.ID)
+		}
+	}
+	mine, err := a.Store.Cases(ctx, models.CaseFilter{Owner: email, States: models.OpenStates, Limit: 200})
+	if err != nil {
+		return slackgo.HomeTabViewRequest{}, err
+	}
+	sortByNextDue(mine)
+	sections := []cxslack.HomeSection{a.homeSection(ctx, "mine", "Your open cases", "You have no open cases. 🎉", mine, homeMine)}
+	if len(memberOf) > 0 {
+		yes := true
+		overdue, err := a.Store.Cases(ctx, models.CaseFilter{TeamIDs: memberOf, States: models.OpenStates, Overdue: &yes, Limit: 200})
+		if err != nil {
+			return slackgo.HomeTabViewRequest{}, err
+		}
+		sortByNextDue(overdue)
+		sections = append(sections, a.homeSection(ctx, "overdue", "Overdue in your teams", "Nothing is overdue.", overdue, homeTeam))
+	}
+	if len(manages) > 0 {
+		unowned, err := a.Store.Cases(ctx, models.CaseFilter{TeamIDs: manages, States: []models.CaseState{models.StateOpen}, Limit: 200})
+		if err != nil {
+			return slackgo.HomeTabViewRequest{}, err
+		}
+		sortByNextDue(unowned)
+		sections = append(sections, a.homeSection(ctx, "unowned", "Without an owner in the teams you manage", "Every case has an owner.", unowned, homeTeam))
+	}
+	owners := map[string]string{}
+	for _, s := range sections {
+		for _, c := range s.Cards {
+			key := strings.ToLower(c.Owner)
+			if _, done := owners[key]; done || key == "" {
+				continue
+			}
+			owners[key] = ""
+			if id, err := a.Directory.UserID(ctx, key); err == nil {
+				owners[key] = id
+			}
+		}
+	}
+	intro := "*cxloop* · the customer-feedback loop. Buttons work here as on the cards; `/cx help` lists the commands." +
+		"\n_Updated " + slackDateNow(a.Clock.Now()) + "._"
+	return cxslack.HomeView(intro, sections, owners), nil
+}
+
+func (a *SlackApp) homeSection(ctx context.Context, key, title, empty string, cases []models.Case, limit int) cxslack.HomeSection {
+	s := cxslack.HomeSection{Key: key, Title: title, Empty: empty}
+	for i, c := range cases {
+		if i == limit {
+			s.More = len(cases) - limit
+			break
+		}
+		v, err := a.Store.CaseView(ctx, c.ID)
+		if err != nil {
+			continue
+		}
+		s.Cards = append(s.Cards, bot.NewCard(v, a.Policy))
+	}
+	return s
+}
+
+// sortByNextDue orders cases by the follow-up due next: the thank-you until
+// it is logged, then the resolution.
+func sortByNextDue(cases []models.Case) {
+	next := func(c models.Case) time.Time {
+		if c.ThankedAt == nil && c.State != models.StateThanked {
+			return c.ThankYouDueAt
+		}
+		return c.ResolutionDueAt
+	}
+	sort.SliceStable(cases, func(i, j int) bool {
+		ni, nj := next(cases[i]), next(cases[j])
+		if !ni.Equal(nj) {
+			return ni.Before(nj)
+		}
+		return cases[i].ID < cases[j].ID
+	})
+}
+
+func slackDateNow(t time.Time) string {
+	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^{date_short_pretty} {time}|" + t.UTC().Format("2006-01-02 15:04 UTC") + ">"
+}

@@ -1,0 +1,439 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/cxloop/cxloop/bot"
+	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/models"
+)
+
+// modalMeta is a modal's private_metadata: the case, and where the button
+// was pressed so that answers go back there. A bare case number ("42") is
+// accepted too.
+type modalMeta struct {
+	Case    int64  `json:"case"`
+	Channel string `json:"channel,omitempty"`
+	Home    bool   `json:"home,omitempty"`
+}
+
+func (m modalMeta) String() string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func parseModalMeta(s string) (modalMeta, bool) {
+	if id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil && id > 0 {
+		return modalMeta{Case: id}, true
+	}
+	var m modalMeta
+	if err := json.Unmarshal([]byte(s), &m); err != nil || m.Case <= 0 {
+		return modalMeta{}, false
+	}
+	return m, true
+}
+
+// fromHomeTab reports whether the interaction came from the App Home tab.
+func fromHomeTab(ic *slackgo.InteractionCallback) bool {
+	return ic.View.Type == slackgo.VTHomeTab || ic.Container.Type == "view" && ic.Channel.ID == "" && ic.Container.ChannelID == ""
+}
+
+func interactionChannel(ic *slackgo.InteractionCallback) string {
+	if ic.Channel.ID != "" {
+		return ic.Channel.ID
+	}
+	return ic.Container.ChannelID
+}
+
+// slackModalOps are the buttons that open a modal, with the action each checks.
+var slackModalOps = map[string]models.OpKind{
+	cxslack.ActionID(bot.ActionAssign):    models.OpAssign,
+	cxslack.ActionID(bot.ActionThank):     models.OpThank,
+	cxslack.ActionID(bot.ActionResolve):   models.OpResolve,
+	cxslack.ActionID(bot.ActionNoContact): models.OpNoContact,
+}
+
+// blockActions handles button presses on cards, in replies and on the Home
+// tab, in the background. The button's value is the case id, checked
+// against the database like any other input.
+func (a *SlackApp) blockActions(ic slackgo.InteractionCallback) {
+	received := time.Now()
+	for _, act := range ic.ActionCallback.BlockActions {
+		caseID, err := strconv.ParseInt(act.Value, 10, 64)
+		if err != nil || caseID <= 0 {
+			continue
+		}
+		actionID := act.ActionID
+		if rest, legacy := strings.CutPrefix(actionID, "case_"); legacy {
+			actionID = "case." + rest // "case_thank", as some payload samples spell it
+		}
+		ok := a.spawn("action "+actionID, func(ctx context.Context) {
+			a.blockAction(ctx, &ic, actionID, caseID, received)
+		})
+		if !ok {
+			return
+		}
+	}
+}
+
+func (a *SlackApp) blockAction(ctx context.Context, ic *slackgo.InteractionCallback, actionID string, caseID int64, received time.Time) {
+	to := slackTarget{UserID: ic.User.ID, ChannelID: interactionChannel(ic), ResponseURL: ic.ResponseURL}
+	if op, ok := slackModalOps[actionID]; ok {
+		a.openModal(ctx, ic, to, op, caseID, received)
+		return
+	}
+	if actionID == cxslack.ActionFullComment {
+		a.fullComment(ctx, to, caseID)
+		return
+	}
+	actor, err := a.Directory.Email(ctx, ic.User.ID)
+	if err != nil {
+		a.Log.Warn("slack: who pressed a button", "user", ic.User.ID, "err", err)
+		a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+		return
+	}
+	switch actionID {
+	case cxslack.ActionID(bot.ActionTake):
+		a.act(ctx, ic, to, actor, caseID, models.Op{Kind: models.OpTake})
+	case cxslack.ActionID(bot.ActionReopen):
+		a.act(ctx, ic, to, actor, caseID, models.Op{Kind: models.OpReopen})
+	case cxslack.ActionID(bot.ActionShowContact):
+		a.showContact(ctx, to, actor, caseID)
+	default:
+		a.Log.Debug("slack: unknown action", "action_id", actionID)
+	}
+}
+
+// act changes a case at once; a refusal is answered privately.
+func (a *SlackApp) act(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, actor string, caseID int64, op models.Op) {
+	_, err := a.Store.Act(ctx, a.Policy, a.Clock.Now(), caseID, actor, op)
+	if err != nil {
+		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
+		if !slackUserError(err) {
+			a.Log.Error("slack: case action", "case", caseID, "op", op.Kind, "err", err)
+		}
+		return
+	}
+	a.queued()
+	if fromHomeTab(ic) {
+		a.publishHome(ctx, ic.User.ID)
+	}
+}
+
+// slackUserError reports whether an action's error is the person's (a refusal,
+// bad input, an unknown case) rather than the system's.
+func slackUserError(err error) bool {
+	var fe *models.FieldError
+	_, refused := models.IsRefusal(err)
+	return refused || errors.As(err, &fe) || errors.Is(err, models.ErrNotFound)
+}
+
+// openModal opens the modal of an action with the interaction's trigger_id,
+// which Slack honours for 3 seconds from the click. Within TriggerWait it
+// first checks that the person may take the action at all, so that a
+// member pressing Assign hears "only managers…" instead of filling a form;
+// when the check cannot finish in time the modal opens and the check
+// happens on submission.
+func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, op models.OpKind, caseID int64, received time.Time) {
+	var teamName string
+	check, cancel := context.WithDeadline(ctx, received.Add(a.TriggerWait))
+	actor, err := a.Directory.Email(check, ic.User.ID)
+	if errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err) {
+		cancel()
+		a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+		return
+	}
+	if err == nil {
+		v, err := a.Store.CaseView(check, caseID)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			cancel()
+			a.tell(ctx, to, fmt.Sprintf("There is no case #%d.", caseID))
+			return
+		case err == nil:
+			if refusal := a.Policy.Authorize(actor, op, &v.Case); refusal != nil {
+				cancel()
+				a.tell(ctx, to, cxslack.Escape(ActionOutcome(refusal, "", caseID)))
+				return
+			}
+			if t, ok := a.Policy.Team(v.Case.TeamID); ok {
+				teamName = t.Name
+			}
+		}
+	}
+	cancel()
+	if teamName == "" {
+		teamName = "the case's team"
+	}
+	meta := modalMeta{Case: caseID, Channel: to.ChannelID, Home: fromHomeTab(ic)}.String()
+	var view slackgo.ModalViewRequest
+	switch op {
+	case models.OpAssign:
+		view = cxslack.AssignModal(caseID, teamName, "", meta)
+	case models.OpThank:
+		view = cxslack.ThankModal(caseID, models.ThankMethods, meta)
+	case models.OpResolve:
+		view = cxslack.ResolveModal(caseID, a.Policy.RootCauses, meta)
+	case models.OpNoContact:
+		view = cxslack.NoContactModal(caseID, models.NoContactReasons, meta)
+	default:
+		return
+	}
+	if _, err := a.Messenger.API().OpenViewContext(ctx, ic.TriggerID, view); err != nil {
+		a.Log.Warn("slack: open a modal", "case", caseID, "op", op, "err", err)
+		a.tell(ctx, to, "Slack did not open the form in time; please press the button again.")
+	}
+}
+
+// slackFieldBlocks maps the fields models.Store.Act validates to the modal
+// blocks that hold them.
+var slackFieldBlocks = map[string]string{
+	"assignee": cxslack.BlockAssignee, "method": cxslack.BlockMethod, "note": cxslack.BlockNote,
+	"root_cause": cxslack.BlockRootCause, "reason": cxslack.BlockReason,
+}
+
+// slackModalFields lists each modal's input blocks, the first being where an
+// error without a field of its own is shown.
+var slackModalFields = map[string][]string{
+	cxslack.ModalAssign:    {cxslack.BlockAssignee},
+	cxslack.ModalThank:     {cxslack.BlockMethod, cxslack.BlockNote},
+	cxslack.ModalResolve:   {cxslack.BlockRootCause, cxslack.BlockNote, cxslack.BlockSystemic},
+	cxslack.ModalNoContact: {cxslack.BlockReason, cxslack.BlockNote},
+}
+
+// opFromView reads a submitted modal into an action. For Assign, Assignee
+// holds the picked Slack user id, to be resolved to an email.
+func opFromView(callbackID string, values map[string]map[string]slackgo.BlockAction) (models.Op, bool) {
+	get := func(block string) slackgo.BlockAction {
+		for _, v := range values[block] { // one element per input block
+			return v
+		}
+		return slackgo.BlockAction{}
+	}
+	note := strings.TrimSpace(get(cxslack.BlockNote).Value)
+	switch callbackID {
+	case cxslack.ModalAssign:
+		return models.Op{Kind: models.OpAssign, Assignee: get(cxslack.BlockAssignee).SelectedUser}, true
+	case cxslack.ModalThank:
+		return models.Op{Kind: models.OpThank, Method: get(cxslack.BlockMethod).SelectedOption.Value, Note: note}, true
+	case cxslack.ModalResolve:
+		op := models.Op{Kind: models.OpResolve, RootCause: get(cxslack.BlockRootCause).SelectedOption.Value, Note: note}
+		for _, o := range get(cxslack.BlockSystemic).SelectedOptions {
+			if o.Value == "systemic" {
+				op.Systemic = true
+			}
+		}
+		return op, true
+	case cxslack.ModalNoContact:
+		return models.Op{Kind: models.OpNoContact, Reason: get(cxslack.BlockReason).SelectedOption.Value, Note: note}, true
+	}
+	return models.Op{}, false
+}
+
+// submitHandoff passes a submission's validation error from the worker to the
+// request still waiting for it; once the request has stopped waiting, the
+// worker answers privately instead.
+type submitHandoff struct {
+	mu     sync.Mutex
+	gaveUp bool
+	ch     chan *models.FieldError
+}
+
+// give hands over the outcome; false means nobody waits any more.
+func (h *submitHandoff) give(fe *models.FieldError) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gaveUp {
+		return false
+	}
+	h.ch <- fe
+	return true
+}
+
+// wait returns the outcome, or false when stop came first.
+func (h *submitHandoff) wait(stop <-chan time.Time, done <-chan struct{}) (*models.FieldError, bool) {
+	select {
+	case fe := <-h.ch:
+		return fe, true
+	case <-stop:
+	case <-done:
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	select {
+	case fe := <-h.ch:
+		return fe, true
+	default:
+		h.gaveUp = true
+		return nil, false
+	}
+}
+
+// viewSubmission handles a submitted modal and returns the answer for
+// Slack: nil closes the modal, a response with errors keeps it open with
+// the messages on their fields. The change runs in the pool; this waits for
+// it up to SubmitWait (or until ctx ends) and then closes the modal anyway,
+// the worker answering privately if the change was refused or invalid.
+func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCallback) *slackgo.ViewSubmissionResponse {
+	a.init()
+	meta, ok := parseModalMeta(ic.View.PrivateMetadata)
+	var values map[string]map[string]slackgo.BlockAction
+	if ic.View.State != nil {
+		values = ic.View.State.Values
+	}
+	op, known := opFromView(ic.View.CallbackID, values)
+	if !ok || !known {
+		a.Log.Warn("slack: submission of an unknown modal", "callback_id", ic.View.CallbackID)
+		return nil
+	}
+	blocks := slackModalFields[ic.View.CallbackID]
+	errorsOn := func(fe *models.FieldError) *slackgo.ViewSubmissionResponse {
+		block, has := slackFieldBlocks[fe.Field]
+		if !has || !slices.Contains(blocks, block) {
+			block = blocks[0]
+		}
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{block: clipText(fieldSentence(fe.Msg), 150)})
+	}
+	to := slackTarget{UserID: ic.User.ID, ChannelID: meta.Channel}
+	h := &submitHandoff{ch: make(chan *models.FieldError, 1)}
+	started := a.spawn("submit "+ic.View.CallbackID, func(ctx context.Context) {
+		err := a.submit(ctx, ic.User.ID, meta.Case, op)
+		var fe *models.FieldError
+		if errors.As(err, &fe) {
+			if !h.give(fe) {
+				a.tell(ctx, to, cxslack.Escape(fmt.Sprintf("Case #%d was not changed: %s.", meta.Case, fe.Msg)))
+			}
+			return
+		}
+		h.give(nil)
+		if err != nil {
+			if errors.Is(err, ErrSlackNoEmail) || errors.Is(err, errSlackUnknownActor) {
+				a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+				return
+			}
+			a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", meta.Case)))
+			if !slackUserError(err) {
+				a.Log.Error("slack: case action", "case", meta.Case, "op", op.Kind, "err", err)
+			}
+			return
+		}
+		a.queued()
+		if meta.Home {
+			a.publishHome(ctx, ic.User.ID)
+		}
+	})
+	if !started {
+		return errorsOn(&models.FieldError{Msg: "cxloop is busy right now; please submit again in a moment"})
+	}
+	timer := time.NewTimer(a.SubmitWait)
+	defer timer.Stop()
+	fe, inTime := h.wait(timer.C, ctx.Done())
+	if inTime && fe != nil {
+		return errorsOn(fe)
+	}
+	return nil
+}
+
+var errSlackUnknownActor = errors.New("unknown actor")
+
+// submit applies a submitted modal's action for the Slack user.
+func (a *SlackApp) submit(ctx context.Context, userID string, caseID int64, op models.Op) error {
+	actor, err := a.Directory.Email(ctx, userID)
+	if err != nil {
+		a.Log.Warn("slack: who submitted a form", "user", userID, "err", err)
+		return fmt.Errorf("%w: %v", errSlackUnknownActor, err)
+	}
+	if op.Kind == models.OpAssign {
+		picked := op.Assignee
+		if picked == "" {
+			return &models.FieldError{Field: "assignee", Msg: "choose a person"}
+		}
+		email, err := a.Directory.Email(ctx, picked)
+		if err != nil {
+			if errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err) {
+				return &models.FieldError{Field: "assignee", Msg: "cxloop cannot see that person's email address; choose someone else"}
+			}
+			return err
+		}
+		op.Assignee = email
+	}
+	_, err = a.Store.Act(ctx, a.Policy, a.Clock.Now(), caseID, actor, op)
+	return err
+}
+
+// showContact answers the owner, the team's managers and admins privately
+// with the customer's unmasked contact details.
+func (a *SlackApp) showContact(ctx context.Context, to slackTarget, actor string, caseID int64) {
+	if _, err := a.Store.Act(ctx, a.Policy, a.Clock.Now(), caseID, actor, models.Op{Kind: models.OpContact}); err != nil {
+		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
+		return
+	}
+	v, err := a.Store.CaseView(ctx, caseID)
+	if err != nil {
+		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
+		return
+	}
+	a.tell(ctx, to, contactText(v))
+}
+
+// contactText lists a case's contact details, escaped (the blocks it goes
+// in are verbatim, so an email or number is not turned into a link).
+func contactText(v models.CaseView) string {
+	r := v.Response
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Case #%d · customer contact* (only you can see this)", v.Case.ID)
+	line := func(label, value string) {
+		if value = strings.TrimSpace(value); value != "" {
+			b.WriteString("\n*" + label + ":* " + cxslack.Escape(strings.Join(strings.Fields(value), " ")))
+		}
+	}
+	line("Name", r.CustomerName)
+	line("Email", r.CustomerEmail)
+	line("Phone", r.CustomerPhone)
+	line("Customer id", r.CustomerID)
+	switch {
+	case r.ContactOK == nil:
+	case *r.ContactOK:
+		b.WriteString("\n*Consent to contact:* yes")
+	default:
+		b.WriteString("\n*Consent to contact:* no. Please respect it.")
+	}
+	if r.CustomerName == "" && r.CustomerEmail == "" && r.CustomerPhone == "" && r.CustomerID == "" {
+		b.WriteString("\nThe response carries no contact details: the customer answered anonymously.")
+	}
+	return b.String()
+}
+
+// fullComment shows a comment that was too long for the card. Anyone may
+// read cards, so anyone may read it.
+func (a *SlackApp) fullComment(ctx context.Context, to slackTarget, caseID int64) {
+	v, err := a.Store.CaseView(ctx, caseID)
+	if err != nil {
+		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
+		return
+	}
+	a.tell(ctx, to, fmt.Sprintf("*Case #%d · the full comment*\n%s", caseID, cxslack.Quote(v.Response.Comment)))
+}
+
+// fieldSentence ends a message with a full stop and starts it with a capital,
+// unless it starts with an email or other name that must keep its case.
+func fieldSentence(s string) string {
+	first, _, _ := strings.Cut(s, " ")
+	if !strings.ContainsAny(first, "@#") {
+		s = titleFirst(s)
+	}
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
