@@ -1,5 +1,254 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
 
-func digestCmd(ctx context.Context, e *env) error { return errNotYet }
+	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/jobs/digest"
+	"github.com/cxloop/cxloop/models"
+)
+
+const digestUsage = "usage: cxloop digest [--month YYYY-MM] [--format md|html|png] [--out PATH] [--post [--force]]"
+
+// digestCmd builds a month's digest: `cxloop digest --month YYYY-MM
+// [--format md|html|png] [--out PATH] [--post] [--force]`. Without --month
+// it is the previous calendar month in the configured time zone. --post
+// queues the post to the leadership channels (the running service delivers
+// it) and records the month, refusing a month already posted unless
+// --force.
+func digestCmd(ctx context.Context, e *env) error {
+	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	month := fs.String("month", "", "the calendar month, YYYY-MM (default: the previous month)")
+	format := fs.String("format", "md", "md, html or png")
+	out := fs.String("out", "", "write to this file (default: standard output)")
+	post := fs.Bool("post", false, "queue the digest for the leadership channels")
+	force := fs.Bool("force", false, "with --post: post a month again")
+	nowFlag := fs.String("now", "", "act as if the clock read this instant (RFC 3339)")
+	bench := fs.Bool("bench", false, "") // hidden: time DigestStats on generated history
+	benchN := fs.Int("bench-responses", 1_000_000, "")
+	benchPG := fs.String("bench-postgres", "", "")
+	benchSQLite := fs.String("bench-sqlite", "", "")
+	if err := fs.Parse(e.args); err != nil {
+		return usageError(err.Error() + "; " + digestUsage)
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected " + strings.Join(fs.Args(), " ") + "; " + digestUsage)
+	}
+	if *bench {
+		return digestBench(ctx, e, *benchN, *benchPG, *benchSQLite)
+	}
+	switch *format {
+	case "md", "markdown", "html", "png":
+	default:
+		return usageError(fmt.Sprintf("--format %q: want md, html or png", *format))
+	}
+	if *force && !*post {
+		return usageError("--force only goes with --post")
+	}
+	now := time.Now()
+	if *nowFlag != "" {
+		t, err := time.Parse(time.RFC3339, *nowFlag)
+		if err != nil {
+			return usageError(fmt.Sprintf("--now %q is not an RFC 3339 time such as 2026-11-01T09:00:00Z", *nowFlag))
+		}
+		now = t
+	}
+	if *month != "" {
+		if _, _, err := models.ParseMonth(*month); err != nil {
+			return usageError(fmt.Sprintf("--month %q: want YYYY-MM", *month))
+		}
+	}
+	cfg, store, err := open(ctx, e.getenv, e.log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	poster := newDigestPoster(cfg, store, e.log)
+	if *month == "" {
+		*month = models.AddMonths(models.MonthOf(now, poster.Policy.Location), -1)
+	}
+
+	var rep *digest.Report
+	if *post {
+		run, r, err := poster.Post(ctx, *month, now, "cli", "cli:"+currentUser(e.getenv), *force)
+		if errors.Is(err, models.ErrDigestPosted) {
+			return fmt.Errorf("%w; add --force to post it again", err)
+		}
+		if err != nil {
+			return err
+		}
+		rep = r
+		var where []string
+		for _, d := range poster.Destinations {
+			where = append(where, d.Transport+":"+d.Channel)
+		}
+		fmt.Fprintf(e.stderr, "digest %s queued for %s (post #%d); the running service delivers it\n", *month, strings.Join(where, ", "), run.Posts)
+		if *out == "" {
+			return nil
+		}
+	} else {
+		rep, err = poster.Build(ctx, *month, now)
+		if err != nil {
+			return err
+		}
+	}
+	var data []byte
+	switch *format {
+	case "html":
+		data = rep.HTML
+	case "png":
+		data = rep.PNG
+	default:
+		data = rep.Markdown
+	}
+	if *out == "" || *out == "-" {
+		_, err := e.stdout.Write(data)
+		return err
+	}
+	if err := os.WriteFile(*out, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	fmt.Fprintf(e.stderr, "digest %s written to %s (%d bytes)\n", *month, *out, len(data))
+	return nil
+}
+
+// newDigestPoster is the digest poster of the configuration: the schedule
+// and the leadership channels of the YAML's digest section, on the
+// connected platforms; with no platform connected, the log transport.
+func newDigestPoster(cfg *config.Config, store *models.Store, log *slog.Logger) *digest.Poster {
+	return &digest.Poster{Store: store, Policy: cfg.Policy(), Schedule: cfg.Org.Digest.Schedule,
+		Destinations: digestDestinations(cfg), Log: log}
+}
+
+// digestDestinations lists the leadership channels.
+func digestDestinations(cfg *config.Config) []models.Destination {
+	var out []models.Destination
+	if cfg.SlackEnabled() && cfg.Org.Digest.SlackChannel != "" {
+		out = append(out, models.Destination{Transport: config.TransportSlack, Channel: cfg.Org.Digest.SlackChannel})
+	}
+	if cfg.TeamsEnabled() && cfg.Org.Digest.TeamsChannel != "" {
+		out = append(out, models.Destination{Transport: config.TransportTeams, Channel: cfg.Org.Digest.TeamsChannel})
+	}
+	if !cfg.SlackEnabled() && !cfg.TeamsEnabled() {
+		out = append(out, models.Destination{Transport: config.TransportLog, Channel: "leadership"})
+	}
+	return out
+}
+
+func currentUser(getenv func(string) string) string {
+	if u := getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+// digestBench generates history into a scratch PostgreSQL schema and a
+// scratch SQLite file and times DigestStats for its last month:
+//
+//	cxloop digest --bench [--bench-responses 1000000] [--bench-postgres URL] [--bench-sqlite PATH]
+func digestBench(ctx context.Context, e *env, n int, pgURL, sqlitePath string) error {
+	if pgURL == "" {
+		pgURL = firstNonEmpty(e.getenv("CXLOOP_BENCH_POSTGRES_URL"), e.getenv("CXLOOP_TEST_POSTGRES_URL"), "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	}
+	if sqlitePath == "" {
+		dir, err := os.MkdirTemp("", "cxloop-digest-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		sqlitePath = filepath.Join(dir, "bench.db")
+	}
+	loc, _ := time.LoadLocation("Europe/Tallinn")
+	if loc == nil {
+		loc = time.UTC
+	}
+	p := &models.Policy{Location: loc, Segments: models.DefaultThresholds(), DefaultTeam: "team-00",
+		Themes: []models.Theme{{Name: "waiting", Keywords: []string{"queue", "wait", "järjekord", "ootama", "kolejk", "очеред"}},
+			{Name: "fees", Keywords: []string{"fee", "charge", "commission"}}, {Name: "staff", Keywords: []string{"rude"}}}}
+	for i := 0; i < 20; i++ {
+		id := fmt.Sprintf("team-%02d", i)
+		p.Teams = append(p.Teams, models.TeamPolicy{ID: id, Name: fmt.Sprintf("Team %02d", i)})
+	}
+	end := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
+	month := "2026-10"
+	now := end.Add(9 * time.Hour)
+	fmt.Fprintf(e.stdout, "cxloop digest benchmark: %d responses over 12 months and 20 teams; DigestStats for %s (%s)\n\n", n, month, loc)
+	targets := []struct{ name, url string }{{"PostgreSQL", ""}, {"SQLite", "sqlite://" + sqlitePath}}
+	schemaURL, drop, err := scratchSchema(ctx, pgURL)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "PostgreSQL: skipped (%v)\n", err)
+		targets = targets[1:]
+	} else {
+		defer drop()
+		targets[0].url = schemaURL
+	}
+	for _, tg := range targets {
+		store, err := models.Open(ctx, tg.url)
+		if err != nil {
+			return err
+		}
+		if err := store.Migrate(ctx); err != nil {
+			store.Close()
+			return err
+		}
+		t0 := time.Now()
+		last := time.Now()
+		err = store.GenerateDigestBench(ctx, p, models.DigestBenchSpec{Responses: n, Months: 12, End: end, Teams: 20, Seed: 42,
+			Progress: func(done int) {
+				if time.Since(last) > 5*time.Second {
+					fmt.Fprintf(e.stderr, "  %s: %d/%d responses\n", tg.name, done, n)
+					last = time.Now()
+				}
+			}})
+		if err != nil {
+			store.Close()
+			return err
+		}
+		gen := time.Since(t0)
+		analyze := "ANALYZE"
+		if store.Postgres() {
+			analyze = "VACUUM ANALYZE"
+		}
+		if err := store.DB().Exec(analyze).Error; err != nil {
+			store.Close()
+			return err
+		}
+		var cases int64
+		store.DB().Model(&models.Case{}).Count(&cases)
+		fmt.Fprintf(e.stdout, "%s: generated %d responses and %d cases in %s\n", tg.name, n, cases, gen.Round(time.Millisecond))
+		var best time.Duration
+		var st *models.DigestStats
+		for i := 0; i < 3; i++ {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			t := time.Now()
+			st, err = store.DigestStats(ctx, p, month, now)
+			d := time.Since(t)
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				store.Close()
+				return err
+			}
+			if i == 0 || d < best {
+				best = d
+			}
+			fmt.Fprintf(e.stdout, "  DigestStats run %d: %s, %.1f MB allocated\n", i+1, d.Round(time.Millisecond), float64(after.TotalAlloc-before.TotalAlloc)/1e6)
+		}
+		fmt.Fprintf(e.stdout, "  best %s; month: %d responses, NPS %+.1f ±%.1f, %d cases, %d detractor terms, %d quotes\n\n", best.Round(time.Millisecond),
+			st.Responses, st.NPS.Score(), st.NPS.Margin(), st.Loop.Cases, len(st.DetractorTerms), len(st.Quotes))
+		store.Close()
+	}
+	return nil
+}

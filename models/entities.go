@@ -33,11 +33,11 @@ type Response struct {
 	ID            int64     `gorm:"primaryKey"`
 	Source        string    `gorm:"size:100;not null;uniqueIndex:ux_responses_source_external,priority:1"`
 	ExternalID    string    `gorm:"size:200;not null;uniqueIndex:ux_responses_source_external,priority:2"`
-	Metric        Metric    `gorm:"size:10;not null"`
+	Metric        Metric    `gorm:"size:10;not null;index:ix_responses_metric_segment_time,priority:1"`
 	Score         int       `gorm:"not null"`
-	Segment       Segment   `gorm:"size:10;not null"`
+	Segment       Segment   `gorm:"size:10;not null;index:ix_responses_metric_segment_time,priority:2"`
 	Comment       string    `gorm:"type:text"`
-	SubmittedAt   time.Time `gorm:"not null;index"`
+	SubmittedAt   time.Time `gorm:"not null;index;index:ix_responses_metric_segment_time,priority:3"`
 	Touchpoint    string    `gorm:"size:200"`
 	CustomerID    string    `gorm:"size:200"`
 	CustomerName  string    `gorm:"size:300"`
@@ -72,8 +72,8 @@ type Case struct {
 	ThankYouDueAt   time.Time `gorm:"not null"`
 	ResolutionDueAt time.Time `gorm:"not null"`
 	ThankedAt       *time.Time
-	ThankMethod     string `gorm:"size:20"`
-	ResolvedAt      *time.Time
+	ThankMethod     string     `gorm:"size:20"`
+	ResolvedAt      *time.Time `gorm:"index"`
 	ClosedAt        *time.Time
 	RootCause       string `gorm:"size:100"`
 	Resolution      string `gorm:"type:text"`

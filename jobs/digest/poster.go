@@ -1,0 +1,201 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/models"
+)
+
+// DefaultSchedule is 09:00 on the 1st of each month (DESIGN.md).
+const DefaultSchedule = "0 9 1 * *"
+
+// Report is one month's digest in every form.
+type Report struct {
+	Stats    *models.DigestStats
+	Markdown []byte
+	HTML     []byte
+	PNG      []byte
+	Summary  string
+}
+
+// Render builds every form of the digest from its statistics.
+func Render(st *models.DigestStats) (*Report, error) {
+	png, err := Chart(st)
+	if err != nil {
+		return nil, err
+	}
+	html, err := HTML(st, png)
+	if err != nil {
+		return nil, err
+	}
+	return &Report{Stats: st, Markdown: Markdown(st), HTML: html, PNG: png, Summary: Summary(st)}, nil
+}
+
+// Poster builds digests and posts them to the leadership channels through
+// the outbox, once per month.
+type Poster struct {
+	Store  *models.Store
+	Policy *models.Policy
+	// Schedule is the cron expression (five fields, in Policy.Location);
+	// empty means DefaultSchedule.
+	Schedule string
+	// Destinations are the leadership channels; with none, nothing is posted.
+	Destinations []models.Destination
+	Log          *slog.Logger
+	// Notify, when set, wakes the delivery worker after a post is queued.
+	Notify func()
+}
+
+func (p *Poster) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return slog.Default()
+}
+
+func (p *Poster) location() *time.Location {
+	if p.Policy != nil && p.Policy.Location != nil {
+		return p.Policy.Location
+	}
+	return time.UTC
+}
+
+// Build computes and renders a month's digest as of now.
+func (p *Poster) Build(ctx context.Context, month string, now time.Time) (*Report, error) {
+	st, err := p.Store.DigestStats(ctx, p.Policy, month, now)
+	if err != nil {
+		return nil, err
+	}
+	return Render(st)
+}
+
+// Post builds a month's digest and queues it for the leadership channels,
+// recording the month as posted in the same transaction. A month already
+// posted is refused with models.ErrDigestPosted unless force is set.
+func (p *Poster) Post(ctx context.Context, month string, now time.Time, via, actor string, force bool) (models.DigestRun, *Report, error) {
+	if len(p.Destinations) == 0 {
+		return models.DigestRun{}, nil, errors.New("no leadership channel is configured (digest.slack_channel, digest.teams_channel)")
+	}
+	if !force {
+		// Cheap check first: the unique key decides, but there is no need
+		// to build a report that will not be posted.
+		posted, err := p.Store.DigestPosted(ctx, month)
+		if err != nil {
+			return models.DigestRun{}, nil, err
+		}
+		if posted {
+			run, err := p.Store.DigestRunFor(ctx, month)
+			if err != nil {
+				return models.DigestRun{}, nil, fmt.Errorf("digest %s: %w", month, models.ErrDigestPosted)
+			}
+			return run, nil, fmt.Errorf("digest %s was posted %s by %s: %w", month,
+				run.LastPostAt.UTC().Format("2006-01-02 15:04 MST"), run.Actor, models.ErrDigestPosted)
+		}
+	}
+	rep, err := p.Build(ctx, month, now)
+	if err != nil {
+		return models.DigestRun{}, nil, err
+	}
+	run, err := p.Store.ClaimDigest(ctx, now, models.DigestPost{
+		Month: month, Via: via, Actor: actor, Summary: rep.Summary, HTML: string(rep.HTML), ChartPNG: rep.PNG,
+		Destinations: p.Destinations,
+	}, force)
+	if err != nil {
+		return models.DigestRun{}, rep, err
+	}
+	if p.Notify != nil {
+		p.Notify()
+	}
+	return run, rep, nil
+}
+
+// Due returns the month whose digest the schedule calls for at now: the
+// previous calendar month, once the schedule's first firing in the current
+// month (in the organisation's time zone) has passed. A service that was
+// down at that minute finds it due when it starts, later in the month.
+func (p *Poster) Due(now time.Time) (month string, due bool, err error) {
+	spec := p.Schedule
+	if spec == "" {
+		spec = DefaultSchedule
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return "", false, fmt.Errorf("digest schedule %q: %w", spec, err)
+	}
+	loc := p.location()
+	local := now.In(loc)
+	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc)
+	fire := sched.Next(monthStart.Add(-time.Second))
+	if fire.IsZero() || fire.After(now) {
+		return "", false, nil
+	}
+	return models.MonthOf(monthStart.AddDate(0, -1, 0), loc), true, nil
+}
+
+// RunDue posts the previous month's digest when the schedule has fired
+// since the month began and the month is not yet recorded as posted. It is
+// safe to call every minute, at start and from several replicas at once:
+// the month's unique key in digest_runs lets exactly one post through.
+func (p *Poster) RunDue(ctx context.Context, now time.Time) error {
+	month, due, err := p.Due(now)
+	if err != nil || !due {
+		return err
+	}
+	posted, err := p.Store.DigestPosted(ctx, month)
+	if err != nil || posted {
+		return err
+	}
+	if len(p.Destinations) == 0 {
+		p.log().Debug("digest due but no leadership channel is configured", "month", month)
+		return nil
+	}
+	run, _, err := p.Post(ctx, month, now, "schedule", "cxloop", false)
+	if errors.Is(err, models.ErrDigestPosted) {
+		return nil // another replica posted it first
+	}
+	if err != nil {
+		return err
+	}
+	p.log().Info("monthly digest queued", "month", month, "run", run.ID, "destinations", len(p.Destinations))
+	return nil
+}
+
+// RichPoster is a messenger that posts a digest with its chart and full
+// report attached: Slack (a Block Kit summary with the chart and the HTML
+// uploaded through the files upload flow) and Teams (an Adaptive Card with
+// the chart). Its parameters are plain so that platform packages implement
+// it without importing this one. Messengers without it get the summary as
+// plain text.
+type RichPoster interface {
+	PostDigest(ctx context.Context, channel, title, summary string, chartPNG, reportHTML []byte) (ref string, err error)
+}
+
+// Deliver sends one models.KindDigest outbox message: with the chart and
+// the report stored for its month when the messenger is a RichPoster, as
+// text otherwise. The delivery worker calls it for that kind.
+func Deliver(ctx context.Context, store *models.Store, msgr bot.Messenger, m *models.OutboxMessage) (string, error) {
+	rich, ok := msgr.(RichPoster)
+	month, known := models.DigestMonthOf(m)
+	if !ok || !known {
+		return msgr.PostText(ctx, m.Channel, m.Text)
+	}
+	run, err := store.DigestRunFor(ctx, month)
+	if errors.Is(err, models.ErrNotFound) {
+		return "", bot.PermanentError(err)
+	}
+	if err != nil {
+		return "", err
+	}
+	summary := m.Text
+	if summary == "" {
+		summary = run.Summary
+	}
+	return rich.PostDigest(ctx, m.Channel, Title(month), summary, run.ChartPNG, []byte(run.HTML))
+}

@@ -1,0 +1,218 @@
+package digest_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"flag"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxloop/cxloop/jobs/digest"
+	"github.com/cxloop/cxloop/models"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func f(v float64) *float64 { return &v }
+
+// fixtureStats is a month as DigestStats would report it: October 2026 in
+// Tallinn, two teams (one of them small), themes, terms, quotes, items.
+func fixtureStats() *models.DigestStats {
+	st := &models.DigestStats{
+		Month: "2026-10", Location: "Europe/Tallinn",
+		Start:     time.Date(2026, 9, 30, 21, 0, 0, 0, time.UTC),
+		End:       time.Date(2026, 10, 31, 22, 0, 0, 0, time.UTC),
+		BuiltAt:   time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC),
+		Responses: 292,
+		NPS:       models.NPS{Promoters: 112, Passives: 75, Detractors: 63},
+		PrevNPS:   models.NPS{Promoters: 100, Passives: 60, Detractors: 40},
+		CSAT:      &models.ScoreStats{N: 30, Average: 4.1, TopShare: 0.8},
+		CES:       &models.ScoreStats{N: 12, Average: 5.25},
+		Loop: models.LoopHealth{Cases: 63, Closed: 55, ThankDue: 60, ThankedInSLA: 51, ResolveDue: 58, ResolvedInSLA: 44,
+			MedianHoursToThank: f(5.5), MedianHoursToResolve: f(61), OverdueNow: 4},
+		Teams: []models.TeamStats{
+			{ID: "cc", Name: "Contact Center", Responses: 240, NPS: models.NPS{Promoters: 100, Passives: 60, Detractors: 50},
+				Loop: models.LoopHealth{Cases: 50, Closed: 45, ThankDue: 48, ThankedInSLA: 42, ResolveDue: 46, ResolvedInSLA: 36,
+					MedianHoursToThank: f(4), MedianHoursToResolve: f(50), OverdueNow: 3}},
+			{ID: "riga", Name: "Riga | Branch", Responses: 52, NPS: models.NPS{Promoters: 12, Passives: 15, Detractors: 13},
+				Loop: models.LoopHealth{Cases: 13, Closed: 10, ThankDue: 12, ThankedInSLA: 9, ResolveDue: 12, ResolvedInSLA: 8,
+					MedianHoursToThank: f(9.25), MedianHoursToResolve: f(70), OverdueNow: 1}},
+			{ID: "quiet", Name: "Quiet Team"},
+		},
+		Touchpoints: []models.GroupNPS{{Name: "call-center", NPS: models.NPS{Promoters: 90, Passives: 50, Detractors: 45}},
+			{Name: "web", NPS: models.NPS{Promoters: 20, Passives: 20, Detractors: 15}}, {Name: "", NPS: models.NPS{Promoters: 2, Passives: 5, Detractors: 3}}},
+		Themes:         []models.ThemeCount{{Name: "waiting", Count: 31, PrevCount: 20}, {Name: "fees", Count: 12, PrevCount: 15}, {Name: "staff", Count: 4, PrevCount: 4}},
+		DetractorTerms: []models.Term{{Word: "queue", Detractors: 28, Promoters: 1, Z: 6.1}, {Word: "järjekord", Detractors: 9, Promoters: 0, Z: 3.2}},
+		PromoterTerms:  []models.Term{{Word: "friendly", Detractors: 1, Promoters: 40, Z: -7.5}},
+		Quotes: []models.Quote{
+			{ResponseID: 7, Segment: models.SegmentDetractor, Metric: models.MetricNPS, Score: 2, Touchpoint: "call-center", TeamName: "Contact Center",
+				Text: "I waited 40 minutes in the *queue* and nobody called back. Call [phone]."},
+			{ResponseID: 9, Segment: models.SegmentPromoter, Metric: models.MetricNPS, Score: 10, TeamName: "Riga | Branch",
+				Text: "Friendly <b>people</b> & quick help"},
+		},
+		Recognition: []models.Recognition{{Owner: "liis@example.com", Loops: 14}, {Owner: "jaan@example.com", Loops: 11}},
+		Improvements: models.ImprovementDigest{Opened: 2, InProgress: 1, Done: 1, Top: []models.ImprovementSummary{
+			{ImprovementItem: models.ImprovementItem{ID: 3, Title: "Call-back instead of the queue", Status: models.ImprovementInProgress, Owner: "mari.manager@example.com"}, Linked: 17},
+			{ImprovementItem: models.ImprovementItem{ID: 5, Title: "Explain the card fee", Status: models.ImprovementProposed}, Linked: 6},
+		}},
+	}
+	st.Change = models.CompareNPS(st.NPS, st.PrevNPS)
+	for i := 0; i < 12; i++ {
+		m := models.MonthNPS{Month: models.AddMonths("2026-10", i-11)}
+		switch {
+		case i == 10:
+			m.NPS = st.PrevNPS
+		case i == 11:
+			m.NPS = st.NPS
+		case i >= 3:
+			m.NPS = models.NPS{Promoters: int64(80 + 3*i), Passives: 50, Detractors: int64(60 - 2*i)}
+		case i == 2:
+			m.NPS = models.NPS{Promoters: 10, Passives: 5, Detractors: 5} // too few
+		}
+		st.Trend = append(st.Trend, m)
+	}
+	return st
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./jobs/digest -update rewrites it):\n%s", name, got)
+	}
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	golden(t, "october-2026.md", digest.Markdown(fixtureStats()))
+}
+
+func TestMarkdownEscapesCustomerText(t *testing.T) {
+	md := string(digest.Markdown(fixtureStats()))
+	for _, bad := range []string{"*queue*", "<b>", "Riga | Branch"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("markdown carries %q unescaped", bad)
+		}
+	}
+	if !strings.Contains(md, "too few") || strings.Contains(md, "Quiet Team") {
+		t.Errorf("small groups or empty teams wrong:\n%s", md)
+	}
+}
+
+func TestChartPNG(t *testing.T) {
+	for _, st := range []*models.DigestStats{fixtureStats(), emptyStats()} {
+		b, err := digest.Chart(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := img.Bounds().Size(); got != (image.Point{X: digest.ChartWidth, Y: digest.ChartHeight}) {
+			t.Errorf("chart is %v, want %dx%d", got, digest.ChartWidth, digest.ChartHeight)
+		}
+	}
+}
+
+func emptyStats() *models.DigestStats {
+	st := &models.DigestStats{Month: "2026-10", Location: "UTC", BuiltAt: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	for i := 0; i < 12; i++ {
+		st.Trend = append(st.Trend, models.MonthNPS{Month: models.AddMonths("2026-10", i-11)})
+	}
+	return st
+}
+
+// wellFormed checks the HTML with a strict XML tokenizer and returns the
+// src of every img.
+func wellFormed(t *testing.T, doc []byte) (imgs []string) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(doc))
+	dec.Strict = true
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("HTML is not well-formed: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "img" {
+			for _, a := range se.Attr {
+				if a.Name.Local == "src" {
+					imgs = append(imgs, a.Value)
+				}
+			}
+		}
+	}
+	return imgs
+}
+
+func TestHTMLIsSelfContainedAndWellFormed(t *testing.T) {
+	rep, err := digest.Render(fixtureStats())
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := wellFormed(t, rep.HTML)
+	if len(imgs) != 1 || !strings.HasPrefix(imgs[0], "data:image/png;base64,") {
+		t.Fatalf("images %v, want the chart as a data: URI", imgs)
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(imgs[0], "data:image/png;base64,"))
+	if err != nil || !bytes.Equal(b, rep.PNG) {
+		t.Fatalf("embedded chart differs from the PNG: %v", err)
+	}
+	html := string(rep.HTML)
+	for _, want := range []string{"@media print", "Contact Center", "&#43;20", "too few", "Call-back instead of the queue", "&lt;b&gt;people&lt;/b&gt; &amp; quick"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if regexp.MustCompile(`(?i)<(script|link)\b|https?://`).MatchString(strings.ReplaceAll(html, "http://www.w3.org/1999/xhtml", "")) {
+		t.Error("the report loads something from outside")
+	}
+	// A month with nothing in it renders too.
+	rep, err = digest.Render(emptyStats())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, rep.HTML)
+}
+
+func TestSummary(t *testing.T) {
+	s := digest.Summary(fixtureStats())
+	for _, want := range []string{
+		"Customer experience digest — October 2026",
+		"NPS +20 ±10.1 (250 responses); down 10 points against September 2026 (+30): not significant at 95% (±14.8 needed).",
+		"Responses: 292 · CSAT: 80% satisfied · CES: 5.2 of 7.",
+		"thanked within SLA 85% (51 of 60)",
+		"Top detractor themes: waiting 31 (+11), fees 12 (-3), staff 4 (±0).",
+		"1. Call-back instead of the queue (17 detractors, in progress)",
+		"Recognition: liis@example.com, 14 loops closed within SLA.",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.ContainsAny(s, "*_`") {
+		t.Errorf("summary has markup:\n%s", s)
+	}
+}

@@ -1,0 +1,141 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// KindDigest is the outbox kind of a digest post to a leadership channel.
+// Its OrderKey is "digest:YYYY-MM:transport:channel" (see DigestMonthOf).
+const KindDigest = "digest.post"
+
+// DigestRun records that a month's digest was posted: one row per month,
+// whose unique key makes the scheduled post happen once however many
+// replicas run. It keeps what was posted, so a delivery retry sends the
+// same report.
+type DigestRun struct {
+	ID         int64     `gorm:"primaryKey"`
+	Month      string    `gorm:"size:7;not null;uniqueIndex"`
+	Via        string    `gorm:"size:20;not null"` // "schedule" or "cli"
+	Actor      string    `gorm:"size:300"`
+	Posts      int       `gorm:"not null;default:1"` // more than 1 after --force
+	ClaimedAt  time.Time `gorm:"not null"`
+	LastPostAt time.Time `gorm:"not null"`
+	Summary    string    `gorm:"type:text"`
+	HTML       string    `gorm:"type:text"`
+	ChartPNG   []byte
+}
+
+// DigestPost is one month's digest ready to be posted.
+type DigestPost struct {
+	Month    string
+	Via      string // "schedule" or "cli"
+	Actor    string
+	Summary  string // the neutral chat summary, the text of each post
+	HTML     string // the full report
+	ChartPNG []byte // the 12-month trend
+	// Destinations are the leadership channels.
+	Destinations []Destination
+}
+
+// DigestOrderKey is the outbox order key of a digest post.
+func DigestOrderKey(month string, d Destination) string {
+	return "digest:" + month + ":" + d.Transport + ":" + d.Channel
+}
+
+// DigestMonthOf returns the month a digest message is about.
+func DigestMonthOf(m *OutboxMessage) (string, bool) {
+	rest, ok := strings.CutPrefix(m.OrderKey, "digest:")
+	if !ok || len(rest) < 7 {
+		return "", false
+	}
+	month := rest[:7]
+	if _, _, err := ParseMonth(month); err != nil {
+		return "", false
+	}
+	return month, true
+}
+
+// ErrDigestPosted is returned (wrapped) when a month was posted already and
+// the caller did not force a second post.
+var ErrDigestPosted = errors.New("digest already posted")
+
+// ClaimDigest records the month as posted and queues its posts, in one
+// transaction. The unique key on the month decides between concurrent
+// claimers: exactly one succeeds; the others get ErrDigestPosted, as does a
+// later claim unless force is set (a deliberate second post).
+func (s *Store) ClaimDigest(ctx context.Context, now time.Time, post DigestPost, force bool) (DigestRun, error) {
+	now = now.UTC()
+	if _, _, err := ParseMonth(post.Month); err != nil {
+		return DigestRun{}, err
+	}
+	var run DigestRun
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ins, args := valuesSQL("digest_runs", []string{"month", "via", "actor", "posts", "claimed_at", "last_post_at", "summary", "html", "chart_png"},
+			[][]any{{post.Month, post.Via, post.Actor, 1, now, now, post.Summary, post.HTML, post.ChartPNG}})
+		var ids []int64
+		if err := tx.Raw(ins+" ON CONFLICT (month) DO NOTHING RETURNING id", args...).Scan(&ids).Error; err != nil {
+			return fmt.Errorf("claim digest %s: %w", post.Month, err)
+		}
+		if len(ids) == 0 {
+			if !force {
+				var prev DigestRun
+				if err := tx.Select("id, month, via, actor, posts, claimed_at, last_post_at").Where("month = ?", post.Month).Take(&prev).Error; err != nil {
+					return fmt.Errorf("digest %s: %w", post.Month, ErrDigestPosted)
+				}
+				return fmt.Errorf("digest %s was posted %s by %s: %w", post.Month,
+					prev.LastPostAt.UTC().Format("2006-01-02 15:04 MST"), orDash(prev.Actor, prev.Via), ErrDigestPosted)
+			}
+			err := tx.Model(&DigestRun{}).Where("month = ?", post.Month).Updates(map[string]any{
+				"posts": gorm.Expr("posts + 1"), "via": post.Via, "actor": post.Actor, "last_post_at": now,
+				"summary": post.Summary, "html": post.HTML, "chart_png": post.ChartPNG,
+			}).Error
+			if err != nil {
+				return fmt.Errorf("record forced digest %s: %w", post.Month, err)
+			}
+		}
+		msgs := make([]OutboxMessage, 0, len(post.Destinations))
+		for _, d := range post.Destinations {
+			msgs = append(msgs, OutboxMessage{Kind: KindDigest, Transport: d.Transport, Channel: d.Channel, Text: post.Summary,
+				OrderKey: DigestOrderKey(post.Month, d)})
+		}
+		if err := enqueue(tx, now, msgs...); err != nil {
+			return err
+		}
+		return tx.Where("month = ?", post.Month).Take(&run).Error
+	})
+	return run, err
+}
+
+func orDash(a, b string) string {
+	if a != "" {
+		return a
+	}
+	if b != "" {
+		return b
+	}
+	return "-"
+}
+
+// DigestRunFor loads the record of a posted month.
+func (s *Store) DigestRunFor(ctx context.Context, month string) (DigestRun, error) {
+	var run DigestRun
+	if err := s.db.WithContext(ctx).Where("month = ?", month).Take(&run).Error; err != nil {
+		return run, notFound(err, "digest run "+month)
+	}
+	return run, nil
+}
+
+// DigestPosted reports whether a month's digest was posted, without loading it.
+func (s *Store) DigestPosted(ctx context.Context, month string) (bool, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&DigestRun{}).Where("month = ?", month).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("digest run %s: %w", month, err)
+	}
+	return n > 0, nil
+}

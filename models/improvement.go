@@ -1,0 +1,463 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Outbox message kinds of the outer loop.
+const (
+	KindFixDoneDM       = "dm.fix_done"      // tell a case owner which customers to call back
+	KindImprovementDone = "improvement.done" // announce a finished improvement in a team channel
+)
+
+// ImprovementStatuses are the statuses an item can have, in backlog order.
+var ImprovementStatuses = []string{ImprovementProposed, ImprovementInProgress, ImprovementDone, ImprovementDropped}
+
+// FixFollowUp is the third follow-up of a case: once the improvement its
+// resolution fed is done, the owner tells the customer "you said, we did".
+// There is one per (improvement, case), so marking an item done notifies
+// each owner once however often it is tried.
+type FixFollowUp struct {
+	ID            int64      `gorm:"primaryKey"`
+	ImprovementID int64      `gorm:"not null;uniqueIndex:ux_fix_followups_item_case,priority:1"`
+	CaseID        int64      `gorm:"not null;uniqueIndex:ux_fix_followups_item_case,priority:2;index"`
+	TeamID        string     `gorm:"size:100;not null"`
+	Owner         string     `gorm:"size:300;not null;index"`
+	OpenedAt      time.Time  `gorm:"not null"`
+	DueAt         time.Time  `gorm:"not null;index"`
+	ToldAt        *time.Time `gorm:"index"`
+	ToldBy        string     `gorm:"size:300"`
+	Note          string     `gorm:"type:text"`
+}
+
+// TableName keeps the table's name short.
+func (FixFollowUp) TableName() string { return "fix_followups" }
+
+// ImprovementSummary is an item with its linked detractor cases.
+type ImprovementSummary struct {
+	ImprovementItem
+	Linked int64 // detractor cases linked to the item
+	Told   int64 // of those, customers told of the fix
+}
+
+// ImprovementFilter selects items for the backlog.
+type ImprovementFilter struct {
+	Statuses []string // empty: all
+	Limit    int      // 0: 100
+}
+
+// Improvements lists the backlog, most linked detractors first.
+func (s *Store) Improvements(ctx context.Context, f ImprovementFilter) ([]ImprovementSummary, error) {
+	return listImprovements(s.db.WithContext(ctx), f)
+}
+
+// Improvement loads one item with its counts.
+func (s *Store) Improvement(ctx context.Context, id int64) (ImprovementSummary, error) {
+	return loadImprovement(s.db.WithContext(ctx), id)
+}
+
+func listImprovements(db *gorm.DB, f ImprovementFilter) ([]ImprovementSummary, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	where, args := "", []any{}
+	if len(f.Statuses) > 0 {
+		where, args = "WHERE i.status IN ?", append(args, f.Statuses)
+	}
+	args = append(args, f.Limit)
+	type row struct {
+		ID, Linked, Told int64
+	}
+	var rows []row
+	err := db.Raw(`SELECT i.id AS id, count(c.id) AS linked,
+  COALESCE(sum(CASE WHEN c.customer_told_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS told
+FROM improvement_items i LEFT JOIN cases c ON c.improvement_id = i.id `+where+`
+GROUP BY i.id ORDER BY linked DESC, i.id LIMIT ?`, args...).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list improvement items: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var items []ImprovementItem
+	if err := db.Where("id IN ?", ids).Find(&items).Error; err != nil {
+		return nil, fmt.Errorf("load improvement items: %w", err)
+	}
+	byID := make(map[int64]ImprovementItem, len(items))
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	out := make([]ImprovementSummary, 0, len(rows))
+	for _, r := range rows {
+		if it, ok := byID[r.ID]; ok {
+			out = append(out, ImprovementSummary{ImprovementItem: it, Linked: r.Linked, Told: r.Told})
+		}
+	}
+	return out, nil
+}
+
+func loadImprovement(db *gorm.DB, id int64) (ImprovementSummary, error) {
+	var sum ImprovementSummary
+	if err := db.Take(&sum.ImprovementItem, id).Error; err != nil {
+		return sum, notFound(err, fmt.Sprintf("improvement item %d", id))
+	}
+	var c struct{ Linked, Told int64 }
+	err := db.Raw(`SELECT count(*) AS linked, COALESCE(sum(CASE WHEN customer_told_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS told
+FROM cases WHERE improvement_id = ?`, id).Scan(&c).Error
+	if err != nil {
+		return sum, fmt.Errorf("count cases of improvement %d: %w", id, err)
+	}
+	sum.Linked, sum.Told = c.Linked, c.Told
+	return sum, nil
+}
+
+// ItemOpKind is something a person does to an improvement item.
+type ItemOpKind string
+
+const (
+	ItemOpTake   ItemOpKind = "take"   // become the item's owner
+	ItemOpRename ItemOpKind = "rename" // change its title
+	ItemOpStatus ItemOpKind = "status" // move it: proposed, in_progress, done, dropped
+)
+
+// ItemOp is one action on an improvement item with its input.
+type ItemOp struct {
+	Kind   ItemOpKind
+	Title  string // rename
+	Status string // status
+}
+
+// CanManageBacklog reports whether actor may change improvement items:
+// admins and the managers of any team.
+func (p *Policy) CanManageBacklog(actor string) bool {
+	if p.IsAdmin(actor) {
+		return true
+	}
+	for i := range p.Teams {
+		if p.Teams[i].IsManager(actor) {
+			return true
+		}
+	}
+	return false
+}
+
+// itemTransitions lists where each status may go.
+var itemTransitions = map[string][]string{
+	ImprovementProposed:   {ImprovementInProgress, ImprovementDone, ImprovementDropped},
+	ImprovementInProgress: {ImprovementProposed, ImprovementDone, ImprovementDropped},
+	ImprovementDropped:    {ImprovementProposed, ImprovementInProgress},
+	ImprovementDone:       {},
+}
+
+// ActOnImprovement changes an improvement item on behalf of actor (an admin
+// or a manager). Marking it done closes the outer loop in the same
+// transaction: each linked case whose customer can be contacted gets its
+// "customer told of the fix" follow-up, each owner one DM listing the
+// customers to call back, and each affected team's channels an announcement.
+func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, id int64, actor string, op ItemOp) (ImprovementSummary, error) {
+	now = now.UTC()
+	if !p.CanManageBacklog(actor) {
+		return ImprovementSummary{}, refuse("only admins and team managers can change improvement items")
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var item ImprovementItem
+		q := tx
+		if s.postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Take(&item, id).Error; err != nil {
+			return notFound(err, fmt.Sprintf("improvement item %d", id))
+		}
+		upd := map[string]any{"updated_at": now}
+		switch op.Kind {
+		case ItemOpTake:
+			if strings.EqualFold(item.Owner, actor) {
+				return refuse("improvement #%d is already yours", id)
+			}
+			upd["owner"] = actor
+		case ItemOpRename:
+			title := strings.Join(strings.Fields(op.Title), " ")
+			if title == "" {
+				return &FieldError{Field: "title", Msg: "an improvement needs a title"}
+			}
+			if utf8.RuneCountInString(title) > 300 {
+				return &FieldError{Field: "title", Msg: "keep the title under 300 characters"}
+			}
+			upd["title"] = title
+			item.Title = title
+		case ItemOpStatus:
+			to := strings.ToLower(strings.TrimSpace(op.Status))
+			if !containsFold(ImprovementStatuses, to) {
+				return &FieldError{Field: "status", Msg: "choose a status: " + strings.Join(ImprovementStatuses, ", ")}
+			}
+			if to == item.Status {
+				return refuse("improvement #%d is already %s", id, strings.ReplaceAll(to, "_", " "))
+			}
+			if !containsFold(itemTransitions[item.Status], to) {
+				return refuse("improvement #%d is %s and cannot become %s", id, strings.ReplaceAll(item.Status, "_", " "), strings.ReplaceAll(to, "_", " "))
+			}
+			upd["status"] = to
+			if to == ImprovementDone {
+				upd["done_at"] = now
+			}
+		default:
+			return refuse("unknown action %q", op.Kind)
+		}
+		// The status in the WHERE makes a concurrent change lose cleanly.
+		res := tx.Model(&ImprovementItem{}).Where("id = ? AND status = ?", id, item.Status).Updates(upd)
+		if res.Error != nil {
+			return fmt.Errorf("update improvement %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return refuse("improvement #%d was changed meanwhile; look again", id)
+		}
+		if op.Kind == ItemOpStatus && upd["status"] == ImprovementDone {
+			return s.closeOuterLoop(tx, p, now, &item, actor)
+		}
+		return nil
+	})
+	if err != nil {
+		return ImprovementSummary{}, err
+	}
+	return s.Improvement(ctx, id)
+}
+
+// fixCase is a linked case with what the owner's DM names.
+type fixCase struct {
+	c Case
+	r Response
+}
+
+// closeOuterLoop runs in the transaction that marks item done.
+func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *ImprovementItem, actor string) error {
+	var cases []Case
+	if err := tx.Where("improvement_id = ?", item.ID).Order("id").Find(&cases).Error; err != nil {
+		return fmt.Errorf("cases of improvement %d: %w", item.ID, err)
+	}
+	if len(cases) == 0 {
+		return nil
+	}
+	respIDs := make([]int64, len(cases))
+	for i, c := range cases {
+		respIDs[i] = c.ResponseID
+	}
+	var resps []Response
+	if err := tx.Where("id IN ?", respIDs).Find(&resps).Error; err != nil {
+		return fmt.Errorf("responses of improvement %d: %w", item.ID, err)
+	}
+	byResp := make(map[int64]Response, len(resps))
+	for _, r := range resps {
+		byResp[r.ID] = r
+	}
+	// Follow-ups for the customers who can be told; the unique key on
+	// (improvement, case) decides which are new.
+	var rows [][]any
+	tell := map[int64]fixCase{}
+	var teams []string
+	for _, c := range cases {
+		if !containsFold(teams, c.TeamID) {
+			teams = append(teams, c.TeamID)
+		}
+		r := byResp[c.ResponseID]
+		if c.State == StateNoContact || (r.ContactOK != nil && !*r.ContactOK) || c.CustomerToldAt != nil {
+			continue
+		}
+		owner := c.Owner
+		team, _ := p.Team(c.TeamID)
+		if owner == "" && team != nil && len(team.Managers) > 0 {
+			owner = team.Managers[0]
+		}
+		var hours *BusinessHours
+		var holidays []string
+		if team != nil {
+			hours, holidays = team.Hours, team.Holidays
+		}
+		due := DueAt(now, p.SLA.Resolution, hours, p.TeamLocation(team), holidays).UTC()
+		rows = append(rows, []any{item.ID, c.ID, c.TeamID, owner, now, due})
+		c.Owner = owner
+		tell[c.ID] = fixCase{c: c, r: r}
+	}
+	var opened []fixCase
+	if len(rows) > 0 {
+		sql, args := valuesSQL("fix_followups", []string{"improvement_id", "case_id", "team_id", "owner", "opened_at", "due_at"}, rows)
+		rs, err := tx.Raw(sql+" ON CONFLICT (improvement_id, case_id) DO NOTHING RETURNING case_id", args...).Rows()
+		if err != nil {
+			return fmt.Errorf("open customer-told follow-ups: %w", err)
+		}
+		for rs.Next() {
+			var id int64
+			if err := rs.Scan(&id); err != nil {
+				rs.Close()
+				return fmt.Errorf("read follow-ups: %w", err)
+			}
+			opened = append(opened, tell[id])
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return fmt.Errorf("open customer-told follow-ups: %w", err)
+		}
+	}
+	sort.Slice(opened, func(i, j int) bool { return opened[i].c.ID < opened[j].c.ID })
+	byOwner := map[string][]fixCase{}
+	var owners []string
+	for _, fc := range opened {
+		ev := CaseEvent{CaseID: fc.c.ID, At: now, Actor: actor, Kind: "fix_done", FromState: fc.c.State, ToState: fc.c.State,
+			Detail: fmt.Sprintf("improvement #%d %q is done: tell the customer what changed", item.ID, item.Title)}
+		if err := tx.Create(&ev).Error; err != nil {
+			return fmt.Errorf("record fix on case %d: %w", fc.c.ID, err)
+		}
+		if err := s.queueCardRefresh(tx, now, fc.c.ID, ev.Detail); err != nil {
+			return err
+		}
+		key := strings.ToLower(fc.c.Owner)
+		if _, ok := byOwner[key]; !ok {
+			owners = append(owners, fc.c.Owner)
+		}
+		byOwner[key] = append(byOwner[key], fc)
+	}
+	var msgs []OutboxMessage
+	for _, owner := range owners {
+		if owner == "" {
+			continue
+		}
+		text := fixDoneDM(item, byOwner[strings.ToLower(owner)])
+		for _, tr := range p.DMTransports {
+			msgs = append(msgs, OutboxMessage{Kind: KindFixDoneDM, Transport: tr, Recipient: owner, Text: text,
+				OrderKey: fmt.Sprintf("fix:%d:%s:%s", item.ID, tr, strings.ToLower(owner))})
+		}
+	}
+	for _, id := range teams {
+		team, ok := p.Team(id)
+		if !ok {
+			continue
+		}
+		n := 0
+		for _, fc := range opened {
+			if fc.c.TeamID == id {
+				n++
+			}
+		}
+		text := fmt.Sprintf("Improvement done: %s.\n", item.Title)
+		if n > 0 {
+			text += fmt.Sprintf("Customers told us about this; %s of this team will now hear back from us. ", plural(n, "customer", "customers"))
+		}
+		text += "Thank you for logging the root causes that made it visible."
+		for _, d := range team.Destinations {
+			msgs = append(msgs, OutboxMessage{Kind: KindImprovementDone, Transport: d.Transport, Channel: d.Channel, Text: text,
+				OrderKey: fmt.Sprintf("improvement:%d:%s:%s", item.ID, d.Transport, d.Channel)})
+		}
+	}
+	return enqueue(tx, now, msgs...)
+}
+
+func fixDoneDM(item *ImprovementItem, cases []fixCase) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "You said, we did: improvement #%d %q is done.\n", item.ID, item.Title)
+	if len(cases) == 1 {
+		b.WriteString("Please tell this customer what changed:\n")
+	} else {
+		fmt.Fprintf(&b, "Please tell these %d customers what changed:\n", len(cases))
+	}
+	for _, fc := range cases {
+		name := strings.TrimSpace(fc.r.CustomerName)
+		if name == "" {
+			name = "the customer"
+		}
+		fmt.Fprintf(&b, "• case #%d — %s (%s %d, %s)\n", fc.c.ID, name, strings.ToUpper(string(fc.r.Metric)), fc.r.Score,
+			fc.r.SubmittedAt.UTC().Format("2 Jan 2006"))
+	}
+	b.WriteString("Then mark each case \"customer told\".")
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// OpCustomerTold is marking the third follow-up done; it is authorised like
+// the other follow-ups (the owner, the team's managers, admins).
+const OpCustomerTold OpKind = "customer_told"
+
+// MarkCustomerTold records that the owner told the customer of the fix: it
+// closes the case's open fix follow-up, sets the case's CustomerToldAt,
+// records the event in the trail and refreshes the card.
+func (s *Store) MarkCustomerTold(ctx context.Context, p *Policy, now time.Time, caseID int64, actor, note string) (CaseView, error) {
+	now = now.UTC()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Case
+		q := tx
+		if s.postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Take(&c, caseID).Error; err != nil {
+			return notFound(err, fmt.Sprintf("case %d", caseID))
+		}
+		if err := p.Authorize(actor, OpCustomerTold, &c); err != nil {
+			return err
+		}
+		var f FixFollowUp
+		err := tx.Where("case_id = ? AND told_at IS NULL", caseID).Order("id DESC").Take(&f).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			if c.CustomerToldAt != nil {
+				return refuse("the customer of case #%d was already told of the fix", caseID)
+			}
+			return refuse("case #%d has no finished improvement to tell the customer about", caseID)
+		}
+		if err != nil {
+			return fmt.Errorf("follow-up of case %d: %w", caseID, err)
+		}
+		if err := tx.Model(&FixFollowUp{}).Where("id = ?", f.ID).
+			Updates(map[string]any{"told_at": now, "told_by": actor, "note": note}).Error; err != nil {
+			return fmt.Errorf("close follow-up of case %d: %w", caseID, err)
+		}
+		if err := tx.Model(&Case{}).Where("id = ?", caseID).
+			Updates(map[string]any{"customer_told_at": now, "updated_at": now}).Error; err != nil {
+			return fmt.Errorf("update case %d: %w", caseID, err)
+		}
+		var item ImprovementItem
+		title := fmt.Sprintf("#%d", f.ImprovementID)
+		if tx.Take(&item, f.ImprovementID).Error == nil {
+			title = fmt.Sprintf("#%d %q", item.ID, item.Title)
+		}
+		detail := withNote("told the customer of the fix (improvement "+title+")", note)
+		ev := CaseEvent{CaseID: caseID, At: now, Actor: actor, Kind: string(OpCustomerTold), FromState: c.State, ToState: c.State, Detail: detail}
+		if err := tx.Create(&ev).Error; err != nil {
+			return fmt.Errorf("record customer told: %w", err)
+		}
+		return s.queueCardRefresh(tx, now, caseID, actor+": "+detail)
+	})
+	if err != nil {
+		return CaseView{}, err
+	}
+	return s.CaseView(ctx, caseID)
+}
+
+// FixFollowUps lists the open "customer told of the fix" follow-ups, soonest
+// due first; owner "" lists everyone's.
+func (s *Store) FixFollowUps(ctx context.Context, owner string) ([]FixFollowUp, error) {
+	q := s.db.WithContext(ctx).Where("told_at IS NULL")
+	if owner != "" {
+		q = q.Where("LOWER(owner) = ?", strings.ToLower(owner))
+	}
+	var out []FixFollowUp
+	if err := q.Order("due_at, id").Limit(200).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list fix follow-ups: %w", err)
+	}
+	return out, nil
+}
