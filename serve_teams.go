@@ -31,7 +31,9 @@ func teamsPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 		Store: d.store, Policy: d.policy, Clock: d.clock, Log: d.env.log, Ops: d.ops,
 		Adapter: teams.NewAdapter(e.MicrosoftAppID, e.MicrosoftAppPassword, validator, conn), Messenger: msgr, Queued: d.queued,
 	}
-	d.ops.PlatformStatus = append(d.ops.PlatformStatus, h.TeamStatus)
+	if d.ops != nil {
+		d.ops.PlatformStatus = append(d.ops.PlatformStatus, h.TeamStatus)
+	}
 	d.env.log.Info("teams connected", "app_id", e.MicrosoftAppID, "token_url", e.TeamsTokenURL,
 		"messaging_endpoint", fmt.Sprintf("%s/api/messages", e.PublicURL))
 	return &platform{messenger: msgr, routes: map[string]http.Handler{"POST /api/messages": h}}, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/jobs/digest"
 	"github.com/cxloop/cxloop/metrics"
 	"github.com/cxloop/cxloop/models"
 )
@@ -289,6 +290,11 @@ func Backoff(attempts int) time.Duration {
 
 var errNoCard = errors.New("the card was never posted")
 
+// kudosPoster is a Messenger that posts praise with a live mention.
+type kudosPoster interface {
+	PostKudos(ctx context.Context, channel string, r models.Response) (string, error)
+}
+
 // send performs one platform call for a message.
 func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, error) {
 	msgr, ok := d.Messengers[m.Transport]
@@ -324,10 +330,17 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 			return "", err
 		}
 		return "", msgr.DirectMessage(ctx, m.Recipient, dmText(m, card), &card)
+	case models.KindDigest:
+		return digest.Deliver(ctx, d.Store, msgr, m)
 	case models.KindKudos:
 		r, err := d.Store.Response(ctx, m.ResponseID)
 		if err != nil {
 			return "", permanentIfMissing(err)
+		}
+		// A platform that can mention the praised employee does so itself,
+		// keeping the customer's words escaped.
+		if kp, ok := msgr.(kudosPoster); ok {
+			return kp.PostKudos(ctx, m.Channel, r)
 		}
 		return msgr.PostText(ctx, m.Channel, kudosText(r))
 	default:
