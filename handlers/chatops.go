@@ -50,6 +50,7 @@ const Usage = `Commands:
   show CASE               one case
   assign CASE @person     give a case to someone (managers)
   note CASE TEXT          add a note to a case's history
+  told CASE [TEXT]        the customer heard of the fix ("you said, we did")
   backlog                 the improvement backlog
   digest [YYYY-MM]        a private preview of the monthly digest`
 
@@ -84,6 +85,17 @@ func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePe
 		}
 		text := strings.TrimSpace(strings.TrimPrefix(rest, args[0]))
 		return o.act(ctx, actor, args[0], models.Op{Kind: models.OpNote, Note: text}, "Note added to case #%d.")
+	case "told":
+		if len(args) < 1 {
+			return usageReply("told CASE [TEXT]")
+		}
+		id, ok := parseCaseID(args[0])
+		if !ok {
+			return usageReply("told CASE [TEXT] (a case number such as 42)")
+		}
+		note := strings.TrimSpace(strings.TrimPrefix(rest, args[0]))
+		_, err := o.Store.MarkCustomerTold(ctx, o.Policy, o.Clock.Now(), id, actor, note)
+		return Reply{Text: ActionOutcome(err, fmt.Sprintf("Noted: the customer of case #%d knows about the fix.", id), id)}
 	case "backlog":
 		if o.Backlog == nil {
 			return Reply{Text: "The improvement backlog arrives with the digest."}

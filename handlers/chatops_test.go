@@ -62,6 +62,8 @@ func TestChatOps(t *testing.T) {
 			{"mari@example.com", "team", "Contact Center: 2 open cases, 0 overdue, 0 without an owner.", 0},
 			{"jaan@example.com", "team nowhere", `There is no team "nowhere". Teams: cc.`, 0},
 			{"jaan@example.com", "digest 2026-13", "Usage: digest [YYYY-MM]", 0},
+			{"liis@example.com", "told 1 called back", "Case #1 has no finished improvement to tell the customer about.", 0},
+			{"liis@example.com", "told", "Usage: told CASE [TEXT]", 0},
 		}
 		for _, tt := range tests {
 			r := ops.Run(ctx, tt.actor, tt.line, resolve)

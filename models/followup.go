@@ -15,6 +15,7 @@ const (
 	FollowupThankYou   = "thank_you"
 	FollowupResolution = "resolution"
 	FollowupOwner      = "owner"
+	FollowupFixTold    = "customer_told" // the third follow-up: the customer hears of the fix
 
 	NoticeReminder = "reminder"
 	NoticeOverdue  = "overdue"
@@ -67,7 +68,7 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			return res, fmt.Errorf("sla sweep: %w", err)
 		}
 		if len(cases) == 0 {
-			return res, nil
+			break
 		}
 		lastID = cases[len(cases)-1].ID
 		sent, err := s.sentNotices(ctx, cases)
@@ -80,9 +81,58 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			}
 		}
 		if len(cases) < page {
-			return res, nil
+			break
 		}
 	}
+	return res, s.sweepFixFollowUps(ctx, p, now, &res)
+}
+
+// sweepFixFollowUps chases the third follow-up, "customer told of the fix",
+// like the other two: a reminder to the owner before it is due, the
+// managers told when it is late.
+func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time, res *SweepResult) error {
+	var fus []FixFollowUp
+	if err := s.db.WithContext(ctx).Where("told_at IS NULL").Order("id").Find(&fus).Error; err != nil {
+		return fmt.Errorf("fix follow-ups: %w", err)
+	}
+	for _, f := range fus {
+		var c Case
+		if err := s.db.WithContext(ctx).Take(&c, f.CaseID).Error; err != nil {
+			return notFound(err, fmt.Sprintf("case %d", f.CaseID))
+		}
+		if c.CustomerToldAt != nil {
+			continue
+		}
+		team, ok := p.Team(c.TeamID)
+		if !ok {
+			continue
+		}
+		loc := p.TeamLocation(team)
+		due := f.DueAt.In(loc).Format("Mon 2 Jan 15:04 MST")
+		switch {
+		case !now.Before(f.DueAt):
+			text := fmt.Sprintf("⚠ Case #%d: the customer was to be told of the fix by %s (owner: %s).", c.ID, due, f.Owner)
+			done, err := s.notify(ctx, p, now, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeOverdue},
+				KindEscalationDM, managersOf(p, team), text, "")
+			if err != nil {
+				return err
+			}
+			if done {
+				res.Escalations++
+			}
+		case !now.Before(RemindAt(f.DueAt, p.SLA.RemindBefore, team.Hours, loc, team.Holidays)):
+			text := fmt.Sprintf("Reminder: tell the customer of case #%d about the fix by %s (\"told %d\" when done).", c.ID, due, c.ID)
+			done, err := s.notify(ctx, p, now, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeReminder},
+				KindReminderDM, []string{f.Owner}, text, "")
+			if err != nil {
+				return err
+			}
+			if done {
+				res.Reminders++
+			}
+		}
+	}
+	return nil
 }
 
 type noticeKey struct {

@@ -169,3 +169,50 @@ func TestSLASweepOwnerLeftTeam(t *testing.T) {
 		}
 	})
 }
+
+func TestSLASweepChasesTheFixFollowUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		p := opsPolicy()
+		p.SLA = models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour, RemindBefore: 4 * time.Hour}
+		ctx := context.Background()
+		t0 := time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)
+		id := openCase(t, s, p, "fix-1")
+		if _, err := s.Act(ctx, p, t0.Add(time.Hour), id, "jaan@example.com", models.Op{Kind: models.OpResolve, RootCause: "price", Note: "refunded", Systemic: true}); err != nil {
+			t.Fatal(err)
+		}
+		v, _ := s.CaseView(ctx, id)
+		if _, err := s.ActOnImprovement(ctx, p, t0.Add(2*time.Hour), *v.Case.ImprovementID, "cx.lead@example.com",
+			models.ItemOp{Kind: models.ItemOpStatus, Status: models.ImprovementDone}); err != nil {
+			t.Fatal(err)
+		}
+		var fu models.FixFollowUp
+		if err := s.DB().Where("case_id = ?", id).Take(&fu).Error; err != nil {
+			t.Fatalf("no fix follow-up: %v", err)
+		}
+		sweep := func(at time.Time) models.SweepResult {
+			r, err := s.SweepSLA(ctx, p, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		if r := sweep(fu.DueAt.Add(-5 * time.Hour)); r.Reminders != 0 {
+			t.Errorf("reminded too early: %+v", r)
+		}
+		if r := sweep(fu.DueAt.Add(-4 * time.Hour)); r.Reminders != 1 {
+			t.Errorf("no reminder 4 h before the fix follow-up: %+v", r)
+		}
+		if r := sweep(fu.DueAt); r.Escalations != 1 {
+			t.Errorf("no escalation when the fix follow-up is late: %+v", r)
+		}
+		if r := sweep(fu.DueAt.Add(time.Hour)); r != (models.SweepResult{}) {
+			t.Errorf("sent again: %+v", r)
+		}
+		if _, err := s.MarkCustomerTold(ctx, p, fu.DueAt.Add(2*time.Hour), id, "jaan@example.com", "called her"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.MarkCustomerTold(ctx, p, fu.DueAt.Add(3*time.Hour), id, "jaan@example.com", ""); err == nil {
+			t.Error("told twice")
+		}
+	})
+}
