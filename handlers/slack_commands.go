@@ -23,6 +23,12 @@ func (a *SlackApp) command(cmd slackgo.SlashCommand) bool {
 			a.reply(ctx, to, Reply{Text: slackWhoAreYou})
 			return
 		}
+		// The backlog has buttons in Slack; ChatOps' text answer serves
+		// the platforms without them.
+		if isBacklogCommand(commandText(cmd.Text)) {
+			a.backlog(ctx, to, actor)
+			return
+		}
 		ops := *a.Ops
 		ops.Unresolved = a.Directory.Unresolved
 		reply := ops.Run(ctx, actor, commandText(cmd.Text), a.resolvePerson)

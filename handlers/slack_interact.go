@@ -64,11 +64,24 @@ var slackModalOps = map[string]models.OpKind{
 }
 
 // blockActions handles button presses on cards, in replies and on the Home
-// tab, in the background. The button's value is the case id, checked
-// against the database like any other input.
+// tab, in the background. The button's value is the case id (the item id
+// for the backlog's item.* buttons), checked against the database like any
+// other input.
 func (a *SlackApp) blockActions(ic slackgo.InteractionCallback) {
 	received := time.Now()
 	for _, act := range ic.ActionCallback.BlockActions {
+		if strings.HasPrefix(act.ActionID, "item.") {
+			// The improvement backlog's buttons; the value is the item id.
+			itemID, err := strconv.ParseInt(act.Value, 10, 64)
+			if err != nil || itemID <= 0 {
+				continue
+			}
+			actionID := act.ActionID
+			if !a.spawn("action "+actionID, func(ctx context.Context) { a.itemAction(ctx, &ic, actionID, itemID, received) }) {
+				return
+			}
+			continue
+		}
 		caseID, err := strconv.ParseInt(act.Value, 10, 64)
 		if err != nil || caseID <= 0 {
 			continue
@@ -286,6 +299,9 @@ func (h *submitHandoff) wait(stop <-chan time.Time, done <-chan struct{}) (*mode
 // the worker answering privately if the change was refused or invalid.
 func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCallback) *slackgo.ViewSubmissionResponse {
 	a.init()
+	if resp, handled := a.itemSubmission(ctx, ic); handled {
+		return resp
+	}
 	meta, ok := parseModalMeta(ic.View.PrivateMetadata)
 	var values map[string]map[string]slackgo.BlockAction
 	if ic.View.State != nil {

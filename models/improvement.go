@@ -162,6 +162,12 @@ var itemTransitions = map[string][]string{
 	ImprovementDone:       {},
 }
 
+// NextImprovementStatuses lists the statuses an item in status from may
+// move to, in backlog order; none for a done item.
+func NextImprovementStatuses(from string) []string {
+	return append([]string(nil), itemTransitions[from]...)
+}
+
 // ActOnImprovement changes an improvement item on behalf of actor (an admin
 // or a manager). Marking it done closes the outer loop in the same
 // transaction: each linked case whose customer can be contacted gets its

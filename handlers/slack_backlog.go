@@ -1,0 +1,325 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/models"
+)
+
+// The improvement backlog in Slack: "/cx backlog" answers with Block Kit
+// instead of ChatOps' text (which other platforms keep), each open item
+// with its buttons Take ownership (item.take), Set status… (item.status, a
+// modal) and Rename… (item.rename, a modal). Every change goes through
+// models.Store.ActOnImprovement with the Slack user's email as the actor,
+// which lets admins and managers only; marking an item done runs the outer
+// loop there (DMs to the owners of its cases, their "customer told"
+// follow-ups, announcements). After a change the private backlog message is
+// replaced, through the response_url of the press, by the refreshed list
+// headed by the outcome; a refusal is answered privately and changes
+// nothing.
+
+// How many items each list of the backlog shows; the rest are counted.
+const (
+	backlogOpenShown   = 15
+	backlogClosedShown = 5
+)
+
+// isBacklogCommand reports whether a /cx text asks for the backlog.
+func isBacklogCommand(text string) bool {
+	f := strings.Fields(text)
+	return len(f) > 0 && strings.EqualFold(f[0], "backlog")
+}
+
+// itemMeta is an item modal's private_metadata: the item, and where its
+// button was pressed, so that the backlog there can be refreshed.
+type itemMeta struct {
+	Item        int64  `json:"item"`
+	Channel     string `json:"channel,omitempty"`
+	ResponseURL string `json:"response_url,omitempty"`
+}
+
+func (m itemMeta) String() string {
+	b, _ := json.Marshal(m)
+	if len(b) > 3000 { // Slack's limit on private_metadata
+		m.ResponseURL = ""
+		b, _ = json.Marshal(m)
+	}
+	return string(b)
+}
+
+func parseItemMeta(s string) (itemMeta, bool) {
+	var m itemMeta
+	if err := json.Unmarshal([]byte(s), &m); err != nil || m.Item <= 0 {
+		return itemMeta{}, false
+	}
+	return m, true
+}
+
+// backlogMessage renders the backlog for actor, with notice (escaped
+// mrkdwn, may be empty) at its head.
+func (a *SlackApp) backlogMessage(ctx context.Context, actor, notice string) (string, []slackgo.Block, error) {
+	open, err := a.Store.Improvements(ctx, models.ImprovementFilter{
+		Statuses: []string{models.ImprovementProposed, models.ImprovementInProgress}, Limit: 1000})
+	if err != nil {
+		return "", nil, err
+	}
+	closed, err := a.Store.Improvements(ctx, models.ImprovementFilter{
+		Statuses: []string{models.ImprovementDone, models.ImprovementDropped}, Limit: 1000})
+	if err != nil {
+		return "", nil, err
+	}
+	// The closed list shows the latest changes first.
+	sort.SliceStable(closed, func(i, j int) bool { return closed[i].UpdatedAt.After(closed[j].UpdatedAt) })
+	o := cxslack.BacklogOptions{Viewer: actor, Manage: a.Policy.CanManageBacklog(actor), Notice: notice, OwnerIDs: map[string]string{}}
+	total := len(open)
+	if len(open) > backlogOpenShown {
+		o.MoreOpen, open = len(open)-backlogOpenShown, open[:backlogOpenShown]
+	}
+	if len(closed) > backlogClosedShown {
+		o.MoreClosed, closed = len(closed)-backlogClosedShown, closed[:backlogClosedShown]
+	}
+	for _, it := range open {
+		key := strings.ToLower(it.Owner)
+		if _, done := o.OwnerIDs[key]; done || key == "" {
+			continue
+		}
+		o.OwnerIDs[key] = ""
+		if id, err := a.Directory.UserID(ctx, key); err == nil {
+			o.OwnerIDs[key] = id
+		}
+	}
+	return cxslack.BacklogFallback(total, notice), cxslack.BacklogBlocks(open, closed, o), nil
+}
+
+// backlog answers "/cx backlog" privately with the rendered backlog.
+func (a *SlackApp) backlog(ctx context.Context, to slackTarget, actor string) {
+	text, blocks, err := a.backlogMessage(ctx, actor, "")
+	if err != nil {
+		a.Log.Error("slack: read the backlog", "err", err)
+		a.reply(ctx, to, Reply{Text: "Sorry, I could not read the improvement backlog; please try again."})
+		return
+	}
+	a.send(ctx, to, text, blocks)
+}
+
+// backlogChanged tells actor the outcome of a change: it replaces the
+// backlog message the button was on with the refreshed backlog headed by
+// the outcome, or, when that cannot be done, answers privately.
+func (a *SlackApp) backlogChanged(ctx context.Context, to slackTarget, actor, outcome string) {
+	notice := ":white_check_mark: " + cxslack.Escape(outcome)
+	if to.ResponseURL != "" && validResponseURL(to.ResponseURL) {
+		text, blocks, err := a.backlogMessage(ctx, actor, notice)
+		if err == nil {
+			no := false
+			msg := &slackgo.WebhookMessage{Text: clipText(text, 3000), Blocks: &slackgo.Blocks{BlockSet: blocks},
+				ResponseType: "ephemeral", ReplaceOriginal: true, UnfurlLinks: &no, UnfurlMedia: &no}
+			err = slackgo.PostWebhookCustomHTTPContext(ctx, to.ResponseURL, a.HTTPClient, msg)
+			if err == nil {
+				return
+			}
+		}
+		a.Log.Warn("slack: refresh the backlog", "err", err)
+	}
+	a.tell(ctx, to, notice)
+}
+
+// itemOutcome phrases a refused or failed change of an improvement item.
+func itemOutcome(err error, itemID int64) string {
+	var fe *models.FieldError
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return fmt.Sprintf("There is no improvement #%d.", itemID)
+	case errors.As(err, &fe):
+		return fmt.Sprintf("Improvement #%d was not changed: %s.", itemID, strings.TrimSuffix(fe.Msg, "."))
+	}
+	if r, ok := models.IsRefusal(err); ok {
+		return titleFirst(r.Msg) + "."
+	}
+	return "Sorry, that did not work; nothing was changed. Please try again."
+}
+
+// itemChanged phrases a successful change.
+func itemChanged(op models.ItemOp, it models.ImprovementSummary) string {
+	name := fmt.Sprintf("#%d %q", it.ID, it.Title)
+	switch op.Kind {
+	case models.ItemOpTake:
+		return "You now own improvement " + name + "."
+	case models.ItemOpRename:
+		return fmt.Sprintf("Improvement #%d is now called %q.", it.ID, it.Title)
+	}
+	if it.Status == models.ImprovementDone {
+		if it.Linked == 0 {
+			return "Improvement " + name + " is done."
+		}
+		return fmt.Sprintf("Improvement %s is done. The owners of its %d linked %s are asked to tell their customers what changed, "+
+			"and the team channels hear of it.", name, it.Linked, map[bool]string{true: "case", false: "cases"}[it.Linked == 1])
+	}
+	return fmt.Sprintf("Improvement %s is now %s.", name, strings.ToLower(cxslack.StatusLabel(it.Status)))
+}
+
+// itemAction handles a backlog button press in the background.
+func (a *SlackApp) itemAction(ctx context.Context, ic *slackgo.InteractionCallback, actionID string, itemID int64, received time.Time) {
+	to := slackTarget{UserID: ic.User.ID, ChannelID: interactionChannel(ic), ResponseURL: ic.ResponseURL}
+	switch actionID {
+	case cxslack.ActionItemStatus, cxslack.ActionItemRename:
+		a.openItemModal(ctx, ic, to, actionID, itemID, received)
+		return
+	case cxslack.ActionItemTake:
+	default:
+		a.Log.Debug("slack: unknown action", "action_id", actionID)
+		return
+	}
+	actor, err := a.Directory.Email(ctx, ic.User.ID)
+	if err != nil {
+		a.Log.Warn("slack: who pressed a button", "user", ic.User.ID, "err", err)
+		a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+		return
+	}
+	op := models.ItemOp{Kind: models.ItemOpTake}
+	it, err := a.Store.ActOnImprovement(ctx, a.Policy, a.Clock.Now(), itemID, actor, op)
+	if err != nil {
+		a.tell(ctx, to, cxslack.Escape(itemOutcome(err, itemID)))
+		if !slackUserError(err) {
+			a.Log.Error("slack: improvement action", "item", itemID, "op", op.Kind, "err", err)
+		}
+		return
+	}
+	a.queued()
+	a.backlogChanged(ctx, to, actor, itemChanged(op, it))
+}
+
+// openItemModal opens the Set status or Rename modal of an item with the
+// press's trigger_id (valid 3 s). Within TriggerWait it first checks that
+// the person may change items at all, so that a member hears the refusal
+// instead of filling a form; when the check cannot finish in time the
+// modal opens and the check happens on submission.
+func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, actionID string, itemID int64, received time.Time) {
+	check, cancel := context.WithDeadline(ctx, received.Add(a.TriggerWait))
+	item, err := a.Store.Improvement(check, itemID)
+	if errors.Is(err, models.ErrNotFound) {
+		cancel()
+		a.tell(ctx, to, cxslack.Escape(itemOutcome(err, itemID)))
+		return
+	}
+	if err == nil {
+		var actor string
+		actor, err = a.Directory.Email(check, ic.User.ID)
+		switch {
+		case errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err):
+			cancel()
+			a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+			return
+		case err == nil && !a.Policy.CanManageBacklog(actor):
+			cancel()
+			a.tell(ctx, to, "Only admins and team managers can change improvement items.")
+			return
+		}
+	}
+	cancel()
+	if item.ID == 0 {
+		// The check ran out of time or failed: the modal needs the item.
+		if item, err = a.Store.Improvement(ctx, itemID); err != nil {
+			a.tell(ctx, to, cxslack.Escape(itemOutcome(err, itemID)))
+			return
+		}
+	}
+	meta := itemMeta{Item: itemID, Channel: to.ChannelID, ResponseURL: ic.ResponseURL}.String()
+	var view slackgo.ModalViewRequest
+	if actionID == cxslack.ActionItemStatus {
+		if len(models.NextImprovementStatuses(item.Status)) == 0 {
+			a.tell(ctx, to, fmt.Sprintf("Improvement #%d is done; its status cannot change any more.", itemID))
+			return
+		}
+		view = cxslack.ItemStatusModal(item, meta)
+	} else {
+		view = cxslack.ItemRenameModal(item, meta)
+	}
+	if _, err := a.Messenger.API().OpenViewContext(ctx, ic.TriggerID, view); err != nil {
+		a.Log.Warn("slack: open a modal", "item", itemID, "action", actionID, "err", err)
+		a.tell(ctx, to, "Slack did not open the form in time; please press the button again.")
+	}
+}
+
+// itemSubmission handles a submitted Set status or Rename modal like
+// viewSubmission handles the case modals: the change runs in the pool, an
+// invalid input is shown on its field while the modal waits (up to
+// SubmitWait), anything else closes it and is answered privately. handled
+// is false for other modals.
+func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCallback) (resp *slackgo.ViewSubmissionResponse, handled bool) {
+	var op models.ItemOp
+	var block string
+	var values map[string]map[string]slackgo.BlockAction
+	if ic.View.State != nil {
+		values = ic.View.State.Values
+	}
+	get := func(block string) slackgo.BlockAction {
+		for _, v := range values[block] { // one element per input block
+			return v
+		}
+		return slackgo.BlockAction{}
+	}
+	switch ic.View.CallbackID {
+	case cxslack.ModalItemStatus:
+		op, block = models.ItemOp{Kind: models.ItemOpStatus, Status: get(cxslack.BlockItemStatus).SelectedOption.Value}, cxslack.BlockItemStatus
+	case cxslack.ModalItemRename:
+		op, block = models.ItemOp{Kind: models.ItemOpRename, Title: get(cxslack.BlockItemTitle).Value}, cxslack.BlockItemTitle
+	default:
+		return nil, false
+	}
+	meta, ok := parseItemMeta(ic.View.PrivateMetadata)
+	if !ok {
+		a.Log.Warn("slack: submission without its item", "callback_id", ic.View.CallbackID)
+		return nil, true
+	}
+	errorsOn := func(fe *models.FieldError) *slackgo.ViewSubmissionResponse {
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{block: clipText(fieldSentence(fe.Msg), 150)})
+	}
+	to := slackTarget{UserID: ic.User.ID, ChannelID: meta.Channel, ResponseURL: meta.ResponseURL}
+	h := &submitHandoff{ch: make(chan *models.FieldError, 1)}
+	started := a.spawn("submit "+ic.View.CallbackID, func(ctx context.Context) {
+		actor, err := a.Directory.Email(ctx, ic.User.ID)
+		if err != nil {
+			h.give(nil)
+			a.Log.Warn("slack: who submitted a form", "user", ic.User.ID, "err", err)
+			a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+			return
+		}
+		it, err := a.Store.ActOnImprovement(ctx, a.Policy, a.Clock.Now(), meta.Item, actor, op)
+		var fe *models.FieldError
+		if errors.As(err, &fe) {
+			if !h.give(fe) {
+				a.tell(ctx, to, cxslack.Escape(itemOutcome(err, meta.Item)))
+			}
+			return
+		}
+		h.give(nil)
+		if err != nil {
+			a.tell(ctx, to, cxslack.Escape(itemOutcome(err, meta.Item)))
+			if !slackUserError(err) {
+				a.Log.Error("slack: improvement action", "item", meta.Item, "op", op.Kind, "err", err)
+			}
+			return
+		}
+		a.queued()
+		a.backlogChanged(ctx, to, actor, itemChanged(op, it))
+	})
+	if !started {
+		return errorsOn(&models.FieldError{Msg: "cxloop is busy right now; please submit again in a moment"}), true
+	}
+	timer := time.NewTimer(a.SubmitWait)
+	defer timer.Stop()
+	fe, inTime := h.wait(timer.C, ctx.Done())
+	if inTime && fe != nil {
+		return errorsOn(fe), true
+	}
+	return nil, true
+}
