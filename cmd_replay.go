@@ -1,5 +1,122 @@
 package main
 
-import "context"
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
 
-func replayCmd(ctx context.Context, e *env) error { return errNotYet }
+	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/providers"
+	"github.com/cxloop/cxloop/metrics"
+	"github.com/cxloop/cxloop/models"
+)
+
+const replayUsage = "usage: cxloop replay [--id N] [--dry-run]"
+
+// replayCmd maps the pending dead letters again with the current YAML and
+// stores those that now map.
+func replayCmd(ctx context.Context, e *env) error {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	id := fs.Int64("id", 0, "replay only this dead letter")
+	dry := fs.Bool("dry-run", false, "show what a replay would do; change nothing")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, replayUsage)
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, e.args)
+	if err != nil {
+		return usageError(err.Error())
+	}
+	if len(pos) != 0 {
+		return usageError(replayUsage)
+	}
+	cfg, store, err := open(ctx, e.getenv, e.log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srv := &handlers.Server{
+		Store: store, Policy: cfg.Policy(), Clock: models.SystemClock{}, Log: e.log, Metrics: metrics.New(nil),
+		TypeformForms:     formMappings(cfg.Org.Sources.Typeform.Forms),
+		FormbricksSurveys: formMappings(cfg.Org.Sources.Formbricks.Surveys),
+	}
+	results, err := srv.ReplayDeadLetters(ctx, handlers.ReplayOptions{ID: *id, DryRun: *dry})
+	if err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		fmt.Fprintln(e.stdout, "no dead letters are waiting")
+		return nil
+	}
+	counts := map[string]int{}
+	for _, r := range results {
+		counts[r.Status]++
+		status := r.Status
+		if *dry && status == handlers.ReplayIngested {
+			status = "would be stored"
+		}
+		detail := r.Detail
+		if *dry && r.Status == handlers.ReplayIngested {
+			detail = ""
+		}
+		line := fmt.Sprintf("dead letter %d (%s, received %s): %s", r.DeadLetter.ID, r.DeadLetter.Provider,
+			r.DeadLetter.ReceivedAt.UTC().Format(time.RFC3339), status)
+		if detail != "" {
+			line += ": " + detail
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+	var parts []string
+	for _, s := range []string{handlers.ReplayIngested, handlers.ReplaySuperseded, handlers.ReplayIgnored, handlers.ReplayFailed} {
+		if counts[s] == 0 {
+			continue
+		}
+		name := s
+		if s == handlers.ReplayIngested {
+			name = "stored"
+			if *dry {
+				name = "would be stored"
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", counts[s], name))
+	}
+	summary := fmt.Sprintf("%d dead letters: %s", len(results), strings.Join(parts, ", "))
+	if *dry {
+		summary += " (dry run: nothing changed)"
+	}
+	fmt.Fprintln(e.stdout, summary)
+	if counts[handlers.ReplayFailed] > 0 {
+		fmt.Fprintln(e.stdout, "fix the sources section of the YAML for those still failing, then run cxloop replay again")
+	}
+	return nil
+}
+
+// formMappings hands the YAML's form and survey mappings to the webhooks.
+func formMappings(in map[string]config.FormMapping) map[string]providers.FormMapping {
+	out := make(map[string]providers.FormMapping, len(in))
+	for id, m := range in {
+		out[id] = providers.FormMapping{Metric: m.Metric, Score: m.Score, Comment: m.Comment, Touchpoint: m.Touchpoint}
+	}
+	return out
+}
+
+// parseInterspersed parses flags before, between and after positional
+// arguments ("import FILE.csv --dry-run"), returning the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

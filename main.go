@@ -159,16 +159,30 @@ func serve(ctx context.Context, e *env) error {
 	m := metrics.New(store)
 	messengers := map[string]bot.Messenger{config.TransportLog: bot.NewLogMessenger(e.stdout)}
 	deliverer := &jobs.Deliverer{Store: store, Policy: policy, Messengers: messengers, Clock: clock, Log: log, Metrics: m,
-		Horizon: cfg.Env.DeliveryHorizon}
+		Horizon: cfg.Env.DeliveryHorizon, CallTimeout: cfg.Env.DeliveryTimeout,
+		// A lease outlives the call and its grace, so only a dead worker's claim expires.
+		Lease: 2*cfg.Env.DeliveryTimeout + 5*time.Second}
 	srv := &handlers.Server{
 		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
 		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,
 		Extra: map[string]http.Handler{},
+
+		DelightedSecret: cfg.Env.DelightedSecret, TypeformSecret: cfg.Env.TypeformSecret, FormbricksSecret: cfg.Env.FormbricksSecret,
+		TypeformForms:     formMappings(cfg.Org.Sources.Typeform.Forms),
+		FormbricksSurveys: formMappings(cfg.Org.Sources.Formbricks.Surveys),
 	}
 	ops := &handlers.ChatOps{Store: store, Policy: policy, Clock: clock}
 	deps := platformDeps{cfg: cfg, store: store, policy: policy, clock: clock, ops: ops, env: e, queued: deliverer.Notify}
 	var background []func(context.Context) error
-	var extraJobs []jobs.Job
+	poster := newDigestPoster(cfg, store, log)
+	poster.Notify = deliverer.Notify
+	// The digest job runs every minute and at start: RunDue posts the
+	// previous month once when the schedule has fired, catching up after an outage.
+	extraJobs := []jobs.Job{{Name: "digest", Spec: "* * * * *", AtStart: true, Run: poster.RunDue}}
+	ops.Digest = func(ctx context.Context, actor, month string) (string, error) {
+		return digestPreview(ctx, poster, clock, month)
+	}
+	ops.Backlog = func(ctx context.Context, actor string) (string, error) { return backlogText(ctx, store) }
 	for name, connect := range map[string]func(context.Context, platformDeps) (*platform, error){
 		config.TransportSlack: slackPlatform, config.TransportTeams: teamsPlatform,
 	} {

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxloop/cxloop/bot/slack/slackfake"
 	"github.com/cxloop/cxloop/models/storetest"
 )
 
@@ -180,5 +183,120 @@ func TestUnknownAndPendingCommands(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), `unknown command "frobnicate"`) {
 		t.Errorf("stderr %q", errb.String())
+	}
+}
+
+func TestDemoWritesTheDigest(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	today := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	if err := runDemo(context.Background(), &out, dir, today); err != nil {
+		t.Fatal(err)
+	}
+	for name, min := range map[string]int{"digest-2026-10.md": 1000, "digest-2026-10.html": 5000, "nps-trend-2026-10.png": 5000} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(b) < min {
+			t.Errorf("%s has %d bytes, want at least %d", name, len(b), min)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "digest-2026-10.md"))
+	for _, want := range []string{"NPS", "Contact Center", "Riga Branch", "Mobile App", "waiting"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("the digest lacks %q", want)
+		}
+	}
+	for _, want := range []string{"1. A detractor arrives", "Month by month", "The outer loop", "The digest of October 2026"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the narration lacks %q", want)
+		}
+	}
+}
+
+// startServe runs the binary with extra environment and returns its log
+// watcher and base URL.
+func startServe(t *testing.T, bin, dir string, extra ...string) (*exec.Cmd, *lineWatcher, string) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), append([]string{"CXLOOP_HTTP_ADDR=127.0.0.1:0", "CXLOOP_INGEST_TOKEN=tok"}, extra...)...)
+	stderr, _ := cmd.StderrPipe()
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	logs := watch(stderr)
+	var started struct{ Addr string }
+	_ = json.Unmarshal([]byte(logs.waitFor(t, `"cxloop serving"`, 30*time.Second)), &started)
+	return cmd, logs, "http://" + started.Addr
+}
+
+func TestKillNineLosesNothing(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	yaml := "teams:\n  - id: cc\n    name: Contact Center\n    slack_channel: C0CARDS\n"
+	if err := os.WriteFile(filepath.Join(dir, "cxloop.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// First life: Slack swallows every request, so all 50 cards stay pending.
+	arrived := make(chan struct{}, 100)
+	release := make(chan struct{})
+	blackhole := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); blackhole.Close() })
+	slackEnv := []string{"SLACK_BOT_TOKEN=xoxb-kill", "SLACK_SIGNING_SECRET=secret", "CXLOOP_DELIVERY_TIMEOUT=1s"}
+	first, _, base := startServe(t, bin, dir, append(slackEnv, "SLACK_API_URL="+blackhole.URL+"/api/")...)
+	var els []string
+	for i := 0; i < 50; i++ {
+		els = append(els, fmt.Sprintf(`{"external_id":"k-%d","score":2,"comment":"case %d"}`, i, i))
+	}
+	req, _ := http.NewRequest("POST", base+"/api/v1/responses", strings.NewReader("["+strings.Join(els, ",")+"]"))
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("ingest: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	select {
+	case <-arrived:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no delivery attempt reached Slack")
+	}
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+
+	// Second life: Slack works again; leases of the dead process expire and
+	// every card goes out.
+	fake := slackfake.New(t, "xoxb-kill")
+	startServe(t, bin, dir, append(slackEnv, "SLACK_API_URL="+fake.URL())...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := fake.WaitCalls(ctx, "chat.postMessage", 50); err != nil {
+		t.Fatalf("after the restart: %v (%d posts)", err, len(fake.Calls("chat.postMessage")))
+	}
+	posted := map[string]int{}
+	total := 0
+	for _, c := range fake.Calls("chat.postMessage") {
+		if c.Failure == "" && c.Params.Get("thread_ts") == "" {
+			posted[c.Params.Get("text")]++
+			total++
+		}
+	}
+	if len(posted) != 50 {
+		t.Errorf("%d distinct cards delivered, want 50", len(posted))
+	}
+	if total > 51 {
+		t.Errorf("%d posts for 50 cards: more than one repeated", total)
 	}
 }

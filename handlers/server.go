@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/cxloop/cxloop/handlers/providers"
 	"github.com/cxloop/cxloop/metrics"
 	"github.com/cxloop/cxloop/models"
 )
@@ -29,6 +30,16 @@ type Server struct {
 
 	IngestToken  string
 	IngestSecret string
+
+	// Provider webhooks (webhooks.go): each endpoint is off while its secret
+	// is empty. The mappings name the score and comment questions of each
+	// Typeform form and Formbricks survey, by form or survey id.
+	DelightedSecret   string
+	TypeformSecret    string
+	FormbricksSecret  string
+	TypeformForms     map[string]providers.FormMapping
+	FormbricksSurveys map[string]providers.FormMapping
+
 	// Queued is called after a commit that queued outbound messages, to wake
 	// the delivery worker.
 	Queued func()
@@ -41,6 +52,9 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.route(mux, "POST /api/v1/responses", http.HandlerFunc(s.ingest))
+	s.route(mux, "POST /webhooks/delighted", s.webhook(providers.SourceDelighted))
+	s.route(mux, "POST /webhooks/typeform", s.webhook(providers.SourceTypeform))
+	s.route(mux, "POST /webhooks/formbricks", s.webhook(providers.SourceFormbricks))
 	s.route(mux, "GET /healthz", http.HandlerFunc(s.healthz))
 	s.route(mux, "GET /readyz", http.HandlerFunc(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))

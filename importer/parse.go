@@ -1,0 +1,423 @@
+// Package importer reads survey responses from CSV files and stores them in
+// batches through models.Store.Ingest, with the same idempotency as the
+// webhooks: a response is stored once per (source, external_id), a
+// re-import changes nothing, a changed row updates its response.
+//
+// The file is streamed: memory stays bounded by the batches in flight, plus
+// 11 to 21 bytes per row for the duplicate check (16 MB for a million rows).
+package importer
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/cxloop/cxloop/models"
+)
+
+// Fields a column can map to; any other column becomes an attribute.
+const (
+	FieldExternalID = "external_id"
+	FieldSource     = "source"
+	FieldScore      = "score"
+	FieldMetric     = "metric"
+	FieldComment    = "comment"
+	FieldSubmitted  = "submitted_at"
+	FieldTouchpoint = "touchpoint"
+	FieldCustID     = "customer_id"
+	FieldCustName   = "customer_name"
+	FieldCustEmail  = "customer_email"
+	FieldCustPhone  = "customer_phone"
+	FieldContactOK  = "customer_contact_ok"
+)
+
+// Fields lists the fields in documentation order.
+var Fields = []string{FieldExternalID, FieldScore, FieldMetric, FieldComment, FieldSubmitted, FieldTouchpoint, FieldSource,
+	FieldCustID, FieldCustName, FieldCustEmail, FieldCustPhone, FieldContactOK}
+
+// fieldAliases are other header names taken for a field.
+var fieldAliases = map[string]string{"contact_ok": FieldContactOK}
+
+// RejectColumn is the reason column of a rejects file. A column of that name
+// is skipped on import, so a corrected rejects file imports as it is.
+const RejectColumn = "cxloop_reject_reason"
+
+// column says what one CSV column becomes.
+type column struct {
+	field string // a field, or "" when attr or skip
+	attr  string // attribute name
+	skip  bool
+}
+
+// Layout maps a header's columns to response fields.
+type Layout struct {
+	Header []string
+	cols   []column
+}
+
+// ParseMap reads a --map value: "column=field,column=field". A field is one
+// of Fields, "attributes.NAME" (an attribute of that exact name) or "-"
+// (leave the column out).
+func ParseMap(s string) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		col, field, ok := strings.Cut(part, "=")
+		col, field = strings.TrimSpace(col), strings.TrimSpace(field)
+		if !ok || col == "" || field == "" {
+			return nil, fmt.Errorf("--map: %q is not column=field", part)
+		}
+		if _, dup := out[col]; dup {
+			return nil, fmt.Errorf("--map: column %q is mapped twice", col)
+		}
+		out[col] = field
+	}
+	return out, nil
+}
+
+// NewLayout maps each column of header: by overrides (column → field, as
+// ParseMap returns) first, else by its name: "External ID", "external-id"
+// and "external_id" all name external_id; "customer.email" customer_email.
+// Other columns become attributes named by their normalised header. Every
+// file needs an external_id and a score column.
+func NewLayout(header []string, overrides map[string]string) (*Layout, error) {
+	l := &Layout{Header: append([]string(nil), header...), cols: make([]column, len(header))}
+	used := map[string]bool{}
+	for col := range overrides {
+		found := false
+		for _, h := range header {
+			if h == col || normName(h) == normName(col) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("--map: no column %q in the header (columns: %s)", col, strings.Join(header, ", "))
+		}
+	}
+	byField := map[string]int{}
+	for i, h := range header {
+		var c column
+		if target, ok := override(overrides, h); ok {
+			switch n := normName(target); {
+			case target == "-" || n == "skip" || n == "ignore":
+				c.skip = true
+			case strings.HasPrefix(target, "attributes.") || strings.HasPrefix(target, "attribute."):
+				_, c.attr, _ = strings.Cut(target, ".")
+				if c.attr == "" {
+					return nil, fmt.Errorf("--map %s=%s: name the attribute", h, target)
+				}
+			case isField(n):
+				c.field = n
+			default:
+				return nil, fmt.Errorf("--map %s=%s: %q is not a field (%s, attributes.NAME or -)", h, target, target, strings.Join(Fields, ", "))
+			}
+		} else {
+			n := normName(h)
+			switch {
+			case n == RejectColumn:
+				c.skip = true
+			case isField(n):
+				c.field = n
+			case fieldAliases[n] != "":
+				c.field = fieldAliases[n]
+			case n == "":
+				c.skip = true // an unnamed column: nothing to call the attribute
+			default:
+				c.attr = n
+			}
+		}
+		if c.field != "" {
+			if j, dup := byField[c.field]; dup {
+				return nil, fmt.Errorf("columns %q and %q both map to %s: use --map to choose", header[j], h, c.field)
+			}
+			byField[c.field] = i
+		}
+		if c.attr != "" {
+			if used["attr:"+c.attr] {
+				return nil, fmt.Errorf("two columns make attribute %q: use --map to rename one", c.attr)
+			}
+			used["attr:"+c.attr] = true
+		}
+		l.cols[i] = c
+	}
+	for _, f := range []string{FieldExternalID, FieldScore} {
+		if _, ok := byField[f]; !ok {
+			return nil, fmt.Errorf("no %s column (columns: %s): name one %s or use --map COLUMN=%s", f, strings.Join(header, ", "), f, f)
+		}
+	}
+	return l, nil
+}
+
+// Describe tells how the columns map, for the import's report.
+func (l *Layout) Describe() string {
+	var fields, attrs, skipped []string
+	for i, c := range l.cols {
+		switch {
+		case c.skip:
+			skipped = append(skipped, l.Header[i])
+		case c.field != "":
+			fields = append(fields, fmt.Sprintf("%s→%s", l.Header[i], c.field))
+		default:
+			attrs = append(attrs, c.attr)
+		}
+	}
+	sort.Strings(attrs)
+	s := "columns: " + strings.Join(fields, ", ")
+	if len(attrs) > 0 {
+		s += "; attributes: " + strings.Join(attrs, ", ")
+	}
+	if len(skipped) > 0 {
+		s += "; skipped: " + strings.Join(skipped, ", ")
+	}
+	return s
+}
+
+func override(m map[string]string, h string) (string, bool) {
+	if v, ok := m[h]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if normName(k) == normName(h) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func isField(n string) bool {
+	for _, f := range Fields {
+		if f == n {
+			return true
+		}
+	}
+	return false
+}
+
+// normName lower-cases a header and turns spaces, dashes and dots into
+// single underscores; a byte-order mark (Excel's UTF-8 CSV) goes.
+func normName(s string) string {
+	s = strings.TrimPrefix(s, "\ufeff")
+	s = strings.ToLower(strings.TrimSpace(s))
+	var b strings.Builder
+	under := false
+	for _, r := range s {
+		if r == ' ' || r == '-' || r == '.' || r == '_' || unicode.IsSpace(r) {
+			if !under && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			under = true
+			continue
+		}
+		under = false
+		b.WriteRune(r)
+	}
+	return strings.TrimSuffix(b.String(), "_")
+}
+
+// Row is one data row as read: its line, its fields, and either the
+// response it makes or why it cannot be imported.
+type Row struct {
+	Line   int
+	Record []string
+	Input  models.ResponseInput
+	Reason string // set when rejected
+}
+
+// ParseOptions tune a Parser.
+type ParseOptions struct {
+	Source   string            // when a row has no source column value; default "csv"
+	Map      map[string]string // column → field overrides
+	Location *time.Location    // zone of times written without one; default UTC
+	Now      time.Time         // bound for submitted_at, and its default
+}
+
+// Parser reads a CSV file's rows as responses.
+type Parser struct {
+	r      *csv.Reader
+	layout *Layout
+	opts   ParseOptions
+}
+
+// NewParser reads the header and maps it.
+func NewParser(r io.Reader, opts ParseOptions) (*Parser, error) {
+	if opts.Source == "" {
+		opts.Source = "csv"
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("the file is empty: want a header row, then one response per row")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	header = append([]string(nil), header...)
+	layout, err := NewLayout(header, opts.Map)
+	if err != nil {
+		return nil, err
+	}
+	return &Parser{r: cr, layout: layout, opts: opts}, nil
+}
+
+// Layout returns how the columns map.
+func (p *Parser) Layout() *Layout { return p.layout }
+
+// Next reads the next row into row: a response, or a reject with its reason.
+// It returns io.EOF at the end, and other errors only when reading fails.
+func (p *Parser) Next(row *Row) error {
+	rec, err := p.r.Read()
+	*row = Row{}
+	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return err // io.EOF, or the reader failed
+		}
+		row.Line = pe.StartLine
+		row.Record = append([]string(nil), rec...)
+		if errors.Is(pe.Err, csv.ErrFieldCount) {
+			row.Reason = fmt.Sprintf("%d fields, the header has %d", len(rec), len(p.layout.Header))
+		} else {
+			row.Reason = "malformed CSV: " + pe.Err.Error()
+		}
+		return nil
+	}
+	row.Line, _ = p.r.FieldPos(0)
+	row.Record = append([]string(nil), rec...)
+	row.Input, row.Reason = p.response(row.Record)
+	return nil
+}
+
+// response makes a validated response of a record, or says why not.
+func (p *Parser) response(rec []string) (models.ResponseInput, string) {
+	in := models.ResponseInput{Source: p.opts.Source}
+	scoreSeen := false
+	for i, raw := range rec {
+		c := p.layout.cols[i]
+		v := strings.TrimSpace(raw)
+		if c.skip || v == "" {
+			continue
+		}
+		if c.attr != "" {
+			if in.Attributes == nil {
+				in.Attributes = make(map[string]string, 4)
+			}
+			in.Attributes[c.attr] = v
+			continue
+		}
+		switch c.field {
+		case FieldExternalID:
+			in.ExternalID = v
+		case FieldSource:
+			in.Source = v
+		case FieldScore:
+			n, err := parseScore(v)
+			if err != nil {
+				return in, "score: " + err.Error()
+			}
+			in.Score, scoreSeen = n, true
+		case FieldMetric:
+			in.Metric = models.Metric(v)
+		case FieldComment:
+			in.Comment = v
+		case FieldSubmitted:
+			t, err := ParseTime(v, p.opts.Location)
+			if err != nil {
+				return in, "submitted_at: " + err.Error()
+			}
+			in.SubmittedAt = t
+		case FieldTouchpoint:
+			in.Touchpoint = v
+		case FieldCustID:
+			in.Customer.ID = v
+		case FieldCustName:
+			in.Customer.Name = v
+		case FieldCustEmail:
+			in.Customer.Email = v
+		case FieldCustPhone:
+			in.Customer.Phone = v
+		case FieldContactOK:
+			b, err := parseBool(v)
+			if err != nil {
+				return in, "customer_contact_ok: " + err.Error()
+			}
+			in.Customer.ContactOK = &b
+		}
+	}
+	if !scoreSeen {
+		return in, "score: required"
+	}
+	in.Normalize(p.opts.Now)
+	if fe := in.Validate(p.opts.Now); fe != nil {
+		return in, fe.Error()
+	}
+	return in, ""
+}
+
+func parseScore(v string) (int, error) {
+	if n, err := strconv.Atoi(v); err == nil {
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q is not a number", v)
+	}
+	if f != math.Trunc(f) || math.Abs(f) > 1000 {
+		return 0, fmt.Errorf("%q is not a whole number", v)
+	}
+	return int(f), nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true", "yes", "y", "1", "t":
+		return true, nil
+	case "false", "no", "n", "0", "f":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", v)
+}
+
+var (
+	zonedLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05Z0700",
+		"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 -0700 MST", "2006-01-02 15:04Z07:00"}
+	localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"}
+)
+
+// ParseTime reads a submitted_at value: RFC 3339 (2026-10-03T10:00:00Z),
+// the same with a space, a date and time without a zone (taken in loc), a
+// date alone (midnight in loc), or unix seconds or milliseconds.
+func ParseTime(v string, loc *time.Location) (time.Time, error) {
+	for _, l := range zonedLayouts {
+		if t, err := time.Parse(l, v); err == nil {
+			return t, nil
+		}
+	}
+	for _, l := range localLayouts {
+		if t, err := time.ParseInLocation(l, v, loc); err == nil {
+			return t, nil
+		}
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		switch {
+		case len(v) <= 10:
+			return time.Unix(n, 0), nil
+		case len(v) == 13:
+			return time.UnixMilli(n), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time: write e.g. 2026-10-03T10:00:00Z, 2026-10-03 10:00 or 2026-10-03", v)
+}
