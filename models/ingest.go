@@ -63,11 +63,19 @@ func (s *Store) Ingest(ctx context.Context, p *Policy, now time.Time, inputs []R
 		if err != nil {
 			return err
 		}
+		known, err := storedUnchanged(tx, rows, inserted)
+		if err != nil {
+			return err
+		}
 		var toOpen []*Response
 		var kudos []OutboxMessage
 		for i := range rows {
 			r := &rows[i]
 			id, isNew := inserted[responseKey{r.Source, r.ExternalID}]
+			if res, same := known[responseKey{r.Source, r.ExternalID}]; !isNew && same {
+				results[i] = res // an identical repeat: nothing to do
+				continue
+			}
 			if !isNew {
 				res, err := s.updateExisting(tx, p, now, r, opts)
 				if err != nil {
@@ -163,6 +171,55 @@ func insertNew(tx *gorm.DB, rows []Response) (map[responseKey]int64, error) {
 	}
 	if err := rs.Err(); err != nil {
 		return nil, fmt.Errorf("insert responses: %w", err)
+	}
+	return out, nil
+}
+
+// storedUnchanged finds, in two queries for the whole batch, the responses
+// that were already stored with exactly this content, so repeats (a re-run
+// import, a retried webhook) skip the row-by-row update path.
+func storedUnchanged(tx *gorm.DB, rows []Response, inserted map[responseKey]int64) (map[responseKey]IngestResult, error) {
+	var keys [][]any
+	hashes := map[responseKey]string{}
+	for i := range rows {
+		k := responseKey{rows[i].Source, rows[i].ExternalID}
+		if _, isNew := inserted[k]; !isNew {
+			keys = append(keys, []any{k.source, k.externalID})
+			hashes[k] = rows[i].ContentHash
+		}
+	}
+	out := map[responseKey]IngestResult{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var stored []Response
+	if err := tx.Select("id", "source", "external_id", "content_hash", "segment", "team_id").
+		Where("(source, external_id) IN ?", keys).Find(&stored).Error; err != nil {
+		return nil, fmt.Errorf("look up repeats: %w", err)
+	}
+	byID := map[int64]responseKey{}
+	var ids []int64
+	for _, r := range stored {
+		k := responseKey{r.Source, r.ExternalID}
+		if hashes[k] != r.ContentHash {
+			continue
+		}
+		out[k] = IngestResult{ResponseID: r.ID, Outcome: OutcomeUnchanged, Segment: r.Segment, Source: r.Source, TeamID: r.TeamID}
+		byID[r.ID] = k
+		ids = append(ids, r.ID)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var cases []Case
+	if err := tx.Select("id", "response_id", "team_id").Where("response_id IN ?", ids).Find(&cases).Error; err != nil {
+		return nil, fmt.Errorf("look up cases of repeats: %w", err)
+	}
+	for _, c := range cases {
+		k := byID[c.ResponseID]
+		res := out[k]
+		res.CaseID, res.TeamID = c.ID, c.TeamID
+		out[k] = res
 	}
 	return out, nil
 }

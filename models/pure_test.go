@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -111,6 +112,8 @@ func TestValidate(t *testing.T) {
 		{"ces 8", func(in *models.ResponseInput) { in.Metric, in.Score = "ces", 8 }, "score"},
 		{"unknown metric", func(in *models.ResponseInput) { in.Metric = "csi" }, "metric"},
 		{"bad utf8", func(in *models.ResponseInput) { in.Comment = "a\xffb" }, "comment"},
+		{"long touchpoint", func(in *models.ResponseInput) { in.Touchpoint = strings.Repeat("t", 201) }, "touchpoint"},
+		{"long phone", func(in *models.ResponseInput) { in.Customer.Phone = strings.Repeat("5", 101) }, "customer.phone"},
 		{"future", func(in *models.ResponseInput) { in.SubmittedAt = now.Add(25 * time.Hour) }, "submitted_at"},
 		{"slightly future", func(in *models.ResponseInput) { in.SubmittedAt = now.Add(23 * time.Hour) }, ""},
 	}

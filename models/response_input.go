@@ -65,9 +65,6 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 	if utf8.RuneCountInString(in.ExternalID) > MaxExternalIDLen {
 		return &FieldError{"external_id", fmt.Sprintf("at most %d characters", MaxExternalIDLen)}
 	}
-	if len(in.Source) > 100 {
-		return &FieldError{"source", "at most 100 characters"}
-	}
 	lo, hi, ok := in.Metric.ScoreRange()
 	if !ok {
 		return &FieldError{"metric", fmt.Sprintf("must be nps, csat or ces, not %q", in.Metric)}
@@ -81,17 +78,21 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 	if in.SubmittedAt.After(now.Add(24 * time.Hour)) {
 		return &FieldError{"submitted_at", "more than a day in the future"}
 	}
-	texts := []struct{ field, v string }{
-		{"external_id", in.ExternalID}, {"source", in.Source}, {"comment", in.Comment},
-		{"touchpoint", in.Touchpoint}, {"customer.id", in.Customer.ID}, {"customer.name", in.Customer.Name},
-		{"customer.email", in.Customer.Email}, {"customer.phone", in.Customer.Phone},
+	// The limits are the columns' sizes, so what validates always fits.
+	texts := []struct {
+		field, v string
+		max      int
+	}{
+		{"external_id", in.ExternalID, MaxExternalIDLen}, {"source", in.Source, 100}, {"comment", in.Comment, MaxCommentLen},
+		{"touchpoint", in.Touchpoint, 200}, {"customer.id", in.Customer.ID, 200}, {"customer.name", in.Customer.Name, MaxFieldLen},
+		{"customer.email", in.Customer.Email, MaxFieldLen}, {"customer.phone", in.Customer.Phone, 100},
 	}
 	for _, t := range texts {
 		if !utf8.ValidString(t.v) || strings.ContainsRune(t.v, 0) {
 			return &FieldError{t.field, "must be valid UTF-8 text"}
 		}
-		if t.field != "comment" && utf8.RuneCountInString(t.v) > MaxFieldLen {
-			return &FieldError{t.field, fmt.Sprintf("at most %d characters", MaxFieldLen)}
+		if utf8.RuneCountInString(t.v) > t.max {
+			return &FieldError{t.field, fmt.Sprintf("at most %d characters", t.max)}
 		}
 	}
 	if len(in.Attributes) > MaxAttributes {
