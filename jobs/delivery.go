@@ -30,7 +30,7 @@ type Deliverer struct {
 	Metrics    *metrics.Set
 
 	WorkerID    string        // names this process in leases
-	Workers     int           // concurrent delivery loops (default 8)
+	Workers     int           // concurrent delivery loops (default 4)
 	Lease       time.Duration // how long a claim lasts (default 2m)
 	CallTimeout time.Duration // per platform call (default 15s)
 	Horizon     time.Duration // give up on transient failures after (default 24h)
@@ -53,7 +53,7 @@ func (d *Deliverer) init() {
 			d.WorkerID = fmt.Sprintf("%s-%d-%d", host, os.Getpid(), rand.IntN(1e6))
 		}
 		if d.Workers <= 0 {
-			d.Workers = 8
+			d.Workers = 4
 		}
 		if d.Lease <= 0 {
 			d.Lease = 2 * time.Minute
@@ -158,6 +158,11 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 				if err := d.Store.ReleaseLease(release, m.ID); err != nil {
 					d.Log.Warn("release outbox lease", "id", m.ID, "err", err)
 				}
+				if d.Pace[m.Transport] > 0 {
+					if err := d.Store.SetPace(release, m.Transport, m.PaceKey, d.Clock.Now()); err != nil {
+						d.Log.Warn("release conversation", "err", err)
+					}
+				}
 			}
 			cancel()
 			break
@@ -190,12 +195,19 @@ func DefaultPacing() models.Pacing {
 
 func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 	callCtx, cancel := context.WithTimeout(ctx, d.CallTimeout)
-	if gap := d.Pace[m.Transport]; gap > 0 {
-		next := d.Clock.Now().Add(gap)
-		m.PaceNext = &next
-	}
+	started := d.Clock.Now()
 	ref, err := d.send(callCtx, m)
 	cancel()
+	if gap := d.Pace[m.Transport]; gap > 0 {
+		// The conversation was held while this message was in flight; the
+		// next may follow a gap after this one was sent (and never before
+		// its answer), so two messages reach the platform a gap apart.
+		next := started.Add(gap)
+		if now := d.Clock.Now(); next.Before(now) {
+			next = now
+		}
+		m.PaceNext = &next
+	}
 	// The outcome is recorded even when the call was cut short by shutdown.
 	ctx, cancelRecord := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancelRecord()
@@ -209,6 +221,12 @@ func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 		d.count(m, "delivered")
 		log.Debug("delivered", "ref", ref)
 		return
+	}
+	if m.PaceNext != nil {
+		// Free the conversation for the next message, a gap after this answer.
+		if err := d.Store.SetPace(ctx, m.Transport, m.PaceKey, *m.PaceNext); err != nil {
+			log.Error("pace conversation", "err", err)
+		}
 	}
 	class, retryAfter := bot.ClassOf(err)
 	var next time.Time

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,6 +34,12 @@ type paceCheckingSlack struct {
 func (f *paceCheckingSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now() // Slack's limiter counts a request when it arrives
 	_ = r.ParseForm()
+	if !strings.HasSuffix(r.URL.Path, "/chat.postMessage") {
+		// The owner's lookup for the card's mention: nobody by that email.
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":false,"error":"users_not_found"}`))
+		return
+	}
 	ch := r.Form.Get("channel")
 	defer time.Sleep(time.Duration(30+rand.IntN(51)) * time.Millisecond) // then answers after a round trip's worth
 	f.mu.Lock()
@@ -41,6 +48,7 @@ func (f *paceCheckingSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !tooSoon {
 		f.last[ch] = now
 	}
+
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if tooSoon {
@@ -54,6 +62,12 @@ func (f *paceCheckingSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.first.CompareAndSwap(0, now.UnixNano())
 	f.at.Store(now.UnixNano())
 	fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"%d.%06d"}`, ch, now.Unix(), n)
+}
+
+func benchWorkers() int {
+	var n int
+	fmt.Sscan(os.Getenv("CXLOOP_BENCH_WORKERS"), &n)
+	return n
 }
 
 func benchDB(b *testing.B) storetest.DB {
@@ -87,7 +101,7 @@ func BenchmarkDeliveryAcross50Channels(b *testing.B) {
 		}
 		fake := &paceCheckingSlack{last: map[string]time.Time{}}
 		srv := httptest.NewServer(fake)
-		d := &jobs.Deliverer{Store: s, Policy: p, Clock: models.SystemClock{}, Log: quiet(),
+		d := &jobs.Deliverer{Store: s, Policy: p, Clock: models.SystemClock{}, Log: quiet(), Workers: benchWorkers(),
 			Messengers: map[string]bot.Messenger{"slack": slackbot.New(slackToken, srv.URL+"/api/", nil)}}
 		ctx, cancel := context.WithCancel(context.Background())
 		start := time.Now()

@@ -127,7 +127,9 @@ const (
 // OutboxMessage is one message to a chat platform, written in the same
 // transaction as the change it announces and delivered by the worker.
 type OutboxMessage struct {
-	ID         int64  `gorm:"primaryKey"`
+	// (state, id) lets a claim walk the pending messages in order without
+	// stepping over every delivered one.
+	ID         int64  `gorm:"primaryKey;index:ix_outbox_pending,priority:2"`
 	Kind       string `gorm:"size:20;not null"`
 	Transport  string `gorm:"size:20;not null"`
 	Channel    string `gorm:"size:200"` // team channel, or empty for a DM
@@ -140,7 +142,7 @@ type OutboxMessage struct {
 	OrderKey string `gorm:"size:250;not null;index"`
 	// PaceKey is the conversation the message lands in, paced per platform.
 	PaceKey       string    `gorm:"size:320;not null;default:''"`
-	State         string    `gorm:"size:12;not null;index:ix_outbox_due,priority:1"`
+	State         string    `gorm:"size:12;not null;index:ix_outbox_due,priority:1;index:ix_outbox_pending,priority:1"`
 	NextAttemptAt time.Time `gorm:"not null;index:ix_outbox_due,priority:2"`
 	Attempts      int       `gorm:"not null;default:0"`
 	LeaseOwner    string    `gorm:"size:100"`

@@ -364,6 +364,8 @@ func TestOutboxPacing(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range got {
+				next := at.Add(time.Second) // as the worker does: the gap counts from the answer
+				got[i].PaceNext = &next
 				if err := s.MarkDelivered(ctx, &got[i], "ts", at); err != nil {
 					t.Fatal(err)
 				}
@@ -376,12 +378,24 @@ func TestOutboxPacing(t *testing.T) {
 		if n := claim(now.Add(500 * time.Millisecond)); n != 0 {
 			t.Fatalf("claimed %d within the channel's second", n)
 		}
-		next, _ := s.NextDue(ctx, now.Add(500*time.Millisecond))
-		if !next.Equal(now.Add(time.Second)) {
-			t.Errorf("NextDue %s, want the next pace slot %s", next, now.Add(time.Second))
+		// While a message is in flight its conversation is held: nothing else goes there.
+		if got, _ := s.ClaimOutbox(ctx, "w", now.Add(time.Second), time.Minute, 10, pace); len(got) != 1 {
+			t.Fatalf("claimed %d, want 1", len(got))
+		} else if again, _ := s.ClaimOutbox(ctx, "w2", now.Add(5*time.Second), time.Minute, 10, pace); len(again) != 0 {
+			t.Fatalf("a second message went to a conversation with one in flight")
+		} else {
+			next := now.Add(2 * time.Second)
+			got[0].PaceNext = &next
+			if err := s.MarkDelivered(ctx, &got[0], "ts", now.Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if n := claim(now.Add(time.Second)); n != 1 {
-			t.Fatalf("claimed %d after a second, want 1", n)
+		next, _ := s.NextDue(ctx, now.Add(1500*time.Millisecond))
+		if !next.Equal(now.Add(2 * time.Second)) {
+			t.Errorf("NextDue %s, want the next pace slot %s", next, now.Add(2*time.Second))
+		}
+		if n := claim(now.Add(2 * time.Second)); n != 1 {
+			t.Fatalf("claimed %d after the gap, want 1", n)
 		}
 	})
 }

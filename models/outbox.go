@@ -51,7 +51,10 @@ ORDER BY o.id LIMIT ?`+lock, now, now, now, n*4).Scan(&cands).Error
 					continue
 				}
 				seen[key] = true
-				won, err := takePaceSlot(tx, m.Transport, m.PaceKey, now, gap)
+				// The conversation is held for the lease: one message in flight
+				// per conversation; delivery then sets the next slot a gap after
+				// the platform's answer.
+				won, err := takePaceSlot(tx, m.Transport, m.PaceKey, now, lease)
 				if err != nil {
 					return err
 				}
@@ -84,7 +87,21 @@ ORDER BY o.id LIMIT ?`+lock, now, now, now, n*4).Scan(&cands).Error
 	return claimed, nil
 }
 
-// takePaceSlot books the conversation's next slot if it is free at now.
+// SetPace sets when the next message may go to a conversation: after a
+// failed delivery, a gap after the platform's answer.
+func (s *Store) SetPace(ctx context.Context, transport, channel string, next time.Time) error {
+	return setPace(s.db.WithContext(ctx), transport, channel, next)
+}
+
+func setPace(tx *gorm.DB, transport, channel string, next time.Time) error {
+	err := tx.Model(&ChannelPace{}).Where("transport = ? AND channel = ?", transport, channel).Update("next_at", next.UTC()).Error
+	if err != nil {
+		return fmt.Errorf("pace %s %s: %w", transport, channel, err)
+	}
+	return nil
+}
+
+// takePaceSlot holds the conversation for hold if it is free at now.
 func takePaceSlot(tx *gorm.DB, transport, channel string, now time.Time, gap time.Duration) (bool, error) {
 	res := tx.Exec(`INSERT INTO channel_paces (transport, channel, next_at) VALUES (?, ?, ?)
 ON CONFLICT (transport, channel) DO UPDATE SET next_at = excluded.next_at WHERE channel_paces.next_at <= ?`,
@@ -135,10 +152,8 @@ func (s *Store) MarkDelivered(ctx context.Context, m *OutboxMessage, ref string,
 			return fmt.Errorf("mark message %d delivered: %w", m.ID, err)
 		}
 		if m.PaceNext != nil {
-			err := tx.Model(&ChannelPace{}).Where("transport = ? AND channel = ? AND next_at < ?", m.Transport, m.PaceKey, m.PaceNext.UTC()).
-				Update("next_at", m.PaceNext.UTC()).Error
-			if err != nil {
-				return fmt.Errorf("pace %s %s: %w", m.Transport, m.PaceKey, err)
+			if err := setPace(tx, m.Transport, m.PaceKey, *m.PaceNext); err != nil {
+				return err
 			}
 		}
 		if m.Kind == KindCardPost && ref != "" {
