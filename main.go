@@ -30,8 +30,12 @@ Usage:
   cxloop serve                      run the service
   cxloop migrate                    apply the database schema
   cxloop demo [--out DIR]           an offline tour of the whole loop
-  cxloop import FILE.csv            bulk import responses
-  cxloop digest --month YYYY-MM     build the monthly digest
+  cxloop import FILE.csv [--source NAME] [--map column=field,...] [--dry-run] [--cases-since YYYY-MM-DD|all]
+                                    bulk import responses
+  cxloop replay [--id N] [--dry-run]
+                                    store dead-lettered webhook payloads after a configuration fix
+  cxloop digest --month YYYY-MM [--format md|html|png] [--out PATH] [--post] [--force]
+                                    build (or post) the monthly digest
   cxloop jobs sla [--now RFC3339]   one pass of reminders and escalations
   cxloop manifest slack|teams       print the Slack manifest / write the Teams package
   cxloop bench ingest               measure ingestion against PostgreSQL

@@ -44,7 +44,7 @@ func manifestTeams(ctx context.Context, e *env) error {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	if cfg.Env.MicrosoftAppID == "" {
-		return usageError("MICROSOFT_APP_ID is not set: register the bot in Azure first (docs/teams.md)")
+		return usageError(`MICROSOFT_APP_ID is not set: register the bot in Azure first (README, "Connect Teams")`)
 	}
 	manifest, warnings := teamsManifest(cfg.Env.MicrosoftAppID, cfg.Env.PublicURL)
 	for _, w := range warnings {

@@ -183,11 +183,11 @@ func (c *Config) validateEnv() error {
 func EnvHelp() string {
 	var b strings.Builder
 	for _, v := range envVars {
-		def := v.def
-		if def == "" {
-			def = "-"
+		if v.def == "" {
+			fmt.Fprintf(&b, "  %-28s %s\n", v.name, v.help)
+			continue
 		}
-		fmt.Fprintf(&b, "  %-28s %s (default %s)\n", v.name, v.help, def)
+		fmt.Fprintf(&b, "  %-28s %s (default %s)\n", v.name, v.help, v.def)
 	}
 	return b.String()
 }
