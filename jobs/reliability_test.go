@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -203,8 +204,13 @@ func TestPermanentFailureTellsAdmins(t *testing.T) {
 	})
 }
 
+// Three replicas on one PostgreSQL database (SQLite serves one replica).
 func TestThreeWorkersDeliverEachOnce(t *testing.T) {
-	for _, db := range storetest.Databases(t) {
+	pg := os.Getenv(storetest.EnvPostgres)
+	if pg == "" {
+		t.Skip("set " + storetest.EnvPostgres + ": replicas share a PostgreSQL database")
+	}
+	for _, db := range []storetest.DB{{Name: "postgres", URL: storetest.PostgresSchema(t, pg)}} {
 		t.Run(db.Name, func(t *testing.T) {
 			fake := slackfake.New(t, slackToken)
 			channels := make([]string, 30)
@@ -214,9 +220,12 @@ func TestThreeWorkersDeliverEachOnce(t *testing.T) {
 			p := slackPolicy(channels...)
 			clock := models.NewFixedClock(time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC))
 			ingestN(t, storetest.Open(t, db), p, clock.Now(), 300, len(channels))
-			var wg sync.WaitGroup
+			var replicas []*models.Store
 			for w := 0; w < 3; w++ {
-				s := storetest.Open(t, db) // a replica: its own connections
+				replicas = append(replicas, storetest.Open(t, db)) // a replica: its own connections
+			}
+			var wg sync.WaitGroup
+			for w, s := range replicas {
 				d := &jobs.Deliverer{Store: s, Policy: p, Clock: clock, Log: quiet(), WorkerID: fmt.Sprintf("replica-%d", w),
 					Pace: models.Pacing{}, Messengers: map[string]bot.Messenger{"slack": slackbot.New(slackToken, fake.URL(), nil)}}
 				wg.Add(1)
