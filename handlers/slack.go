@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -166,14 +164,8 @@ func (a *SlackApp) queued() {
 // ServeHTTP is POST /slack/events.
 func (a *SlackApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.init()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("body larger than %d bytes", MaxBodyBytes))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "", "could not read body")
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	// Nothing is parsed before the signature holds.

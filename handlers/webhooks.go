@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -88,14 +87,8 @@ func (s *Server) webhook(provider string) http.Handler {
 			writeError(w, http.StatusUnauthorized, "", fmt.Sprintf("the %s webhook is off: set %s", provider, spec.envVar))
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeError(w, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("body larger than %d bytes", MaxBodyBytes))
-				return
-			}
-			writeError(w, http.StatusBadRequest, "", "could not read body")
+		body, ok := readBody(w, r)
+		if !ok {
 			return
 		}
 		if err := spec.verify(s, secret, r.Header, body); err != nil {

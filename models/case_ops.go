@@ -116,15 +116,8 @@ func ownerOrNobody(o string) string {
 func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64, actor string, op Op) (CaseView, error) {
 	now = now.UTC()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var c Case
-		q := tx
-		if s.postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.Take(&c, caseID).Error; err != nil {
-			return notFound(err, fmt.Sprintf("case %d", caseID))
-		}
-		if err := p.Authorize(actor, op.Kind, &c); err != nil {
+		c, err := s.lockCase(tx, p, caseID, actor, op.Kind)
+		if err != nil {
 			return err
 		}
 		if op.Kind == OpContact {
@@ -168,6 +161,20 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 		return CaseView{}, err
 	}
 	return s.CaseView(ctx, caseID)
+}
+
+// lockCase loads a case for a change, locked against concurrent changes on
+// PostgreSQL (SQLite has one writer), and checks that actor may do op.
+func (s *Store) lockCase(tx *gorm.DB, p *Policy, caseID int64, actor string, op OpKind) (Case, error) {
+	var c Case
+	q := tx
+	if s.postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Take(&c, caseID).Error; err != nil {
+		return c, notFound(err, fmt.Sprintf("case %d", caseID))
+	}
+	return c, p.Authorize(actor, op, &c)
 }
 
 // transition moves c by op, returning the columns to write and a sentence

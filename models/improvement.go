@@ -406,19 +406,12 @@ const OpCustomerTold OpKind = "customer_told"
 func (s *Store) MarkCustomerTold(ctx context.Context, p *Policy, now time.Time, caseID int64, actor, note string) (CaseView, error) {
 	now = now.UTC()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var c Case
-		q := tx
-		if s.postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.Take(&c, caseID).Error; err != nil {
-			return notFound(err, fmt.Sprintf("case %d", caseID))
-		}
-		if err := p.Authorize(actor, OpCustomerTold, &c); err != nil {
+		c, err := s.lockCase(tx, p, caseID, actor, OpCustomerTold)
+		if err != nil {
 			return err
 		}
 		var f FixFollowUp
-		err := tx.Where("case_id = ? AND told_at IS NULL", caseID).Order("id DESC").Take(&f).Error
+		err = tx.Where("case_id = ? AND told_at IS NULL", caseID).Order("id DESC").Take(&f).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			if c.CustomerToldAt != nil {
 				return refuse("the customer of case #%d was already told of the fix", caseID)

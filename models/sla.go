@@ -16,15 +16,9 @@ type BusinessHours struct {
 // runs; with them only time inside the working days and hours counts, skipping
 // holidays (YYYY-MM-DD in loc).
 func DueAt(start time.Time, d time.Duration, hours *BusinessHours, loc *time.Location, holidays []string) time.Time {
-	if hours == nil || hours.End <= hours.Start || !hours.anyDay() {
+	loc, off, ok := calendar(hours, loc, holidays)
+	if !ok {
 		return start.Add(d)
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	off := make(map[string]bool, len(holidays))
-	for _, h := range holidays {
-		off[h] = true
 	}
 	t := start.In(loc)
 	remaining := d
@@ -51,15 +45,9 @@ func DueAt(start time.Time, d time.Duration, hours *BusinessHours, loc *time.Loc
 // follow-up due at due. It walks business hours backwards as DueAt walks
 // them forwards.
 func RemindAt(due time.Time, d time.Duration, hours *BusinessHours, loc *time.Location, holidays []string) time.Time {
-	if hours == nil || hours.End <= hours.Start || !hours.anyDay() {
+	loc, off, ok := calendar(hours, loc, holidays)
+	if !ok {
 		return due.Add(-d)
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	off := make(map[string]bool, len(holidays))
-	for _, h := range holidays {
-		off[h] = true
 	}
 	t := due.In(loc)
 	remaining := d
@@ -80,6 +68,22 @@ func RemindAt(due time.Time, d time.Duration, hours *BusinessHours, loc *time.Lo
 		t = day.Add(-time.Nanosecond) // the last instant of the day before
 	}
 	return due.Add(-d)
+}
+
+// calendar prepares business-time arithmetic: the time zone and the set of
+// holidays; ok is false when the hours do not apply (wall-clock time runs).
+func calendar(hours *BusinessHours, loc *time.Location, holidays []string) (*time.Location, map[string]bool, bool) {
+	if hours == nil || hours.End <= hours.Start || !hours.anyDay() {
+		return nil, nil, false
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	off := make(map[string]bool, len(holidays))
+	for _, h := range holidays {
+		off[h] = true
+	}
+	return loc, off, true
 }
 
 // addClock places a time-of-day on a date, by the clock on the wall (so a
