@@ -10,17 +10,17 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-// Action is a button on a case card.
-type Action string
+// Action is a button on a case card: the case action it starts.
+type Action = models.OpKind
 
 const (
-	ActionTake        Action = "take"
-	ActionAssign      Action = "assign"
-	ActionThank       Action = "thank"
-	ActionResolve     Action = "resolve"
-	ActionNoContact   Action = "no_contact"
-	ActionShowContact Action = "show_contact"
-	ActionReopen      Action = "reopen"
+	ActionTake        = models.OpTake
+	ActionAssign      = models.OpAssign
+	ActionThank       = models.OpThank
+	ActionResolve     = models.OpResolve
+	ActionNoContact   = models.OpNoContact
+	ActionShowContact = models.OpContact
+	ActionReopen      = models.OpReopen
 )
 
 // Card is a case as every platform shows it. Text fields hold the raw,

@@ -47,25 +47,7 @@ const StandardWebhookTolerance = 5 * time.Minute
 // key. Delighted signs no timestamp: replay protection is the caller's
 // idempotency on event_id.
 func VerifyDelighted(secret string, header http.Header, body []byte) error {
-	if secret == "" {
-		return ErrNoSecret
-	}
-	v := strings.TrimSpace(header.Get(HeaderDelighted))
-	if v == "" {
-		return fmt.Errorf("%w: no %s header", ErrMissingSignature, HeaderDelighted)
-	}
-	algo, digest, ok := strings.Cut(v, "=")
-	if !ok || !strings.EqualFold(algo, "sha256") {
-		return fmt.Errorf("%w: %s is not sha256=<hex>", ErrBadSignature, HeaderDelighted)
-	}
-	got, err := hex.DecodeString(digest)
-	if err != nil {
-		return fmt.Errorf("%w: %s is not hex: %w", ErrBadSignature, HeaderDelighted, err)
-	}
-	if !hmac.Equal(got, hmacSHA256([]byte(secret), body)) {
-		return fmt.Errorf("%w: %s does not match", ErrBadSignature, HeaderDelighted)
-	}
-	return nil
+	return verifySHA256Header(secret, header, HeaderDelighted, "hex", hex.DecodeString, body)
 }
 
 // VerifyTypeform checks Typeform-Signature: "sha256=" followed by the
@@ -74,23 +56,29 @@ func VerifyDelighted(secret string, header http.Header, body []byte) error {
 // secret, which is ErrMissingSignature here: an endpoint with a secret
 // configured must not accept unsigned deliveries.
 func VerifyTypeform(secret string, header http.Header, body []byte) error {
+	return verifySHA256Header(secret, header, HeaderTypeform, "base64", base64.StdEncoding.DecodeString, body)
+}
+
+// verifySHA256Header checks a "sha256=<digest>" header holding the HMAC-SHA256
+// of the raw body, its digest written in the given encoding.
+func verifySHA256Header(secret string, header http.Header, name, encoding string, decode func(string) ([]byte, error), body []byte) error {
 	if secret == "" {
 		return ErrNoSecret
 	}
-	v := strings.TrimSpace(header.Get(HeaderTypeform))
+	v := strings.TrimSpace(header.Get(name))
 	if v == "" {
-		return fmt.Errorf("%w: no %s header", ErrMissingSignature, HeaderTypeform)
+		return fmt.Errorf("%w: no %s header", ErrMissingSignature, name)
 	}
 	algo, digest, ok := strings.Cut(v, "=")
 	if !ok || !strings.EqualFold(algo, "sha256") {
-		return fmt.Errorf("%w: %s is not sha256=<base64>", ErrBadSignature, HeaderTypeform)
+		return fmt.Errorf("%w: %s is not sha256=<%s>", ErrBadSignature, name, encoding)
 	}
-	got, err := base64.StdEncoding.DecodeString(digest)
+	got, err := decode(digest)
 	if err != nil {
-		return fmt.Errorf("%w: %s is not base64: %w", ErrBadSignature, HeaderTypeform, err)
+		return fmt.Errorf("%w: %s is not %s: %w", ErrBadSignature, name, encoding, err)
 	}
 	if !hmac.Equal(got, hmacSHA256([]byte(secret), body)) {
-		return fmt.Errorf("%w: %s does not match", ErrBadSignature, HeaderTypeform)
+		return fmt.Errorf("%w: %s does not match", ErrBadSignature, name)
 	}
 	return nil
 }
