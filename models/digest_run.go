@@ -139,3 +139,19 @@ func (s *Store) DigestPosted(ctx context.Context, month string) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// HasResponsesIn reports whether any response was submitted in the month
+// (in loc); a month without any has no digest worth posting.
+func (s *Store) HasResponsesIn(ctx context.Context, month string, loc *time.Location) (bool, error) {
+	start, end, err := MonthBounds(month, loc)
+	if err != nil {
+		return false, err
+	}
+	var ids []int64
+	err = s.db.WithContext(ctx).Model(&Response{}).Where("submitted_at >= ? AND submitted_at < ?", start.UTC(), end.UTC()).
+		Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return false, fmt.Errorf("responses of %s: %w", month, err)
+	}
+	return len(ids) > 0, nil
+}

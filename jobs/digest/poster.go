@@ -156,6 +156,11 @@ func (p *Poster) RunDue(ctx context.Context, now time.Time) error {
 		p.log().Debug("digest due but no leadership channel is configured", "month", month)
 		return nil
 	}
+	// A fresh installation has nothing to say about the month before it:
+	// management gets no empty digest.
+	if any, err := p.Store.HasResponsesIn(ctx, month, p.location()); err != nil || !any {
+		return err
+	}
 	run, _, err := p.Post(ctx, month, now, "schedule", "cxloop", false)
 	if errors.Is(err, models.ErrDigestPosted) {
 		return nil // another replica posted it first

@@ -163,6 +163,21 @@ func TestRunDueCatchesUpAfterOutage(t *testing.T) {
 	})
 }
 
+func TestRunDueSkipsAMonthWithoutResponses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		p := newPoster(s)
+		ctx := context.Background()
+		// A fresh installation on 25 November: October has no responses.
+		seedMonth(t, s, posterPolicy(), time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
+		if err := p.RunDue(ctx, time.Date(2026, 11, 25, 14, 0, 0, 0, tallinn)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(digestPosts(t, s)); n != 0 {
+			t.Errorf("%d digest posts for a month without responses, want none", n)
+		}
+	})
+}
+
 func TestPostByHandRefusesASecondPost(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		p := newPoster(s)
