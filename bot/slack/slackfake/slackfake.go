@@ -301,16 +301,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	call.Method = method
 
-	s.mu.Lock()
-	f, failing := s.popFailure(method)
-	if failing {
-		call.Failure = f.String()
-	}
-	s.calls = append(s.calls, call)
-	close(s.arrived)
-	s.arrived = make(chan struct{})
-	s.mu.Unlock()
-
+	f, failing := s.record(call)
 	if failing {
 		if done := s.fail(w, r, f); done {
 			return
@@ -336,21 +327,28 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// serveHook answers a response_url post as Slack does: "ok" for a JSON
-// message, no token needed.
-func (s *Server) serveHook(w http.ResponseWriter, r *http.Request) {
-	call, _, err := parse(r)
-	call.Method = MethodResponseURL
-	call.Params.Set("hook", strings.TrimPrefix(r.URL.Path, "/hooks/"))
+// record notes a call, wakes whoever waits for calls, and returns the
+// failure queued for its method, if any.
+func (s *Server) record(call Call) (Failure, bool) {
 	s.mu.Lock()
-	f, failing := s.popFailure(MethodResponseURL)
+	defer s.mu.Unlock()
+	f, failing := s.popFailure(call.Method)
 	if failing {
 		call.Failure = f.String()
 	}
 	s.calls = append(s.calls, call)
 	close(s.arrived)
 	s.arrived = make(chan struct{})
-	s.mu.Unlock()
+	return f, failing
+}
+
+// serveHook answers a response_url post as Slack does: "ok" for a JSON
+// message, no token needed.
+func (s *Server) serveHook(w http.ResponseWriter, r *http.Request) {
+	call, _, err := parse(r)
+	call.Method = MethodResponseURL
+	call.Params.Set("hook", strings.TrimPrefix(r.URL.Path, "/hooks/"))
+	f, failing := s.record(call)
 	if failing {
 		if done := s.fail(w, r, f); done {
 			return
