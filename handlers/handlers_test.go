@@ -46,6 +46,12 @@ func post(t *testing.T, url, auth, ctype, body string) (int, map[string]any) {
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	return do(t, req)
+}
+
+// do sends a request and decodes its JSON answer.
+func do(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -159,16 +159,7 @@ func hook(t *testing.T, base, provider string, h http.Header, body []byte) (int,
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("status %d: body is not JSON: %v", resp.StatusCode, err)
-	}
-	return resp.StatusCode, out
+	return do(t, req)
 }
 
 func storedResponse(t *testing.T, s *models.Store, source, externalID string) models.Response {
