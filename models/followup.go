@@ -95,12 +95,24 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time,
 	if err := s.db.WithContext(ctx).Where("told_at IS NULL").Order("id").Find(&fus).Error; err != nil {
 		return fmt.Errorf("fix follow-ups: %w", err)
 	}
+	if len(fus) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(fus))
+	for i, f := range fus {
+		ids[i] = f.CaseID
+	}
+	var cases []Case
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&cases).Error; err != nil {
+		return fmt.Errorf("cases of fix follow-ups: %w", err)
+	}
+	byID := make(map[int64]Case, len(cases))
+	for _, c := range cases {
+		byID[c.ID] = c
+	}
 	for _, f := range fus {
-		var c Case
-		if err := s.db.WithContext(ctx).Take(&c, f.CaseID).Error; err != nil {
-			return notFound(err, fmt.Sprintf("case %d", f.CaseID))
-		}
-		if c.CustomerToldAt != nil {
+		c, ok := byID[f.CaseID]
+		if !ok || c.CustomerToldAt != nil {
 			continue
 		}
 		team, ok := p.Team(c.TeamID)
