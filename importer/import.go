@@ -115,7 +115,10 @@ func Import(ctx context.Context, store *models.Store, policy *models.Policy, r i
 				if ctx.Err() != nil {
 					continue // drain after a failure
 				}
-				if err := im.store1(ctx, b); err != nil {
+				// A batch once begun is finished even if the import is
+				// interrupted: a commit cut short by cancellation may have
+				// landed without being counted.
+				if err := im.store1(context.WithoutCancel(ctx), b); err != nil {
 					im.fail(err)
 					cancel()
 				}
