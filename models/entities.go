@@ -53,6 +53,9 @@ type Response struct {
 	// recognised without comparing every field.
 	ContentHash string    `gorm:"size:64;not null"`
 	Version     int       `gorm:"not null;default:1"`
+	// JoinedCaseID is the open case of the same customer this detractor
+	// response joined instead of opening its own.
+	JoinedCaseID *int64 `gorm:"index"`
 	ReceivedAt  time.Time `gorm:"not null"`
 	UpdatedAt   time.Time `gorm:"not null"`
 }
