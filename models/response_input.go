@@ -39,7 +39,8 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
-// Normalize fills defaults: source "api", metric "nps", submitted_at now.
+// Normalize fills defaults (source "api", metric "nps", submitted_at now)
+// and masks card numbers.
 func (in *ResponseInput) Normalize(now time.Time) {
 	in.Source = strings.TrimSpace(in.Source)
 	if in.Source == "" {
@@ -55,6 +56,18 @@ func (in *ResponseInput) Normalize(now time.Time) {
 	}
 	in.SubmittedAt = in.SubmittedAt.UTC().Truncate(time.Microsecond)
 	in.Customer.Email = strings.TrimSpace(in.Customer.Email)
+	in.maskCards()
+}
+
+// maskCards replaces card numbers in the free text: a full card number is
+// never stored, so it is masked before anything else sees it.
+func (in *ResponseInput) maskCards() {
+	in.Comment = MaskCardNumbers(in.Comment)
+	in.Customer.Name = MaskCardNumbers(in.Customer.Name)
+	in.Touchpoint = MaskCardNumbers(in.Touchpoint)
+	for k, v := range in.Attributes {
+		in.Attributes[k] = MaskCardNumbers(v)
+	}
 }
 
 // Validate checks a normalised input; now bounds submitted_at.
