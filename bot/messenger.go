@@ -21,8 +21,10 @@ type Messenger interface {
 	Reply(ctx context.Context, channel, ref, text string) error
 	// PostText posts a plain message to a channel (kudos, announcements).
 	PostText(ctx context.Context, channel, text string) (ref string, err error)
-	// DirectMessage writes to a person; card, when set, is the case concerned.
-	DirectMessage(ctx context.Context, email, text string, card *Card) error
+	// DirectMessage writes to a person in their own language when the
+	// platform knows it, else in text.Lang; card, when set, is the case
+	// concerned and is shown in the same language.
+	DirectMessage(ctx context.Context, email string, text Text, card *Card) error
 }
 
 // ErrorClass says what the delivery worker should do after a failure.
