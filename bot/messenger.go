@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cxloop/cxloop/models"
 )
 
 // Messenger delivers messages to one chat platform. Channels and message
@@ -74,3 +76,30 @@ func ClassOf(err error) (ErrorClass, time.Duration) {
 
 // PermanentError marks err as not worth retrying.
 func PermanentError(err error) error { return &DeliveryError{Class: Permanent, Err: err} }
+
+// ReaderLanguage is a Messenger that knows the language a person reads:
+// their platform locale when cxloop speaks it, else fallback.
+type ReaderLanguage interface {
+	ReaderLang(ctx context.Context, email, fallback string) string
+}
+
+// ReaderLang is the language of a message to email through m.
+func ReaderLang(ctx context.Context, m Messenger, email, fallback string) string {
+	if r, ok := m.(ReaderLanguage); ok {
+		return r.ReaderLang(ctx, email, fallback)
+	}
+	return models.SupportedLanguage(fallback, models.LangEnglish)
+}
+
+// ListItem is one line of a DM that lists cases.
+type ListItem struct {
+	CaseID int64
+	Text   string // plain text; the platform escapes it
+}
+
+// Lister is a Messenger that can send one DM listing cases, each line
+// linking to its case card. The delivery worker falls back to a plain
+// DirectMessage on platforms without it.
+type Lister interface {
+	DirectList(ctx context.Context, email, intro string, items []ListItem) error
+}

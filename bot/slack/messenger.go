@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,7 +175,7 @@ func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text,
 	if err != nil {
 		return Classify(err)
 	}
-	lang := m.readerLang(ctx, email, t.Lang)
+	lang := m.ReaderLang(ctx, email, t.Lang)
 	text := t.In(lang)
 	if card != nil {
 		c := *card
@@ -207,10 +208,10 @@ type LocaleDirectory interface {
 	Locale(ctx context.Context, email string) (string, error)
 }
 
-// readerLang is the language a message to email is written in: the
+// ReaderLang is the language a message to email is written in: the
 // person's Slack locale when cxloop speaks it, else fallback. A failed
 // lookup falls back too: the message matters more than its language.
-func (m *Messenger) readerLang(ctx context.Context, email, fallback string) string {
+func (m *Messenger) ReaderLang(ctx context.Context, email, fallback string) string {
 	ld, ok := m.dir.(LocaleDirectory)
 	if !ok {
 		return l10n.Lang(fallback)
@@ -220,6 +221,34 @@ func (m *Messenger) readerLang(ctx context.Context, email, fallback string) stri
 		return l10n.Lang(fallback)
 	}
 	return models.SupportedLanguage(loc, l10n.Lang(fallback))
+}
+
+// DirectList writes one DM: the intro, then one line per item, each with a
+// link to its case card where the card is known.
+func (m *Messenger) DirectList(ctx context.Context, email, intro string, items []bot.ListItem) error {
+	user, err := m.dir.UserID(ctx, email)
+	if err != nil {
+		return Classify(err)
+	}
+	ch, _, _, err := m.api.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return fail("conversations.open", err)
+	}
+	if ch == nil || ch.ID == "" {
+		return Classify(errors.New("slack conversations.open: no channel in the response"))
+	}
+	var b strings.Builder
+	b.WriteString(Escape(intro))
+	for _, it := range items {
+		b.WriteString("\n• " + Escape(it.Text))
+		if link := m.permalink(ctx, it.CaseID); link != "" {
+			b.WriteString(" <" + link + "|→ #" + strconv.FormatInt(it.CaseID, 10) + ">")
+		}
+	}
+	if _, _, err := m.api.PostMessageContext(ctx, ch.ID, textMessage(b.String())...); err != nil {
+		return fail("chat.postMessage", err)
+	}
+	return nil
 }
 
 // permalink returns the card's link, or "" when it is unknown. A DM without

@@ -22,7 +22,7 @@ func langCard(lang string) bot.Card {
 		CaseID: 42, Segment: models.SegmentDetractor, Metric: models.MetricNPS, Score: 3,
 		TeamID: "contact-center", TeamName: "Contact Center", Touchpoint: "call-center", Source: "web-survey",
 		Attributes: []bot.Attribute{{Name: "country", Value: "EE"}},
-		Comment:    "Ootasin 40 minutit telefonil.", CustomerName: "Kadri K.", MaskedEmail: bot.MaskEmail("kadri@example.com"),
+		Comment:    "Ootasin 40 minutit telefonil.", CustomerName: "Kadri K.", MaskedEmail: models.MaskEmail("kadri@example.com"),
 		Owner: "liis@example.com", State: models.StateAssigned, Overdue: true,
 		ThankYouDue: due, ResolutionDue: due.Add(48 * time.Hour), Themes: []string{"waiting"}, SubmittedAt: due.Add(-24 * time.Hour),
 		Actions: bot.ActionsFor(models.StateAssigned, true), Lang: lang,

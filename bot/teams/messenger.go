@@ -183,7 +183,7 @@ func (m *Messenger) Reply(ctx context.Context, channel, ref, text string) error 
 // creating the chat the first time. With a card, the text heads the card
 // (one message: Teams splits a text with a card into two).
 func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text, card *bot.Card) error {
-	lang := m.readerLang(ctx, email, t.Lang)
+	lang := m.ReaderLang(ctx, email, t.Lang)
 	text := t.In(lang)
 	act := Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown"}
 	if card != nil {
@@ -198,9 +198,9 @@ func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text,
 	return err
 }
 
-// readerLang is the language of a message to email: the locale Teams gave
+// ReaderLang is the language of a message to email: the locale Teams gave
 // on the person's last activity when cxloop speaks it, else fallback.
-func (m *Messenger) readerLang(ctx context.Context, email, fallback string) string {
+func (m *Messenger) ReaderLang(ctx context.Context, email, fallback string) string {
 	loc, err := m.dir.Locale(ctx, email)
 	if err != nil {
 		return l10n.Lang(fallback)
