@@ -24,6 +24,7 @@ func (c *Config) Policy() *models.Policy {
 		Themes:      o.themes,
 		Admins:      o.Admins,
 		RootCauses:  o.RootCauses,
+		Targets:     o.targets,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]
@@ -40,6 +41,7 @@ func (c *Config) Policy() *models.Policy {
 		tp := models.TeamPolicy{
 			ID: t.ID, Name: t.Name, Members: t.Members, Managers: t.Managers, Champion: t.Champion,
 			Assign: models.AssignStrategy(t.Assign), Hours: o.teamHours[t.ID], Location: o.teamLoc[t.ID], Holidays: t.Holidays,
+			Targets: o.teamTargets[t.ID],
 		}
 		if slack && t.SlackChannel != "" {
 			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportSlack, Channel: t.SlackChannel})

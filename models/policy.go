@@ -22,6 +22,8 @@ type Policy struct {
 	DMTransports []string
 	// KudosDestinations receive promoter comments; empty when none is set.
 	KudosDestinations []Destination
+	// Targets are the organisation's goals; teams inherit what they do not set.
+	Targets Targets
 }
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.
@@ -36,6 +38,7 @@ type TeamPolicy struct {
 	Location     *time.Location
 	Holidays     []string // YYYY-MM-DD in the team's time zone
 	Destinations []Destination
+	Targets      Targets // the team's own; see Policy.TeamTargets
 }
 
 // Destination is one channel on one transport.
