@@ -99,6 +99,9 @@ teams:
 		{"no teams", "timezone: UTC\n", "teams: at least one team is required"},
 		{"typeform without score", base + "sources:\n  typeform:\n    forms:\n      F1: {metric: nps}\n", "sources.typeform.forms.F1.score: required"},
 		{"not yaml", "teams: [", "yaml:"},
+		{"unknown language", base + "language: lv\n", `language: must be one of en, et, pl, ru, not "lv"`},
+		{"team language a name", "teams:\n  - id: a\n    language: Estonian\n", `teams[0].language: must be one of en, et, pl, ru, not "Estonian"`},
+		{"digest language", base + "digest:\n  language: EN\n", `digest.language: must be one of en, et, pl, ru, not "EN"`},
 		{"bad share target", base + "targets: {thanked_in_sla: ninety}\n", `targets.thanked_in_sla: "ninety" is not a percentage`},
 		{"share above 100%", base + "targets: {resolved_in_sla: 120%}\n", `targets.resolved_in_sla: "120%" is not a percentage`},
 		{"nps out of range", "teams:\n  - id: a\n    targets: {nps: 130}\n", "teams[0].targets.nps: 130 is not an NPS"},
@@ -138,6 +141,32 @@ teams:
 	none, _ := config.ParseOrg([]byte("teams:\n  - id: a\n"))
 	if q := (&config.Config{Org: *none}).Policy(); !q.Targets.Empty() || !q.TeamTargets("a").Empty() {
 		t.Error("targets set without any in the file")
+	}
+}
+
+func TestLanguageDefaults(t *testing.T) {
+	org, err := config.ParseOrg([]byte(`
+language: et
+teams:
+  - id: tallinn
+  - id: warsaw
+    language: pl
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Org: *org}
+	p := cfg.Policy()
+	for _, tt := range []struct{ team, want string }{{"tallinn", "et"}, {"warsaw", "pl"}, {"nobody", "et"}} {
+		if got := p.TeamLanguage(tt.team); got != tt.want {
+			t.Errorf("team %s reads %q, want %q", tt.team, got, tt.want)
+		}
+	}
+	if p.DigestLanguage != "et" {
+		t.Errorf("digest language %q, want the organisation's et", p.DigestLanguage)
+	}
+	if def := config.DefaultOrg(); def.Language != "en" || def.Teams[0].Language != "en" || def.Digest.Language != "en" {
+		t.Errorf("built-in languages %q %q %q, want en", def.Language, def.Teams[0].Language, def.Digest.Language)
 	}
 }
 

@@ -17,14 +17,16 @@ const (
 func (c *Config) Policy() *models.Policy {
 	o := &c.Org
 	p := &models.Policy{
-		Location:    o.location,
-		DefaultTeam: o.DefaultTeam,
-		SLA:         o.sla,
-		Segments:    models.DefaultThresholds(),
-		Themes:      o.themes,
-		Admins:      o.Admins,
-		RootCauses:  o.RootCauses,
-		Targets:     o.targets,
+		Location:       o.location,
+		DefaultTeam:    o.DefaultTeam,
+		SLA:            o.sla,
+		Segments:       models.DefaultThresholds(),
+		Themes:         o.themes,
+		Admins:         o.Admins,
+		RootCauses:     o.RootCauses,
+		Language:       o.Language,
+		DigestLanguage: o.Digest.Language,
+		Targets:        o.targets,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]
@@ -41,7 +43,8 @@ func (c *Config) Policy() *models.Policy {
 		tp := models.TeamPolicy{
 			ID: t.ID, Name: t.Name, Members: t.Members, Managers: t.Managers, Champion: t.Champion,
 			Assign: models.AssignStrategy(t.Assign), Hours: o.teamHours[t.ID], Location: o.teamLoc[t.ID], Holidays: t.Holidays,
-			Targets: o.teamTargets[t.ID],
+			Targets:  o.teamTargets[t.ID],
+			Language: t.Language,
 		}
 		if slack && t.SlackChannel != "" {
 			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportSlack, Channel: t.SlackChannel})
