@@ -114,9 +114,9 @@ func verdictText(r targetRow) string {
 	case models.Met:
 		return "met"
 	case models.Missed:
-		return "missed, within the margin of error"
+		return "missed"
 	case models.MissedBeyondMargin:
-		return "missed, beyond the margin of error"
+		return "missed beyond the margin"
 	}
 	return "too few to judge"
 }
@@ -196,10 +196,14 @@ func targetGrid(rows []targetRow) []targetLine {
 	return out
 }
 
-// cellText is "+24 ±11 vs +20: met" for a target cell, "–" without one.
+// cellText is "+24 ±11 (target +20): met" for a target cell, "–" without one.
 func cellText(r *targetRow) string {
 	if r == nil {
 		return "–"
 	}
-	return actualText(*r) + " vs " + targetText(*r) + ": " + verdictText(*r)
+	return actualText(*r) + " (target " + targetText(*r) + "): " + verdictText(*r)
 }
+
+// targetsNote explains the verdicts.
+const targetsNote = "Each actual against its target. Missed: below target but within the margin of error, so it may be chance; " +
+	"missed beyond the margin: below target by more than the margin of error."

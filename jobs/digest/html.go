@@ -35,17 +35,17 @@ type htmlDone struct {
 func renderHTML(st *models.DigestStats, chart template.URL) ([]byte, error) {
 	data := struct {
 		*models.DigestStats
-		Title, MonthName, PrevName, Change, Built, Story, AsOf, Shares, Method, Ranking, Warning string
-		TU, RU                                                                                   durationUnit
-		Chart                                                                                    template.URL
-		ChartW, ChartH                                                                           int
-		Teams                                                                                    []models.TeamStats
-		Targets                                                                                  []targetLine
-		Done                                                                                     []htmlDone
-		Trend                                                                                    []models.MonthNPS
+		Title, MonthName, PrevName, Change, Built, Story, AsOf, Shares, Method, Ranking, Warning, TargetsNote string
+		TU, RU                                                                                                durationUnit
+		Chart                                                                                                 template.URL
+		ChartW, ChartH                                                                                        int
+		Teams                                                                                                 []models.TeamStats
+		Targets                                                                                               []targetLine
+		Done                                                                                                  []htmlDone
+		Trend                                                                                                 []models.MonthNPS
 	}{DigestStats: st, Title: Title(st.Month), MonthName: MonthTitle(st.Month), PrevName: MonthTitle(models.AddMonths(st.Month, -1)),
 		Change: capitalise(changeText(st)), Built: builtText(st), Story: StoryText(st), AsOf: asOfText(st), Shares: sharesNote(st),
-		Method: methodNote(), Warning: tooManyInProgress(st.Improvements), Chart: chart, ChartW: ChartWidth, ChartH: ChartHeight,
+		Method: methodNote(), TargetsNote: targetsNote, Warning: tooManyInProgress(st.Improvements), Chart: chart, ChartW: ChartWidth, ChartH: ChartHeight,
 		Targets: targetGrid(targetRows(st)), Trend: trendFromFirstData(st.Trend)}
 	var thank, resolve []*float64
 	for _, t := range st.Teams {
@@ -128,17 +128,21 @@ blockquote.promoter { border-left-color: #3c9a5f; }
 blockquote .who { color: #5b6575; font-size: 0.85rem; display: block; margin-top: 0.2rem; }
 img.chart { width: 100%; height: auto; border: 1px solid #e3e7ee; }
 .note { color: #5b6575; font-size: 0.85rem; }
-section { break-inside: avoid; page-break-inside: avoid; }
-@page { size: A4; margin: 12mm 13mm; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.5rem; }
+@page { size: A4; margin: 11mm 12mm; }
 @media print {
-  body { margin: 0; padding: 0; max-width: none; font-size: 8.5pt; line-height: 1.3; }
-  h1 { font-size: 14pt; } h2 { font-size: 10.5pt; margin: 0.7rem 0 0.25rem; }
-  .story { font-size: 9.5pt; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
-  table, blockquote, img, li, tr { break-inside: avoid; page-break-inside: avoid; }
-  th, td { padding: 0.1rem 0.3rem; }
-  .kpi { padding: 0.2rem 0.5rem; } .kpi .v { font-size: 12pt; }
-  img.chart { width: 100%; max-height: 62mm; object-fit: contain; }
+  body { margin: 0; padding: 0; max-width: none; font-size: 8pt; line-height: 1.28; }
+  h1 { font-size: 13pt; } h2 { font-size: 10pt; margin: 0.55rem 0 0.2rem; }
+  p { margin: 0.25rem 0; } ul, ol { margin: 0.2rem 0; padding-left: 1.3rem; }
+  .story { font-size: 9pt; margin: 0.3rem 0; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  /* A heading stays with what follows it: the short sections do not break. */
+  section.keep, table, blockquote, img, li, tr, .kpi { break-inside: avoid; page-break-inside: avoid; }
+  th, td { padding: 0.05rem 0.3rem; }
+  .kpi { padding: 0.15rem 0.5rem; min-width: 8rem; } .kpi .v { font-size: 11pt; }
+  blockquote { margin: 0.2rem 0; padding: 0.1rem 0.6rem; }
+  img.chart { display: block; width: auto; max-width: 100%; height: 52mm; margin: 0 auto; }
+  .note, .kpi .l, blockquote .who { font-size: 7pt; }
   .screen { display: none; }
 }
 </style>
@@ -147,15 +151,15 @@ section { break-inside: avoid; page-break-inside: avoid; }
 <h1>{{.Title}}</h1>
 <p class="meta">{{.MonthName}}, {{.Location}} · built {{.Built}}</p>
 {{if .Story}}<p class="story">{{.Story}}</p>{{end}}
-{{if .Targets}}<section>
+{{if .Targets}}<section class="keep">
 <h2>Targets</h2>
-<p class="note">Each actual against its target; a miss within the margin of error may be chance.</p>
+<p class="note">{{.TargetsNote}}</p>
 <table>
 <tr><th></th><th>NPS ±95%</th><th>Thanked within SLA</th><th>Resolved within SLA</th></tr>
 {{range .Targets}}<tr><td>{{who .Who}}</td>{{range .Cells}}<td class="{{verdictClass .}}">{{cell .}}</td>{{end}}</tr>
 {{end}}</table>
 </section>{{end}}
-<section>
+<section class="keep">
 <h2>Headline</h2>
 <div class="headline">
 <div class="kpi"><div class="v">{{npsShort .NPS}}</div><div class="l">NPS · {{nps .NPS}}</div></div>
@@ -166,13 +170,14 @@ section { break-inside: avoid; page-break-inside: avoid; }
 <p>{{.Change}}.</p>
 {{if .Chart}}<p><img class="chart" src="{{.Chart}}" width="{{.ChartW}}" height="{{.ChartH}}" alt="NPS by month"/></p>{{end}}
 </section>
-<section>
+<div class="pair">
+<section class="keep">
 <h2>What was done</h2>
 {{if .Done}}<ul>
 {{range .Done}}<li><strong>{{.Title}}</strong> — {{.Owner}}; {{.Told}}; {{.Effect}}</li>
 {{end}}</ul>{{else}}<p>No improvement was finished in {{.MonthName}}.</p>{{end}}
 </section>
-<section>
+<section class="keep">
 <h2>What is next</h2>
 <p>Improvement items opened in {{.MonthName}}: {{.Improvements.Opened}} · in progress: {{.Improvements.InProgress}} · done: {{.Improvements.Done}}</p>
 {{if .Warning}}<p class="warn"><strong>Warning:</strong> {{.Warning}}</p>{{end}}
@@ -181,7 +186,8 @@ section { break-inside: avoid; page-break-inside: avoid; }
 {{range .Improvements.Top}}<li><strong>{{.Title}}</strong> — {{num .Linked}} detractors · {{status .Status}} · {{owner ($.Name .Owner)}}</li>
 {{end}}</ol>{{end}}
 </section>
-<section>
+</div>
+<section class="keep">
 <h2>Inner loop</h2>
 <table>
 <tr><th>Detractor cases opened in {{.MonthName}}</th><td>{{num .Loop.Cases}}, of which {{num .Loop.Closed}} closed</td></tr>
@@ -193,7 +199,7 @@ section { break-inside: avoid; page-break-inside: avoid; }
 </table>
 <p class="note">{{.Shares}}</p>
 </section>
-<section>
+<section class="keep">
 <h2>Teams</h2>
 <table>
 <tr><th>Team</th><th>Responses</th><th>NPS ±95%</th><th>Cases</th><th>Thanked in SLA</th><th>Resolved in SLA</th><th>Median to thank, {{unit .TU}}</th><th>Median to resolve, {{unit .RU}}</th><th>Overdue</th></tr>
@@ -201,27 +207,31 @@ section { break-inside: avoid; page-break-inside: avoid; }
 {{end}}</table>
 {{if .Ranking}}<p>{{.Ranking}}</p>{{end}}
 </section>
-{{if .Touchpoints}}<section>
+<div class="pair">
+{{if .Touchpoints}}<section class="keep">
 <h2>Touchpoints</h2>
 <table>
 <tr><th>Touchpoint</th><th>NPS responses</th><th>NPS ±95%</th></tr>
 {{range .Touchpoints}}<tr><td>{{touchpoint .Name}}</td><td>{{num .NPS.N}}</td><td>{{npsM .NPS}}</td></tr>
 {{end}}</table>
 </section>{{end}}
-<section>
+<section class="keep">
 <h2>Themes</h2>
 {{if .Themes}}<table>
 <tr><th>Detractor theme</th><th>{{.MonthName}}</th><th>{{.PrevName}}</th><th>Change, responses</th></tr>
 {{range .Themes}}<tr><td>{{.Name}}</td><td>{{num .Count}}</td><td>{{num .PrevCount}}</td><td>{{themeChange .}}</td></tr>
 {{end}}</table>{{else}}<p>No configured theme among this month's detractors.</p>{{end}}
+</section>
+</div>
+<section class="keep">
 {{if .DetractorTerms}}<p>Words detractors use distinctly more than promoters (uses by detractors vs promoters): {{terms .DetractorTerms true}}.</p>{{end}}
 {{if .PromoterTerms}}<p>Words promoters use distinctly more (uses by promoters vs detractors): {{terms .PromoterTerms false}}.</p>{{end}}
 </section>
-{{if .Quotes}}<section>
+{{if .Quotes}}<section class="keep">
 <h2>Voice of the customer</h2>
 {{range .Quotes}}<blockquote class="{{lower .Segment}}">{{.Text}}<span class="who">— {{attribution .}}</span></blockquote>
 {{end}}</section>{{end}}
-<section>
+<section class="keep">
 <h2>Recognition</h2>
 {{if .Recognition}}<ul>
 {{range .Recognition}}<li>{{$.Name .Owner}}: {{.Loops}} loops closed within SLA</li>

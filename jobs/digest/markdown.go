@@ -46,7 +46,7 @@ func Markdown(st *models.DigestStats) []byte {
 	}
 
 	if rows := targetRows(st); len(rows) > 0 {
-		w("## Targets\n\nEach actual against its target; a miss within the margin of error may be chance.\n\n")
+		w("## Targets\n\n%s\n\n", targetsNote)
 		w("| | NPS ±95%% | Thanked within SLA | Resolved within SLA |\n|---|---|---|---|\n")
 		for _, l := range targetGrid(rows) {
 			w("| %s | %s | %s | %s |\n", mdEscape(whoText(l.Who)), cellText(l.Cells[0]), cellText(l.Cells[1]), cellText(l.Cells[2]))
