@@ -348,6 +348,8 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 			return "", err
 		}
 		return "", msgr.DirectMessage(ctx, m.Recipient, dmText(m, card), &card)
+	case models.KindReminderDM:
+		return "", d.sendReminders(ctx, msgr, m)
 	case models.KindDigest:
 		return digest.Deliver(ctx, d.Store, msgr, m)
 	case models.KindKudos:
