@@ -413,7 +413,7 @@ func kudosText(r models.Response) string {
 		fmt.Fprintf(&b, ", %s", r.Touchpoint)
 	}
 	b.WriteString(") said:\n")
-	for _, line := range strings.Split(r.Comment, "\n") {
+	for _, line := range strings.Split(models.MaskPersonalData(r.Comment), "\n") {
 		b.WriteString("> " + line + "\n")
 	}
 	if e := r.Attributes["employee_email"]; e != "" {

@@ -115,6 +115,7 @@ func ownerOrNobody(o string) string {
 // the card update, the thread line and any DM — all in one transaction.
 func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64, actor string, op Op) (CaseView, error) {
 	now = now.UTC()
+	op.Note = MaskCardNumbers(op.Note) // staff paste card numbers too
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		c, err := s.lockCase(tx, p, caseID, actor, op.Kind)
 		if err != nil {

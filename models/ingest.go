@@ -120,6 +120,7 @@ type responseKey struct{ source, externalID string }
 
 // newResponse classifies, tags and routes an input.
 func newResponse(p *Policy, now time.Time, in *ResponseInput) (Response, error) {
+	in.maskCards() // also for callers that did not normalise
 	seg, err := p.Classify(in.Metric, in.Score)
 	if err != nil {
 		return Response{}, err
