@@ -31,6 +31,8 @@ type Policy struct {
 	KudosDestinations []Destination
 	// Away says which platform statuses mark a person away.
 	Away AwayStatus
+	// Targets are the organisation's goals; teams inherit what they do not set.
+	Targets Targets
 }
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.
@@ -55,7 +57,8 @@ type TeamPolicy struct {
 	QuietHours bool
 	// Huddle is the cron schedule, in the team's time zone, of the post of
 	// the previous day's feedback; empty for none.
-	Huddle string
+	Huddle  string
+	Targets Targets // the team's own; see Policy.TeamTargets
 }
 
 // Destination is one channel on one transport.
