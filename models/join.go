@@ -116,8 +116,8 @@ func (s *Store) joinOpenCases(tx *gorm.DB, now time.Time, resps []*Response) ([]
 			rest = append(rest, r)
 		}
 	}
-	for _, j := range joined {
-		if j.existing != 0 {
+	for _, r := range resps { // in the batch's order, so the thread reads in order
+		if j, ok := joined[r.ID]; ok && j.existing != 0 {
 			if err := s.joinCase(tx, now, j.resp, j.existing); err != nil {
 				return nil, nil, err
 			}
