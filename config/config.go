@@ -195,6 +195,7 @@ func EnvHelp() string {
 // Org is the YAML file: the organisation's teams, routing, SLAs and taxonomy.
 type Org struct {
 	Timezone    string             `yaml:"timezone"`
+	Language    string             `yaml:"language"`
 	Admins      []string           `yaml:"admins"`
 	Teams       []Team             `yaml:"teams"`
 	Routes      []Route            `yaml:"routes"`
@@ -204,13 +205,17 @@ type Org struct {
 	RootCauses  []string           `yaml:"root_causes"`
 	Themes      yaml.Node          `yaml:"themes"`
 	Digest      Digest             `yaml:"digest"`
+	Targets     Targets            `yaml:"targets"`
 	Kudos       Kudos              `yaml:"kudos"`
 	Sources     Sources            `yaml:"sources"`
+	Away        Away               `yaml:"away"`
 	themes      []models.Theme     // parsed from Themes, in file order
 	location    *time.Location
 	sla         models.SLAPolicy
 	teamHours   map[string]*models.BusinessHours
 	teamLoc     map[string]*time.Location
+	targets     models.Targets
+	teamTargets map[string]models.Targets
 }
 
 // Team is one team of the organisation.
@@ -226,6 +231,17 @@ type Team struct {
 	BusinessHours *BusinessHours `yaml:"business_hours"`
 	Timezone      string         `yaml:"timezone"`
 	Holidays      []string       `yaml:"holidays"`
+	Targets       Targets        `yaml:"targets"`
+	Language      string         `yaml:"language"`
+	// Burst caps new top-level case cards per channel per minute (default
+	// 5); the rest go into one roll-up message per minute.
+	Burst *int `yaml:"burst"`
+	// QuietHours holds DMs outside business hours until the next business
+	// day starts (default true).
+	QuietHours *bool `yaml:"quiet_hours"`
+	// Huddle is an optional cron schedule (in the team's time zone) for the
+	// post of the previous day's feedback.
+	Huddle string `yaml:"huddle"`
 }
 
 // BusinessHours are a team's working days and hours.
@@ -239,6 +255,8 @@ type BusinessHours struct {
 type Route struct {
 	When map[string]StringList `yaml:"when"`
 	Team string                `yaml:"team"`
+	// Urgent cases escalate at once, even in quiet hours.
+	Urgent bool `yaml:"urgent"`
 }
 
 // StringList accepts a scalar or a list in YAML.
@@ -279,6 +297,7 @@ type Digest struct {
 	Schedule     string `yaml:"schedule"`
 	SlackChannel string `yaml:"slack_channel"`
 	TeamsChannel string `yaml:"teams_channel"`
+	Language     string `yaml:"language"`
 }
 
 // Kudos names where promoter comments go.
@@ -286,6 +305,23 @@ type Kudos struct {
 	SlackChannel string `yaml:"slack_channel"`
 	TeamsChannel string `yaml:"teams_channel"`
 }
+
+// Away says which Slack statuses mark a person away: a status emoji, or a
+// status text containing one of the words (any case).
+type Away struct {
+	StatusEmoji []string `yaml:"status_emoji"`
+	StatusWords []string `yaml:"status_words"`
+}
+
+// DefaultAwayEmoji and DefaultAwayWords are the statuses read as away when
+// the YAML names none.
+var (
+	DefaultAwayEmoji = []string{":palm_tree:", "🌴"}
+	DefaultAwayWords = []string{"vacation", "holiday", "out of office", "ooo", "puhkusel", "urlop", "отпуск"}
+)
+
+// DefaultBurst is teams[].burst when unset.
+const DefaultBurst = 5
 
 // Sources maps survey tools' questions to the response fields.
 type Sources struct {
@@ -309,6 +345,9 @@ type FormMapping struct {
 	Score      string `yaml:"score"`
 	Comment    string `yaml:"comment"`
 	Touchpoint string `yaml:"touchpoint"`
+	// Language names the Typeform hidden field that carries the customer's
+	// language; Formbricks sends its own.
+	Language string `yaml:"language"`
 }
 
 // DefaultOrg is the built-in single-team setup used when no file exists.
@@ -347,6 +386,12 @@ func (o *Org) applyDefaults() {
 	if o.Timezone == "" {
 		o.Timezone = "UTC"
 	}
+	if o.Language == "" {
+		o.Language = models.LangEnglish
+	}
+	if o.Digest.Language == "" {
+		o.Digest.Language = o.Language
+	}
 	if o.SLA.ThankYou == "" {
 		o.SLA.ThankYou = "24h"
 	}
@@ -365,12 +410,29 @@ func (o *Org) applyDefaults() {
 	if o.DefaultTeam == "" && len(o.Teams) > 0 {
 		o.DefaultTeam = o.Teams[0].ID
 	}
+	if len(o.Away.StatusEmoji) == 0 {
+		o.Away.StatusEmoji = DefaultAwayEmoji
+	}
+	if len(o.Away.StatusWords) == 0 {
+		o.Away.StatusWords = DefaultAwayWords
+	}
 	for i := range o.Teams {
+		if o.Teams[i].Burst == nil {
+			b := DefaultBurst
+			o.Teams[i].Burst = &b
+		}
+		if o.Teams[i].QuietHours == nil {
+			q := true
+			o.Teams[i].QuietHours = &q
+		}
 		if o.Teams[i].Name == "" {
 			o.Teams[i].Name = o.Teams[i].ID
 		}
 		if o.Teams[i].Assign == "" {
 			o.Teams[i].Assign = string(models.AssignRoundRobin)
+		}
+		if o.Teams[i].Language == "" {
+			o.Teams[i].Language = o.Language
 		}
 	}
 }
@@ -390,6 +452,8 @@ func (o *Org) validate() error {
 		loc = time.UTC
 	}
 	o.location = loc
+	checkLanguage("language", o.Language, add)
+	checkLanguage("digest.language", o.Digest.Language, add)
 	if len(o.Teams) == 0 {
 		add("teams: at least one team is required")
 	}
@@ -405,6 +469,7 @@ func (o *Org) validate() error {
 			add("%s.id: duplicate team id %s", at, t.ID)
 		}
 		ids[t.ID] = true
+		checkLanguage(at+".language", t.Language, add)
 		switch models.AssignStrategy(t.Assign) {
 		case models.AssignRoundRobin, models.AssignLeastLoaded:
 		case models.AssignChampion:
@@ -433,6 +498,14 @@ func (o *Org) validate() error {
 		for j, h := range t.Holidays {
 			if _, err := time.Parse("2006-01-02", h); err != nil {
 				add("%s.holidays[%d]: %q is not a date (YYYY-MM-DD)", at, j, h)
+			}
+		}
+		if *t.Burst < 1 {
+			add("%s.burst: must be at least 1, not %d", at, *t.Burst)
+		}
+		if t.Huddle != "" {
+			if _, err := cron.ParseStandard(t.Huddle); err != nil {
+				add("%s.huddle: %q is not a cron schedule: %v", at, t.Huddle, err)
 			}
 		}
 		if t.BusinessHours != nil {
@@ -476,6 +549,11 @@ func (o *Org) validate() error {
 			add("segments.%s: need %d ≤ detractor_max < promoter_min ≤ %d", name, lo, hi)
 		}
 	}
+	o.targets = parseTargets(o.Targets, "targets", add)
+	o.teamTargets = map[string]models.Targets{}
+	for i, t := range o.Teams {
+		o.teamTargets[t.ID] = parseTargets(t.Targets, fmt.Sprintf("teams[%d].targets", i), add)
+	}
 	if _, err := cron.ParseStandard(o.Digest.Schedule); err != nil {
 		add("digest.schedule: %q is not a cron schedule: %v", o.Digest.Schedule, err)
 	}
@@ -500,6 +578,12 @@ func (o *Org) validate() error {
 		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+func checkLanguage(at, lang string, add func(string, ...any)) {
+	if !models.IsSupportedLanguage(lang) {
+		add("%s: must be one of %s, not %q", at, strings.Join(models.Languages, ", "), lang)
+	}
 }
 
 func checkMapping(at string, f FormMapping, add func(string, ...any)) {

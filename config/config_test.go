@@ -99,6 +99,12 @@ teams:
 		{"no teams", "timezone: UTC\n", "teams: at least one team is required"},
 		{"typeform without score", base + "sources:\n  typeform:\n    forms:\n      F1: {metric: nps}\n", "sources.typeform.forms.F1.score: required"},
 		{"not yaml", "teams: [", "yaml:"},
+		{"unknown language", base + "language: lv\n", `language: must be one of en, et, pl, ru, not "lv"`},
+		{"team language a name", "teams:\n  - id: a\n    language: Estonian\n", `teams[0].language: must be one of en, et, pl, ru, not "Estonian"`},
+		{"digest language", base + "digest:\n  language: EN\n", `digest.language: must be one of en, et, pl, ru, not "EN"`},
+		{"bad share target", base + "targets: {thanked_in_sla: ninety}\n", `targets.thanked_in_sla: "ninety" is not a percentage`},
+		{"share above 100%", base + "targets: {resolved_in_sla: 120%}\n", `targets.resolved_in_sla: "120%" is not a percentage`},
+		{"nps out of range", "teams:\n  - id: a\n    targets: {nps: 130}\n", "teams[0].targets.nps: 130 is not an NPS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +116,57 @@ teams:
 	}
 	if _, err := config.ParseOrg([]byte(base)); err != nil {
 		t.Errorf("a member in two teams is allowed: %v", err)
+	}
+}
+
+func TestTargets(t *testing.T) {
+	o, err := config.ParseOrg([]byte(`
+targets: {nps: 30, thanked_in_sla: "90%", resolved_in_sla: 80%}
+teams:
+  - id: a
+    targets: {nps: 20}
+  - id: b
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := (&config.Config{Org: *o}).Policy()
+	a, b := p.TeamTargets("a"), p.TeamTargets("b")
+	if *p.Targets.NPS != 30 || *p.Targets.ThankedInSLA != 0.9 || *p.Targets.ResolvedInSLA != 0.8 {
+		t.Errorf("organisation targets %+v", p.Targets)
+	}
+	if *a.NPS != 20 || *a.ThankedInSLA != 0.9 || *b.NPS != 30 {
+		t.Errorf("team a %v, team b %v: a team inherits what it does not set", *a.NPS, *b.NPS)
+	}
+	none, _ := config.ParseOrg([]byte("teams:\n  - id: a\n"))
+	if q := (&config.Config{Org: *none}).Policy(); !q.Targets.Empty() || !q.TeamTargets("a").Empty() {
+		t.Error("targets set without any in the file")
+	}
+}
+
+func TestLanguageDefaults(t *testing.T) {
+	org, err := config.ParseOrg([]byte(`
+language: et
+teams:
+  - id: tallinn
+  - id: warsaw
+    language: pl
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Org: *org}
+	p := cfg.Policy()
+	for _, tt := range []struct{ team, want string }{{"tallinn", "et"}, {"warsaw", "pl"}, {"nobody", "et"}} {
+		if got := p.TeamLanguage(tt.team); got != tt.want {
+			t.Errorf("team %s reads %q, want %q", tt.team, got, tt.want)
+		}
+	}
+	if p.DigestLanguage != "et" {
+		t.Errorf("digest language %q, want the organisation's et", p.DigestLanguage)
+	}
+	if def := config.DefaultOrg(); def.Language != "en" || def.Teams[0].Language != "en" || def.Digest.Language != "en" {
+		t.Errorf("built-in languages %q %q %q, want en", def.Language, def.Teams[0].Language, def.Digest.Language)
 	}
 }
 
@@ -129,6 +186,44 @@ func TestInvalidEnv(t *testing.T) {
 		_, err := config.Load(envFrom(tt.env))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("env %v: error %v, want %q", tt.env, err, tt.want)
+		}
+	}
+}
+
+func TestNoiseSettings(t *testing.T) {
+	org, err := config.ParseOrg([]byte(`
+teams:
+  - id: a
+  - id: b
+    burst: 2
+    quiet_hours: false
+    huddle: "0 9 * * 1-5"
+routes:
+  - when: {segment_vip: "yes"}
+    team: a
+    urgent: true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := (&config.Config{Org: *org}).Policy()
+	a, _ := p.Team("a")
+	b, _ := p.Team("b")
+	if a.Burst != config.DefaultBurst || !a.QuietHours || a.Huddle != "" {
+		t.Errorf("team a: burst %d, quiet %v, huddle %q; want the defaults", a.Burst, a.QuietHours, a.Huddle)
+	}
+	if b.Burst != 2 || b.QuietHours || b.Huddle != "0 9 * * 1-5" {
+		t.Errorf("team b: burst %d, quiet %v, huddle %q; want 2, false, the schedule", b.Burst, b.QuietHours, b.Huddle)
+	}
+	if !p.Routes[0].Urgent {
+		t.Error("the urgent route lost its flag")
+	}
+	if !p.Away.Says("", "Puhkusel") {
+		t.Error("the default away words do not include puhkusel")
+	}
+	for _, bad := range []string{"teams: [{id: a, burst: 0}]", `teams: [{id: a, huddle: "at nine"}]`} {
+		if _, err := config.ParseOrg([]byte(bad)); err == nil {
+			t.Errorf("%s: accepted", bad)
 		}
 	}
 }

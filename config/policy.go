@@ -17,13 +17,16 @@ const (
 func (c *Config) Policy() *models.Policy {
 	o := &c.Org
 	p := &models.Policy{
-		Location:    o.location,
-		DefaultTeam: o.DefaultTeam,
-		SLA:         o.sla,
-		Segments:    models.DefaultThresholds(),
-		Themes:      o.themes,
-		Admins:      o.Admins,
-		RootCauses:  o.RootCauses,
+		Location:       o.location,
+		DefaultTeam:    o.DefaultTeam,
+		SLA:            o.sla,
+		Segments:       models.DefaultThresholds(),
+		Themes:         o.themes,
+		Admins:         o.Admins,
+		RootCauses:     o.RootCauses,
+		Language:       o.Language,
+		DigestLanguage: o.Digest.Language,
+		Targets:        o.targets,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]
@@ -40,6 +43,9 @@ func (c *Config) Policy() *models.Policy {
 		tp := models.TeamPolicy{
 			ID: t.ID, Name: t.Name, Members: t.Members, Managers: t.Managers, Champion: t.Champion,
 			Assign: models.AssignStrategy(t.Assign), Hours: o.teamHours[t.ID], Location: o.teamLoc[t.ID], Holidays: t.Holidays,
+			Targets:  o.teamTargets[t.ID],
+			Language: t.Language,
+			Burst:    *t.Burst, QuietHours: *t.QuietHours, Huddle: t.Huddle,
 		}
 		if slack && t.SlackChannel != "" {
 			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportSlack, Channel: t.SlackChannel})
@@ -57,9 +63,10 @@ func (c *Config) Policy() *models.Policy {
 		for k, v := range r.When {
 			when[k] = v
 		}
-		p.Routes = append(p.Routes, models.Route{When: when, Team: r.Team})
+		p.Routes = append(p.Routes, models.Route{When: when, Team: r.Team, Urgent: r.Urgent})
 	}
 	p.DMTransports = c.Transports()
+	p.Away = models.AwayStatus{Emoji: o.Away.StatusEmoji, Words: o.Away.StatusWords}
 	switch {
 	case slack && o.Kudos.SlackChannel != "":
 		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportSlack, Channel: o.Kudos.SlackChannel})

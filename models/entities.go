@@ -46,7 +46,9 @@ type Response struct {
 	ContactOK     *bool
 	Attributes    map[string]string `gorm:"type:text;serializer:json"`
 	Themes        []string          `gorm:"type:text;serializer:json"`
-	TeamID        string            `gorm:"size:100;not null;index"`
+	// Language is the customer's ISO 639-1 code, empty when not known.
+	Language string `gorm:"size:10;not null;default:''"`
+	TeamID   string `gorm:"size:100;not null;index"`
 	// ContentHash identifies the content as sent, so an identical repeat is
 	// recognised without comparing every field.
 	ContentHash string    `gorm:"size:64;not null"`
@@ -84,7 +86,9 @@ type Case struct {
 	ImprovementID *int64 `gorm:"index"`
 	// CustomerToldAt is the third follow-up: the customer heard of the fix.
 	CustomerToldAt *time.Time
-	UpdatedAt      time.Time `gorm:"not null"`
+	// Urgent cases (from a route marked urgent) escalate even in quiet hours.
+	Urgent    bool      `gorm:"not null;default:false"`
+	UpdatedAt time.Time `gorm:"not null"`
 }
 
 // CaseEvent is one line of a case's audit trail: who did what, when, and
@@ -140,6 +144,9 @@ type OutboxMessage struct {
 	CaseID     int64  `gorm:"index"`
 	ResponseID int64
 	Text       string `gorm:"type:text"`
+	// Message, when set, is written in the reader's language at delivery
+	// and takes the place of Text.
+	Message *Message `gorm:"type:text;serializer:json"`
 	// OrderKey serialises messages that must not overtake each other (a card's
 	// post, then its updates).
 	OrderKey string `gorm:"size:250;not null;index:ix_outbox_order,priority:1"`

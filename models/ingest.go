@@ -120,6 +120,7 @@ type responseKey struct{ source, externalID string }
 
 // newResponse classifies, tags and routes an input.
 func newResponse(p *Policy, now time.Time, in *ResponseInput) (Response, error) {
+	in.maskCards() // also for callers that did not normalise
 	seg, err := p.Classify(in.Metric, in.Score)
 	if err != nil {
 		return Response{}, err
@@ -129,14 +130,14 @@ func newResponse(p *Policy, now time.Time, in *ResponseInput) (Response, error) 
 		Comment: in.Comment, SubmittedAt: in.SubmittedAt.UTC(), Touchpoint: in.Touchpoint,
 		CustomerID: in.Customer.ID, CustomerName: in.Customer.Name, CustomerEmail: in.Customer.Email,
 		CustomerPhone: in.Customer.Phone, ContactOK: in.Customer.ContactOK,
-		Attributes: in.Attributes, Themes: p.MatchThemes(in.Comment),
+		Attributes: in.Attributes, Themes: p.MatchThemes(in.Comment), Language: in.Language,
 		TeamID:      p.RouteTeam(in, seg),
 		ContentHash: in.contentHash(), Version: 1, ReceivedAt: now, UpdatedAt: now,
 	}, nil
 }
 
 var responseColumns = []string{"source", "external_id", "metric", "score", "segment", "comment", "submitted_at", "touchpoint",
-	"customer_id", "customer_name", "customer_email", "customer_phone", "contact_ok", "attributes", "themes", "team_id",
+	"customer_id", "customer_name", "customer_email", "customer_phone", "contact_ok", "attributes", "themes", "language", "team_id",
 	"content_hash", "version", "received_at", "updated_at"}
 
 // insertNew inserts the batch in one statement and returns the ids of the
@@ -149,7 +150,7 @@ func insertNew(tx *gorm.DB, rows []Response) (map[responseKey]int64, error) {
 		r := &rows[i]
 		vals[i] = []any{r.Source, r.ExternalID, r.Metric, r.Score, r.Segment, r.Comment, r.SubmittedAt, r.Touchpoint,
 			r.CustomerID, r.CustomerName, r.CustomerEmail, r.CustomerPhone, r.ContactOK, jsonText(r.Attributes), jsonText(r.Themes),
-			r.TeamID, r.ContentHash, r.Version, r.ReceivedAt, r.UpdatedAt}
+			r.Language, r.TeamID, r.ContentHash, r.Version, r.ReceivedAt, r.UpdatedAt}
 	}
 	sql, args := valuesSQL("responses", responseColumns, vals)
 	sql += " ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id"
@@ -258,7 +259,7 @@ func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *
 		"customer_email": incoming.CustomerEmail, "customer_phone": incoming.CustomerPhone,
 		"contact_ok": incoming.ContactOK, "content_hash": incoming.ContentHash,
 		"attributes": jsonText(incoming.Attributes), "themes": jsonText(incoming.Themes),
-		"version": gorm.Expr("version + 1"), "updated_at": now,
+		"language": incoming.Language, "version": gorm.Expr("version + 1"), "updated_at": now,
 	}
 	if !hasCase {
 		// Without a case nothing has been routed yet; the new content decides.
@@ -309,12 +310,26 @@ func describeChange(old, nw *Response) string {
 // RouteTeam picks the team for a response: the first route whose conditions
 // all hold, else the default team.
 func (p *Policy) RouteTeam(in *ResponseInput, seg Segment) string {
-	for _, r := range p.Routes {
-		if routeMatches(r.When, in, seg) {
-			return r.Team
-		}
+	if r, ok := p.route(in, seg); ok {
+		return r.Team
 	}
 	return p.DefaultTeam
+}
+
+func (p *Policy) route(in *ResponseInput, seg Segment) (Route, bool) {
+	for _, r := range p.Routes {
+		if routeMatches(r.When, in, seg) {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
+// urgent reports whether the route a stored response takes is marked urgent.
+func (p *Policy) urgent(r *Response) bool {
+	in := ResponseInput{Source: r.Source, Metric: r.Metric, Touchpoint: r.Touchpoint, Attributes: r.Attributes}
+	rt, ok := p.route(&in, r.Segment)
+	return ok && rt.Urgent
 }
 
 func routeMatches(when map[string][]string, in *ResponseInput, seg Segment) bool {
@@ -380,6 +395,7 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 			ResponseID: r.ID, TeamID: team.ID, State: StateOpen, Owner: owners[i], OpenedAt: now,
 			ThankYouDueAt:   DueAt(now, p.SLA.ThankYou, team.Hours, loc, team.Holidays).UTC(),
 			ResolutionDueAt: DueAt(now, p.SLA.Resolution, team.Hours, loc, team.Holidays).UTC(),
+			Urgent:          p.urgent(r),
 			UpdatedAt:       now,
 		}
 		if owners[i] != "" {
@@ -412,10 +428,11 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 				recipients = p.Admins
 			}
 		}
+		at := p.DMAt(team, now, false)
 		for _, tr := range p.DMTransports {
 			for _, to := range recipients {
 				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: to, CaseID: c.ID,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to)})
+					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to), NextAttemptAt: at})
 			}
 		}
 	}
@@ -455,7 +472,7 @@ func (s *Store) insertEventsAndMessages(tx *gorm.DB, now time.Time, events []Cas
 	msgRows := make([][]any, len(msgs))
 	for i, m := range msgs {
 		msgRows[i] = []any{m.Kind, m.Transport, m.Channel, m.Recipient, m.CaseID, m.ResponseID, m.Text, m.OrderKey, paceKey(&m),
-			OutboxPending, now, 0, "", "", now}
+			OutboxPending, attemptAt(m.NextAttemptAt, now), 0, "", "", now}
 	}
 	evSQL, evArgs := valuesSQL("case_events", eventColumns, evRows)
 	msgSQL, msgArgs := valuesSQL("outbox_messages", outboxColumns, msgRows)
@@ -661,7 +678,7 @@ func enqueue(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
 	}
 	for i := range msgs {
 		msgs[i].State = OutboxPending
-		msgs[i].NextAttemptAt = now
+		msgs[i].NextAttemptAt = attemptAt(msgs[i].NextAttemptAt, now)
 		msgs[i].CreatedAt = now
 		msgs[i].PaceKey = paceKey(&msgs[i])
 	}
@@ -669,4 +686,13 @@ func enqueue(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
 		return fmt.Errorf("queue %s message: %w", msgs[0].Kind, err)
 	}
 	return nil
+}
+
+// attemptAt is a new message's first attempt: when its sender asked (a DM
+// held for quiet hours, a card held for its roll-up), never before now.
+func attemptAt(asked, now time.Time) time.Time {
+	if asked.After(now) {
+		return asked.UTC()
+	}
+	return now
 }

@@ -17,25 +17,48 @@ type Policy struct {
 	Themes      []Theme
 	Admins      []string
 	RootCauses  []string
+	// Labels names root causes and themes per language: Labels[id][lang].
+	// An id or language missing from it reads as the id.
+	Labels map[string]map[string]string
+	// Language is the organisation's language (one of Languages), the
+	// default of every team's; DigestLanguage the digest's.
+	Language       string
+	DigestLanguage string
 	// DMTransports names the transports that deliver direct messages to people
 	// (for example "slack", "teams"); "log" when no platform is connected.
 	DMTransports []string
 	// KudosDestinations receive promoter comments; empty when none is set.
 	KudosDestinations []Destination
+	// Away says which platform statuses mark a person away.
+	Away AwayStatus
+	// Targets are the organisation's goals; teams inherit what they do not set.
+	Targets Targets
 }
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.
 type TeamPolicy struct {
-	ID           string
-	Name         string
-	Members      []string
-	Managers     []string
-	Champion     string
-	Assign       AssignStrategy
-	Hours        *BusinessHours
-	Location     *time.Location
-	Holidays     []string // YYYY-MM-DD in the team's time zone
+	ID       string
+	Name     string
+	Members  []string
+	Managers []string
+	Champion string
+	Assign   AssignStrategy
+	Hours    *BusinessHours
+	Location *time.Location
+	Holidays []string // YYYY-MM-DD in the team's time zone
+	// Language is what the team's channel reads, one of Languages.
+	Language     string
 	Destinations []Destination
+	// Burst is the most new top-level cards per channel per minute; 0
+	// means no limit.
+	Burst int
+	// QuietHours holds DMs outside the business hours until the next
+	// business day starts.
+	QuietHours bool
+	// Huddle is the cron schedule, in the team's time zone, of the post of
+	// the previous day's feedback; empty for none.
+	Huddle  string
+	Targets Targets // the team's own; see Policy.TeamTargets
 }
 
 // Destination is one channel on one transport.
@@ -57,6 +80,8 @@ const (
 type Route struct {
 	When map[string][]string
 	Team string
+	// Urgent cases escalate at once, even in quiet hours.
+	Urgent bool
 }
 
 // SLAPolicy holds the follow-up deadlines, in business hours where a team has them.
@@ -91,6 +116,41 @@ func (p *Policy) TeamLocation(t *TeamPolicy) *time.Location {
 		return p.Location
 	}
 	return time.UTC
+}
+
+// TeamLanguage is the language the team reads: its own, else the
+// organisation's, else English.
+func (p *Policy) TeamLanguage(teamID string) string {
+	if t, ok := p.Team(teamID); ok && t.Language != "" {
+		return t.Language
+	}
+	if p.Language != "" {
+		return p.Language
+	}
+	return LangEnglish
+}
+
+// PersonLanguage is the language of the first team the person belongs to
+// (as member or manager), else the organisation's: what they read when
+// neither a case nor their platform says otherwise.
+func (p *Policy) PersonLanguage(email string) string {
+	for i := range p.Teams {
+		if p.Teams[i].IsMember(email) || p.Teams[i].IsManager(email) {
+			return p.TeamLanguage(p.Teams[i].ID)
+		}
+	}
+	return p.TeamLanguage("")
+}
+
+// RootCauseLabel names root causes (and themes) in lang, as the YAML
+// labels them; an id without a label in lang is shown as written.
+func (p *Policy) RootCauseLabel(lang string) func(id string) string {
+	return func(id string) string {
+		if l := p.Labels[id][lang]; l != "" {
+			return l
+		}
+		return id
+	}
 }
 
 // IsAdmin reports whether email is one of the admins.

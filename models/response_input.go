@@ -29,6 +29,10 @@ type ResponseInput struct {
 	Touchpoint  string
 	Customer    Customer
 	Attributes  map[string]string
+	// Language is the customer's ISO 639-1 code ("et"), empty when unknown.
+	// Left out of the content hash when empty, so responses stored before
+	// it existed still count as identical repeats.
+	Language string `json:",omitempty"`
 }
 
 // FieldError names the field of bad input and what is wrong with it.
@@ -39,7 +43,8 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
-// Normalize fills defaults: source "api", metric "nps", submitted_at now.
+// Normalize fills defaults (source "api", metric "nps", submitted_at now)
+// and masks card numbers.
 func (in *ResponseInput) Normalize(now time.Time) {
 	in.Source = strings.TrimSpace(in.Source)
 	if in.Source == "" {
@@ -55,6 +60,21 @@ func (in *ResponseInput) Normalize(now time.Time) {
 	}
 	in.SubmittedAt = in.SubmittedAt.UTC().Truncate(time.Microsecond)
 	in.Customer.Email = strings.TrimSpace(in.Customer.Email)
+	if l, ok := NormalizeLanguage(in.Language); ok {
+		in.Language = l
+	}
+	in.maskCards()
+}
+
+// maskCards replaces card numbers in the free text: a full card number is
+// never stored, so it is masked before anything else sees it.
+func (in *ResponseInput) maskCards() {
+	in.Comment = MaskCardNumbers(in.Comment)
+	in.Customer.Name = MaskCardNumbers(in.Customer.Name)
+	in.Touchpoint = MaskCardNumbers(in.Touchpoint)
+	for k, v := range in.Attributes {
+		in.Attributes[k] = MaskCardNumbers(v)
+	}
 }
 
 // Validate checks a normalised input; now bounds submitted_at.
@@ -74,6 +94,11 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 	}
 	if utf8.RuneCountInString(in.Comment) > MaxCommentLen {
 		return &FieldError{"comment", fmt.Sprintf("at most %d characters", MaxCommentLen)}
+	}
+	if in.Language != "" {
+		if _, ok := NormalizeLanguage(in.Language); !ok {
+			return &FieldError{"language", fmt.Sprintf("must be an ISO 639-1 code such as \"et\" or \"pl-PL\", not %q", in.Language)}
+		}
 	}
 	if in.SubmittedAt.After(now.Add(24 * time.Hour)) {
 		return &FieldError{"submitted_at", "more than a day in the future"}
