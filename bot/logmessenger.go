@@ -39,6 +39,17 @@ func (l *LogMessenger) UpdateCard(_ context.Context, channel, ref string, card C
 	return l.print(fmt.Sprintf("── card %s updated in #%s ──\n%s\n", ref, channel, RenderText(card)))
 }
 
+// PostCardInThread prints the card, marked as posted in a thread.
+func (l *LogMessenger) PostCardInThread(_ context.Context, channel, thread string, card Card) (string, error) {
+	ref := fmt.Sprintf("log-%d", l.seq.Add(1))
+	return ref, l.print(fmt.Sprintf("── card %s → #%s, thread %s ──\n%s\n", ref, channel, thread, RenderText(card)))
+}
+
+// UpdateText prints a message again, marked as an update.
+func (l *LogMessenger) UpdateText(_ context.Context, channel, ref, text string) error {
+	return l.print(fmt.Sprintf("── message %s updated in #%s ──\n%s\n\n", ref, channel, text))
+}
+
 // Reply prints a thread line.
 func (l *LogMessenger) Reply(_ context.Context, channel, ref, text string) error {
 	return l.print(fmt.Sprintf("   ↳ #%s thread %s: %s\n", channel, ref, oneLine(text)))

@@ -103,3 +103,14 @@ type ListItem struct {
 type Lister interface {
 	DirectList(ctx context.Context, email, intro string, items []ListItem) error
 }
+
+// Threader is a Messenger that can post a card in the thread of another
+// message (a roll-up) and rewrite a text message in place. Without it,
+// cards of a roll-up are posted to the channel and roll-ups stay as posted.
+type Threader interface {
+	// PostCardInThread posts the card as a reply to the message at thread
+	// and returns the card's own reference.
+	PostCardInThread(ctx context.Context, channel, thread string, card Card) (ref string, err error)
+	// UpdateText replaces the text of a message PostText posted.
+	UpdateText(ctx context.Context, channel, ref, text string) error
+}

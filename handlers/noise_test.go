@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,87 @@ func TestSlackSameCustomerCardShowsBothScores(t *testing.T) {
 		}
 		if thread != 1 {
 			t.Errorf("%d thread lines about the new answer, want 1", thread)
+		}
+	})
+}
+
+func TestSlackBurstRollsUpBeyondTheBudget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		h := newSlackHarness(t, s)
+		web := &h.pol.Teams[1]
+		web.Burst = 5
+		var ins []models.ResponseInput
+		for i := 0; i < 30; i++ {
+			ins = append(ins, models.ResponseInput{ExternalID: fmt.Sprintf("burst-%02d", i), Score: i % 7,
+				Comment: fmt.Sprintf("Checkout broke again, attempt %d <!here>", i), Touchpoint: "web"})
+		}
+		res := h.ingest(ins...)
+		h.deliver()
+		var top, threaded, rollups []slackfake.Call
+		for _, c := range h.fake.Calls("chat.postMessage") {
+			if c.Params.Get("channel") != "C0WEB" {
+				continue
+			}
+			switch {
+			case c.Params.Get("thread_ts") == "" && len(c.Blocks) > 0 && strings.Contains(callText(c), "Take it"):
+				top = append(top, c)
+			case c.Params.Get("thread_ts") == "" && len(c.Blocks) == 0:
+				rollups = append(rollups, c)
+			case c.Params.Get("thread_ts") != "" && len(c.Blocks) > 0:
+				threaded = append(threaded, c)
+			}
+		}
+		if len(top) != 5 || len(rollups) != 1 || len(threaded) != 25 {
+			t.Fatalf("%d top-level cards, %d roll-ups, %d cards in threads; want 5, 1, 25", len(top), len(rollups), len(threaded))
+		}
+		rollup := rollups[0].Params.Get("text")
+		if !strings.HasPrefix(rollup, "25 more new cases this minute") || strings.Count(rollup, "\n• #") != 25 {
+			t.Errorf("the roll-up does not list the 25 others:\n%s", rollup)
+		}
+		if strings.Contains(rollup, "<!here>") {
+			t.Error("the roll-up lets a comment mention the channel")
+		}
+		var rollupTS string
+		for ts := range map[string]bool{threaded[0].Params.Get("thread_ts"): true} {
+			rollupTS = ts
+		}
+		for _, c := range threaded {
+			if c.Params.Get("thread_ts") != rollupTS {
+				t.Fatalf("a card went to thread %s, not the roll-up's", c.Params.Get("thread_ts"))
+			}
+		}
+		// Every case has its full card, and one in the thread works as any card.
+		for _, r := range res {
+			h.cardTS(r.CaseID, "C0WEB")
+		}
+		last := res[29].CaseID
+		ts := h.cardTS(last, "C0WEB")
+		if m, _ := h.fake.Message("C0WEB", ts); m.ThreadTS != rollupTS {
+			t.Fatalf("case %d's card is not in the roll-up's thread", last)
+		}
+		rec := h.serve(h.press("U0MARI", "case.take", last, "C0WEB", ts))
+		if rec.Code != 200 {
+			t.Fatalf("take on a threaded card: %d", rec.Code)
+		}
+		if got := h.caseOf(last); got.Owner != "mari@example.com" {
+			t.Fatalf("take on a threaded card left owner %q", got.Owner)
+		}
+		h.deliver()
+		if m, _ := h.fake.Message("C0WEB", ts); m.Updates != 1 {
+			t.Errorf("the threaded card was updated %d times, want 1", m.Updates)
+		}
+		m, _ := h.fake.Message("C0WEB", rollupTS)
+		if m.Updates != 1 || !strings.Contains(m.Text, "mari@example.com") {
+			t.Errorf("the roll-up was not updated with the new owner (%d updates):\n%s", m.Updates, m.Text)
+		}
+		var line bool
+		for _, c := range h.fake.Calls("chat.postMessage") {
+			if c.Params.Get("thread_ts") == rollupTS && strings.Contains(c.Params.Get("text"), "took the case") {
+				line = true
+			}
+		}
+		if !line {
+			t.Error("the threaded card's history line is missing from the roll-up's thread")
 		}
 	})
 }

@@ -267,6 +267,12 @@ func (d *Deliverer) fail(ctx context.Context, log *slog.Logger, m *models.Outbox
 	}
 	d.count(m, "failed")
 	log.Error("delivery failed for good", "err", err)
+	if m.Kind == models.KindRollupPost {
+		// Its cards waited for it: they go to the channel on their own.
+		if e := d.Store.ReleaseRollup(ctx, m, d.Clock.Now()); e != nil {
+			log.Error("release the roll-up's cards", "err", e)
+		}
+	}
 	if m.Kind == models.KindAlertDM {
 		return // an alert that cannot be delivered must not raise another
 	}
@@ -329,7 +335,19 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		if err != nil {
 			return "", err
 		}
+		// A card of a burst goes in its roll-up's thread.
+		if th, ok := msgr.(bot.Threader); ok {
+			thread, in, err := d.Store.CardThread(ctx, m.CaseID, m.Transport, m.Channel)
+			if err != nil {
+				return "", err
+			}
+			if in {
+				return th.PostCardInThread(ctx, m.Channel, thread, card)
+			}
+		}
 		return msgr.PostCard(ctx, m.Channel, card)
+	case models.KindRollupPost, models.KindRollupUpdate:
+		return d.sendRollup(ctx, msgr, m)
 	case models.KindCardUpdate, models.KindThreadReply:
 		ref, err := d.Store.CardRef(ctx, m.CaseID, m.Transport, m.Channel)
 		if errors.Is(err, models.ErrNotFound) {
@@ -339,7 +357,15 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 			return "", err
 		}
 		if m.Kind == models.KindThreadReply {
-			return "", msgr.Reply(ctx, m.Channel, ref.Ref, d.text(ctx, m).In(d.caseLang(ctx, m.CaseID)))
+			parent := ref.Ref
+			// A card in a roll-up's thread has its history in that thread:
+			// a thread has one level.
+			if thread, in, err := d.Store.CardThread(ctx, m.CaseID, m.Transport, m.Channel); err != nil {
+				return "", err
+			} else if in {
+				parent = thread
+			}
+			return "", msgr.Reply(ctx, m.Channel, parent, d.text(ctx, m).In(d.caseLang(ctx, m.CaseID)))
 		}
 		card, err := d.card(ctx, m.CaseID)
 		if err != nil {

@@ -431,10 +431,6 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 			events = append(events, CaseEvent{CaseID: c.ID, At: now, Actor: "cxloop", Kind: "assigned",
 				FromState: StateOpen, ToState: StateAssigned, Detail: fmt.Sprintf("assigned to %s (%s)", c.Owner, team.Assign)})
 		}
-		for _, d := range team.Destinations {
-			msgs = append(msgs, OutboxMessage{Kind: KindCardPost, Transport: d.Transport, Channel: d.Channel, CaseID: c.ID,
-				OrderKey: cardOrderKey(c.ID, d)})
-		}
 		recipients, kind := []string{c.Owner}, KindCaseDM
 		if c.Owner == "" {
 			recipients, kind = team.Managers, KindUnownedDM
@@ -449,6 +445,29 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to), NextAttemptAt: at})
 			}
 		}
+	}
+	// Card posts per channel, in the order the cases opened, within each
+	// channel's burst budget.
+	type dest struct {
+		d     Destination
+		limit int
+	}
+	var dests []dest
+	byDest := map[Destination][]int64{}
+	for i := range cases {
+		for _, d := range teams[i].Destinations {
+			if _, seen := byDest[d]; !seen {
+				dests = append(dests, dest{d, teams[i].Burst})
+			}
+			byDest[d] = append(byDest[d], cases[i].ID)
+		}
+	}
+	for _, d := range dests {
+		posts, err := s.queueCardPosts(tx, now, d.d, d.limit, byDest[d.d])
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, posts...)
 	}
 	if err := s.insertEventsAndMessages(tx, now, events, msgs); err != nil {
 		return nil, err
@@ -688,6 +707,9 @@ func (s *Store) queueCardRefreshMessage(tx *gorm.DB, now time.Time, caseID int64
 		msgs = append(msgs,
 			OutboxMessage{Kind: KindCardUpdate, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, OrderKey: key},
 			OutboxMessage{Kind: KindThreadReply, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, Text: note, Message: line, OrderKey: key})
+	}
+	if err := queueRollupRefresh(tx, now, caseID); err != nil {
+		return err
 	}
 	return enqueue(tx, now, msgs...)
 }

@@ -195,6 +195,11 @@ func (s *Store) MarkDelivered(ctx context.Context, m *OutboxMessage, ref string,
 				return err
 			}
 		}
+		if m.Kind == KindRollupPost && ref != "" {
+			if err := rollupPosted(tx, m, ref, now); err != nil {
+				return err
+			}
+		}
 		if m.Kind == KindCardPost && ref != "" {
 			cr := CardRef{CaseID: m.CaseID, Transport: m.Transport, Channel: m.Channel, Ref: ref, PostedAt: now}
 			err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&cr).Error

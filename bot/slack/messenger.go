@@ -138,6 +138,26 @@ func (m *Messenger) PostCard(ctx context.Context, channel string, card bot.Card)
 	return ts, nil
 }
 
+// PostCardInThread posts the card as a reply in the thread of the message
+// at thread (a roll-up) and returns the card's own ts.
+func (m *Messenger) PostCardInThread(ctx context.Context, channel, thread string, card bot.Card) (string, error) {
+	blocks := RenderCardWith(card, m.renderOptions(ctx, card))
+	opts := append(cardMessage(blocks, FallbackText(card)), slackgo.MsgOptionTS(thread))
+	_, ts, err := m.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", fail("chat.postMessage", err)
+	}
+	return ts, nil
+}
+
+// UpdateText replaces, escaped, the text of the message at ref.
+func (m *Messenger) UpdateText(ctx context.Context, channel, ref, text string) error {
+	if _, _, _, err := m.api.UpdateMessageContext(ctx, channel, ref, textMessage(Escape(text))...); err != nil {
+		return fail("chat.update", err)
+	}
+	return nil
+}
+
 // UpdateCard replaces the card posted at ref (its ts) in channel.
 func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bot.Card) error {
 	blocks := RenderCardWith(card, m.renderOptions(ctx, card))

@@ -150,6 +150,38 @@ func (m *Messenger) newThread(ctx context.Context, channel string, act Activity)
 	return res.ID + "|" + res.ActivityID, nil
 }
 
+// PostCardInThread posts the card as a reply to the message at thread (a
+// roll-up) and returns "<thread conversation id>|<activity id>".
+func (m *Messenger) PostCardInThread(ctx context.Context, channel, thread string, card bot.Card) (string, error) {
+	conv, actID, err := splitRef(thread)
+	if err != nil {
+		return "", err
+	}
+	r, err := m.Reference(ctx, channel)
+	if err != nil {
+		return "", err
+	}
+	id, err := m.conn.SendToConversation(ctx, r.ServiceURL, conv,
+		Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.Render(card)), ReplyToID: actID})
+	if err != nil {
+		return "", err
+	}
+	return JoinRef(conv, id), nil
+}
+
+// UpdateText replaces, escaped, the text of the message at ref.
+func (m *Messenger) UpdateText(ctx context.Context, channel, ref, text string) error {
+	conv, actID, err := splitRef(ref)
+	if err != nil {
+		return err
+	}
+	r, err := m.Reference(ctx, channel)
+	if err != nil {
+		return err
+	}
+	return m.conn.UpdateActivity(ctx, r.ServiceURL, conv, actID, Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown"})
+}
+
 // UpdateCard replaces the card at ref in place.
 func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bot.Card) error {
 	conv, actID, err := splitRef(ref)
