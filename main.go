@@ -205,6 +205,11 @@ func serve(ctx context.Context, e *env) error {
 			background = append(background, pl.run)
 		}
 	}
+	// A platform that shows people's statuses marks them away from it.
+	if r, ok := messengers[config.TransportSlack].(jobs.StatusReader); ok {
+		extraJobs = append(extraJobs, jobs.AwayStatusJob(store, policy, r, log, deliverer.Notify))
+	}
+	ops.Queued = deliverer.Notify
 	if cfg.Env.IngestToken == "" && cfg.Env.IngestSecret == "" {
 		log.Warn("CXLOOP_INGEST_TOKEN is not set: /api/v1/responses refuses every request")
 	}

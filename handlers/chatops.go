@@ -29,6 +29,9 @@ type ChatOps struct {
 	// PlatformStatus adds a line per connected platform to "team", e.g.
 	// whether the team's Teams channel is installed.
 	PlatformStatus []func(ctx context.Context, team *models.TeamPolicy) string
+	// Queued, when set, wakes the delivery worker after a command queued
+	// messages.
+	Queued func()
 }
 
 // Reply is a command's answer: text and the cases it concerns.
@@ -54,7 +57,9 @@ const Usage = `Commands:
   note CASE TEXT          add a note to a case's history
   told CASE [TEXT]        the customer heard of the fix ("you said, we did")
   backlog                 the improvement backlog
-  digest [YYYY-MM]        a private preview of the monthly digest`
+  digest [YYYY-MM]        a private preview of the monthly digest
+  away until YYYY-MM-DD   you are away through that day: new cases skip you
+  back                    you are back`
 
 // Run executes one command line for actor (an email).
 func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePerson) Reply {
@@ -98,6 +103,10 @@ func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePe
 		note := strings.TrimSpace(strings.TrimPrefix(rest, args[0]))
 		_, err := o.Store.MarkCustomerTold(ctx, o.Policy, o.Clock.Now(), id, actor, note)
 		return Reply{Text: ActionOutcome(err, fmt.Sprintf("Noted: the customer of case #%d knows about the fix.", id), id)}
+	case "away":
+		return o.away(ctx, actor, args)
+	case "back":
+		return o.back(ctx, actor)
 	case "backlog":
 		if o.Backlog == nil {
 			return Reply{Text: "The improvement backlog arrives with the digest."}
@@ -144,10 +153,11 @@ func (o *ChatOps) mine(ctx context.Context, actor string) Reply {
 	if err != nil {
 		return Reply{Text: "Sorry, I could not read your cases; please try again."}
 	}
+	state := o.awayLine(ctx, actor)
 	if len(cases) == 0 {
-		return Reply{Text: "You have no open cases. 🎉"}
+		return Reply{Text: state + "You have no open cases. 🎉"}
 	}
-	reply := Reply{Text: fmt.Sprintf("You have %d open case%s, soonest due first:", len(cases), plural(len(cases)))}
+	reply := Reply{Text: state + fmt.Sprintf("You have %d open case%s, soonest due first:", len(cases), plural(len(cases)))}
 	reply.Cards = o.cards(ctx, cases)
 	return reply
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot/slack/slackfake"
+	"github.com/cxloop/cxloop/jobs"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -184,6 +185,112 @@ func TestSlackBurstRollsUpBeyondTheBudget(t *testing.T) {
 		}
 		if !line {
 			t.Error("the threaded card's history line is missing from the roll-up's thread")
+		}
+	})
+}
+
+func TestSlackAwayCover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		h := newSlackHarness(t, s)
+		cc := &h.pol.Teams[0]
+		cc.Champion = "liis@example.com"
+		h.pol.SLA.RemindBefore = 4 * time.Hour
+		first := h.ingest(models.ResponseInput{ExternalID: "away-1", Score: 2, Comment: "Slow"})
+		if h.caseOf(first[0].CaseID).Owner != "jaan@example.com" {
+			t.Fatalf("the first case went to %s", h.caseOf(first[0].CaseID).Owner)
+		}
+		// Jaan goes on holiday through Friday.
+		if got := callText(h.slash("U0JAAN", "away until 2026-10-09")); !strings.Contains(got, "away until 9 Oct 2026") {
+			t.Fatalf("away answer: %s", got)
+		}
+		if got := callText(h.slash("U0JAAN", "mine")); !strings.Contains(got, "You are away until 9 Oct 2026") {
+			t.Errorf("/cx mine does not show the away state: %s", got)
+		}
+		// Round robin skips him: both new cases go to liis.
+		more := h.ingest(models.ResponseInput{ExternalID: "away-2", Score: 3}, models.ResponseInput{ExternalID: "away-3", Score: 1})
+		for _, r := range more {
+			if o := h.caseOf(r.CaseID).Owner; o != "liis@example.com" {
+				t.Errorf("case %d went to %s while jaan is away", r.CaseID, o)
+			}
+		}
+		h.deliver()
+		// His thank-you comes due: it moves to the champion, once.
+		sweep := h.clock.Now().Add(21 * time.Hour)
+		for i := 0; i < 2; i++ {
+			res, err := h.store.SweepSLA(h.ctx, h.pol, sweep.Add(time.Duration(i)*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := 1 - i; res.Covered != want {
+				t.Errorf("sweep %d moved %d cases, want %d", i, res.Covered, want)
+			}
+		}
+		if o := h.caseOf(first[0].CaseID).Owner; o != "liis@example.com" {
+			t.Fatalf("jaan's due case is with %s, want the champion", o)
+		}
+		h.clock.Set(sweep)
+		h.deliver()
+		var line bool
+		for _, c := range h.fake.Calls("chat.postMessage") {
+			if c.Params.Get("thread_ts") == h.cardTS(first[0].CaseID, "C0CONTACT") && strings.Contains(c.Params.Get("text"), "moved to liis@example.com") {
+				line = true
+			}
+		}
+		if !line {
+			t.Error("no thread line says the case moved")
+		}
+		// Back: the rotation includes him again, and one DM lists what moved.
+		dms := len(h.dmTexts("U0JAAN"))
+		if got := callText(h.slash("U0JAAN", "back")); !strings.Contains(got, "Welcome back") {
+			t.Fatalf("back answer: %s", got)
+		}
+		h.deliver()
+		got := h.dmTexts("U0JAAN")[dms:]
+		if len(got) != 1 || !strings.Contains(got[0], fmt.Sprintf("case #%d is now with liis@example.com", first[0].CaseID)) {
+			t.Fatalf("back DMs %q; want one listing the moved case", got)
+		}
+		owners := map[string]int{}
+		for _, r := range h.ingest(models.ResponseInput{ExternalID: "away-4", Score: 2}, models.ResponseInput{ExternalID: "away-5", Score: 2}) {
+			owners[h.caseOf(r.CaseID).Owner]++
+		}
+		if owners["jaan@example.com"] != 1 {
+			t.Errorf("after back the rotation gave %v, want jaan one", owners)
+		}
+	})
+}
+
+func TestSlackStatusMarksAway(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		h := newSlackHarness(t, s)
+		h.pol.Away = models.AwayStatus{Emoji: []string{":palm_tree:"}, Words: []string{"vacation", "puhkusel"}}
+		h.fake.SetStatus("U0JAAN", "", "Puhkusel kuni reedeni")
+		if err := jobs.SyncAwayStatus(h.ctx, h.store, h.pol, h.msgr, h.clock.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if len(h.fake.Calls("users.profile.get")) == 0 {
+			t.Fatal("no users.profile.get")
+		}
+		for _, r := range h.ingest(models.ResponseInput{ExternalID: "st-1", Score: 2}, models.ResponseInput{ExternalID: "st-2", Score: 2}) {
+			if o := h.caseOf(r.CaseID).Owner; o != "liis@example.com" {
+				t.Errorf("case %d went to %s while jaan's status says away", r.CaseID, o)
+			}
+		}
+		h.fake.SetStatus("U0JAAN", ":coffee:", "Lunch")
+		if err := jobs.SyncAwayStatus(h.ctx, h.store, h.pol, h.msgr, h.clock.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if away, _, _ := h.store.AwayState(h.ctx, "jaan@example.com", h.clock.Now()); away {
+			t.Error("jaan is still away after his status changed")
+		}
+		// The command is stronger than a status: /cx away stays when the status clears.
+		if got := callText(h.slash("U0JAAN", "away until 2026-10-30")); !strings.Contains(got, "away until") {
+			t.Fatal(got)
+		}
+		if err := jobs.SyncAwayStatus(h.ctx, h.store, h.pol, h.msgr, h.clock.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if away, _, _ := h.store.AwayState(h.ctx, "jaan@example.com", h.clock.Now()); !away {
+			t.Error("a plain status ended an absence set with /cx away")
 		}
 	})
 }

@@ -93,7 +93,7 @@ func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTab
 			}
 		}
 	}
-	intro := l10n.T(lang, "home.intro") + "\n_" + l10n.T(lang, "home.updated", "Date", cxslack.DateText(lang, a.Clock.Now())) + "_"
+	intro := cxslack.Escape(AwayLine(ctx, a.Store, a.Policy.Location, a.Clock.Now(), email, lang)) + l10n.T(lang, "home.intro") + "\n_" + l10n.T(lang, "home.updated", "Date", cxslack.DateText(lang, a.Clock.Now())) + "_"
 	return cxslack.HomeView(lang, intro, sections, owners), nil
 }
 

@@ -380,6 +380,8 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		return "", msgr.DirectMessage(ctx, m.Recipient, d.dmText(m, card), &card)
 	case models.KindReminderDM:
 		return "", d.sendReminders(ctx, msgr, m)
+	case models.KindBackDM:
+		return "", d.sendBack(ctx, msgr, m)
 	case models.KindDigest:
 		return digest.Deliver(ctx, d.Store, msgr, m)
 	case models.KindKudos:

@@ -231,7 +231,7 @@ func allModels() []any {
 		&ChannelPace{},
 		&DeadLetter{},
 		&DigestRun{}, &FixFollowUp{},
-		&ChannelBurst{}, &RollupCase{},
+		&ChannelBurst{}, &RollupCase{}, &Away{}, &AwayMove{},
 		&SchemaVersion{},
 	}
 }

@@ -46,6 +46,7 @@ type SweepResult struct {
 	Reminders   int // follow-ups reminded of
 	ReminderDMs int // the DMs that listed them: one per person per sweep
 	Escalations int
+	Covered     int // cases moved from an away owner to their cover
 	Unowned     int
 }
 
@@ -58,6 +59,13 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 	now = now.UTC()
 	var res SweepResult
 	var due []ReminderItem
+	if err := s.endExpiredAbsences(ctx, p, now); err != nil {
+		return res, err
+	}
+	away, err := awayPeople(s.db.WithContext(ctx), now)
+	if err != nil {
+		return res, err
+	}
 	// Every open case is looked at: owners can leave teams at any time, and
 	// the notice table, not this query, decides what is already sent.
 	const page = 500
@@ -79,7 +87,7 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			return res, err
 		}
 		for i := range cases {
-			if err := s.chase(ctx, p, now, &cases[i], sent, &res, &due); err != nil {
+			if err := s.chase(ctx, p, now, &cases[i], sent, away, &res, &due); err != nil {
 				return res, err
 			}
 		}
@@ -209,7 +217,7 @@ func (s *Store) sentNotices(ctx context.Context, cases []Case) (map[noticeKey]bo
 }
 
 // chase decides what one case is owed now.
-func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, sent map[noticeKey]bool, res *SweepResult, due *[]ReminderItem) error {
+func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, sent map[noticeKey]bool, away map[string]bool, res *SweepResult, due *[]ReminderItem) error {
 	team, ok := p.Team(c.TeamID)
 	if !ok {
 		return nil
@@ -224,6 +232,25 @@ func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, se
 	fus := []followup{
 		{FollowupThankYou, "thank-you", c.ThankYouDueAt, c.State == StateOpen || c.State == StateAssigned},
 		{FollowupResolution, "resolution", c.ResolutionDueAt, true},
+	}
+	// An away owner's case moves to its cover once a follow-up comes due,
+	// so the reminder and the work reach someone who is in.
+	if c.Owner != "" && away[strings.ToLower(c.Owner)] {
+		for _, fu := range fus {
+			if !fu.open || now.Before(RemindAt(fu.due, p.SLA.RemindBefore, team.Hours, loc, team.Holidays)) {
+				continue
+			}
+			if to := Cover(team, c.Owner, away); to != "" {
+				moved, err := s.coverCase(ctx, p, team, now, c, to)
+				if err != nil {
+					return err
+				}
+				if moved {
+					res.Covered++
+				}
+			}
+			break
+		}
 	}
 	for _, fu := range fus {
 		if !fu.open {

@@ -392,9 +392,13 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 		byTeam[team.ID] = append(byTeam[team.ID], i)
 	}
 	owners := make([]string, len(resps))
+	away, err := awayPeople(tx, now)
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range teamOrder {
 		idx := byTeam[id]
-		picked, err := s.pickOwners(tx, teams[idx[0]], len(idx))
+		picked, err := s.pickOwners(tx, teams[idx[0]], len(idx), away)
 		if err != nil {
 			return nil, err
 		}
@@ -548,7 +552,7 @@ func valuesSQL(table string, cols []string, rows [][]any) (string, []any) {
 // pickOwners chooses owners for k new cases of a team by its strategy,
 // driven by the team's assignment counter in the database so that restarts
 // and replicas rotate fairly.
-func (s *Store) pickOwners(tx *gorm.DB, team *TeamPolicy, k int) ([]string, error) {
+func (s *Store) pickOwners(tx *gorm.DB, team *TeamPolicy, k int, away map[string]bool) ([]string, error) {
 	counters, err := s.reserveAssignments(tx, team.ID, k)
 	if err != nil {
 		return nil, err
@@ -567,22 +571,35 @@ func (s *Store) pickOwners(tx *gorm.DB, team *TeamPolicy, k int) ([]string, erro
 	for j := 0; j < k; j++ {
 		n := counters[j]
 		start := int((n - 1) % int64(len(members)))
+		// Nobody away gets a new case: the rotation moves on to the next
+		// member who is in; with everyone away the case waits unowned and
+		// the managers hear of it.
 		switch {
-		case team.Assign == AssignChampion && team.Champion != "":
+		case team.Assign == AssignChampion && team.Champion != "" && !away[strings.ToLower(team.Champion)]:
 			out[j] = team.Champion
 		case team.Assign == AssignLeastLoaded:
 			// Fewest open cases wins; ties rotate with the counter.
 			best, bestN := "", int64(-1)
 			for i := range members {
 				m := members[(start+i)%len(members)]
+				if away[strings.ToLower(m)] {
+					continue
+				}
 				if c := load[strings.ToLower(m)]; bestN < 0 || c < bestN {
 					best, bestN = m, c
 				}
 			}
 			out[j] = best
-			load[strings.ToLower(best)]++
+			if best != "" {
+				load[strings.ToLower(best)]++
+			}
 		default:
-			out[j] = members[start]
+			for i := range members {
+				if m := members[(start+i)%len(members)]; !away[strings.ToLower(m)] {
+					out[j] = m
+					break
+				}
+			}
 		}
 	}
 	return out, nil

@@ -271,6 +271,20 @@ func (m *Messenger) DirectList(ctx context.Context, email, intro string, items [
 	return nil
 }
 
+// AwayStatus reads the person's Slack status (users.profile.get): its
+// emoji and text.
+func (m *Messenger) AwayStatus(ctx context.Context, email string) (emoji, text string, err error) {
+	user, err := m.dir.UserID(ctx, email)
+	if err != nil {
+		return "", "", Classify(err)
+	}
+	prof, err := m.api.GetUserProfileContext(ctx, &slackgo.GetUserProfileParameters{UserID: user})
+	if err != nil {
+		return "", "", fail("users.profile.get", err)
+	}
+	return prof.StatusEmoji, prof.StatusText, nil
+}
+
 // permalink returns the card's link, or "" when it is unknown. A DM without
 // the link still tells the person what they need, so failures are dropped
 // rather than failing the DM.
@@ -335,10 +349,11 @@ func textMessage(escaped string) []slackgo.MsgOption {
 // requests them. (chat.getPermalink, views.open and views.publish need no
 // scope.)
 var BotScopes = []string{
-	"chat:write",       // chat.postMessage, chat.update, chat.postEphemeral
-	"commands",         // the /cx slash command
-	"files:write",      // files.getUploadURLExternal, files.completeUploadExternal: the digest's chart and report (PostDigest)
-	"im:write",         // conversations.open for DMs
-	"users:read",       // users.info: who pressed a button or ran /cx
-	"users:read.email", // users.lookupByEmail, and the email in users.info
+	"chat:write",         // chat.postMessage, chat.update, chat.postEphemeral
+	"commands",           // the /cx slash command
+	"files:write",        // files.getUploadURLExternal, files.completeUploadExternal: the digest's chart and report (PostDigest)
+	"im:write",           // conversations.open for DMs
+	"users:read",         // users.info: who pressed a button or ran /cx
+	"users:read.email",   // users.lookupByEmail, and the email in users.info
+	"users.profile:read", // users.profile.get: a status that says the person is away
 }

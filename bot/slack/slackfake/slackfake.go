@@ -160,9 +160,10 @@ type Server struct {
 	base     int64 // seconds part of the first ts
 	calls    []Call
 	failures map[string][]pendingFailure
-	users    map[string]string // lower-case email → user id
-	locales  map[string]string // user id → locale ("pl-PL"), as users.info gives with include_locale
-	dms      map[string]string // user ids → D… channel
+	users    map[string]string    // lower-case email → user id
+	locales  map[string]string    // user id → locale ("pl-PL"), as users.info gives with include_locale
+	dms      map[string]string    // user ids → D… channel
+	statuses map[string][2]string // user id → status emoji and text, as users.profile.get gives them
 	messages map[string]*Message
 	views    int
 	arrived  chan struct{} // closed and replaced whenever a call is recorded
@@ -188,6 +189,7 @@ func New(t testing.TB, token string) *Server {
 		users:    map[string]string{},
 		locales:  map[string]string{},
 		dms:      map[string]string{},
+		statuses: map[string][2]string{},
 		messages: map[string]*Message{},
 		arrived:  make(chan struct{}),
 	}
@@ -206,6 +208,14 @@ func (s *Server) Close() {
 		close(s.closing)
 		s.srv.Close()
 	})
+}
+
+// SetStatus sets the status users.profile.get reports for the user with
+// that id, as the person would in Slack.
+func (s *Server) SetStatus(id, emoji, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.statuses[id] = [2]string{emoji, text}
 }
 
 // AddUser makes users.lookupByEmail, users.info and conversations.open know
@@ -547,6 +557,13 @@ func (s *Server) handle(c Call) map[string]any {
 			}
 		}
 		return errorResponse("user_not_found")
+	case "users.profile.get":
+		id := p.Get("user")
+		if !s.knownUser(id) {
+			return errorResponse("user_not_found")
+		}
+		st := s.statuses[id]
+		return ok(map[string]any{"profile": map[string]any{"status_emoji": st[0], "status_text": st[1], "status_expiration": 0}})
 	case "views.open", "views.push":
 		if p.Get("trigger_id") == "" {
 			return errorResponse("invalid_trigger_id")
