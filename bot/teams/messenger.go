@@ -184,13 +184,17 @@ func (m *Messenger) Reply(ctx context.Context, channel, ref, text string) error 
 func (m *Messenger) DirectMessage(ctx context.Context, email, text string, card *bot.Card) error {
 	act := Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown"}
 	if card != nil {
-		rendered := m.Render(*card)
-		body, _ := rendered["body"].([]any)
-		rendered["body"] = append([]any{element{"type": "TextBlock", "wrap": true, "weight": "Bolder", "text": EscapeMarkdown(text)}}, body...)
-		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(rendered)}
+		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(DMCard(text, m.Render(*card)))}
 	}
 	_, err := m.SendPersonal(ctx, email, act)
 	return err
+}
+
+// DMCard is a rendered case card headed by the text of a direct message.
+func DMCard(text string, card map[string]any) map[string]any {
+	body, _ := card["body"].([]any)
+	card["body"] = append([]any{element{"type": "TextBlock", "wrap": true, "weight": "Bolder", "text": EscapeMarkdown(text)}}, body...)
+	return card
 }
 
 // SendPersonal sends an activity to the person's 1:1 chat with the bot and
