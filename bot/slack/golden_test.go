@@ -3,7 +3,6 @@ package slack_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,12 +16,10 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden payloads in testdata/golden")
-
-// golden compares a payload with testdata/golden/NAME.json, the file the
-// card check of .ci/run passes through Slack's own types. NAME starts with
-// its kind: message-, modal- or home-.
-func golden(t *testing.T, name string, payload any) {
+// goldenPayload compares a payload with testdata/golden/NAME.json, the
+// file the card check of .ci/run passes through Slack's own types. NAME
+// starts with its kind: message-, modal- or home-.
+func goldenPayload(t *testing.T, name string, payload any) {
 	t.Helper()
 	got, err := json.MarshalIndent(payload, "", "  ")
 	if err != nil {
@@ -86,7 +83,16 @@ func withID(c bot.Card, id int64) bot.Card {
 	return c
 }
 
+// Every payload in every language: translations are longer than English
+// and must stay within the limits too.
 func TestGoldenSlackPayloads(t *testing.T) {
+	for _, lang := range models.Languages {
+		t.Run(lang, func(t *testing.T) { goldenSlackPayloads(t, lang) })
+	}
+}
+
+func goldenSlackPayloads(t *testing.T, lang string) {
+	gp := func(t *testing.T, name string, payload any) { goldenPayload(t, name+"."+lang, payload) }
 	long := strings.Repeat("Ootasin kolm nädalat 😡 ", 200)
 	cards := map[string]bot.Card{
 		"open":       goldenCard(models.StateOpen, "Waited 40 minutes on the phone."),
@@ -97,20 +103,24 @@ func TestGoldenSlackPayloads(t *testing.T) {
 		"long":       goldenCard(models.StateOpen, long),
 	}
 	for name, c := range cards {
-		golden(t, "message-card-"+name, message{Text: cxslack.FallbackText(c),
+		c.Lang = lang
+		cards[name] = c
+	}
+	for name, c := range cards {
+		gp(t, "message-card-"+name, message{Text: cxslack.FallbackText(c),
 			Blocks: cxslack.RenderCardWith(c, cxslack.RenderOptions{OwnerID: "U0JAAN"})})
 	}
-	golden(t, "message-reply-cards", message{Text: "Your open cases",
-		Blocks: cxslack.ReplyBlocks("*Your open cases* (2)", cxslack.CompactCard(cards["assigned"], "reply", cxslack.RenderOptions{}),
+	gp(t, "message-reply-cards", message{Text: "Your open cases",
+		Blocks: cxslack.ReplyBlocks(lang, "*Your open cases* (2)", cxslack.CompactCard(cards["assigned"], "reply", cxslack.RenderOptions{}),
 			cxslack.CompactCard(withID(cards["thanked"], 43), "reply", cxslack.RenderOptions{}))})
-	golden(t, "message-text", message{Text: cxslack.Escape("Case #42 is yours. " + goldenHostile)})
-	golden(t, "message-dm-summary", message{Text: cxslack.Escape("Case #42 is yours.") + "\n" + cxslack.Summary(cards["assigned"])})
-	golden(t, "message-kudos", message{Text: cxslack.KudosText(models.Response{Metric: "nps", Score: 10, Touchpoint: "branch",
+	gp(t, "message-text", message{Text: cxslack.Escape("Case #42 is yours. " + goldenHostile)})
+	gp(t, "message-dm-summary", message{Text: cxslack.Escape("Case #42 is yours.") + "\n" + cxslack.Summary(cards["assigned"])})
+	gp(t, "message-kudos", message{Text: cxslack.KudosText(models.Response{Metric: "nps", Score: 10, Touchpoint: "branch",
 		Comment: "Jaan was wonderful! " + goldenHostile}, "<@U0JAAN>")})
 
 	summary := "NPS digest — October 2026\nNPS 12 (±8), up 4 on September\nInner loop: 40 of 42 thanked on time; median 3 h\n" +
 		"You said, we did: Fix the fee issues customers report (done; 30 of 34 customers told)\nThemes: fees 12, waiting 9 & " + goldenHostile
-	golden(t, "message-digest", message{Text: "NPS digest — October 2026",
+	gp(t, "message-digest", message{Text: "NPS digest — October 2026",
 		Blocks: cxslack.DigestBlocks("NPS digest — October 2026", summary, true)})
 
 	done := goldenAt.Add(-48 * time.Hour)
@@ -125,21 +135,21 @@ func TestGoldenSlackPayloads(t *testing.T) {
 			Status: models.ImprovementDone, CreatedAt: goldenAt, UpdatedAt: goldenAt, DoneAt: &done}, Linked: 5, Told: 4},
 	}
 	for name, manage := range map[string]bool{"manager": true, "member": false} {
-		golden(t, "message-backlog-"+name, message{Text: cxslack.BacklogFallback(len(open), ""),
-			Blocks: cxslack.BacklogBlocks(open, closed, cxslack.BacklogOptions{Viewer: "mari@example.com", Manage: manage,
+		gp(t, "message-backlog-"+name, message{Text: cxslack.BacklogFallback(lang, len(open), ""),
+			Blocks: cxslack.BacklogBlocks(open, closed, cxslack.BacklogOptions{Lang: lang, Viewer: "mari@example.com", Manage: manage,
 				OwnerIDs: map[string]string{"mari@example.com": "U0MARI"}, Notice: "Item #1 is in progress.", MoreOpen: 2})})
 	}
-	golden(t, "message-backlog-empty", message{Text: cxslack.BacklogFallback(0, ""),
-		Blocks: cxslack.BacklogBlocks(nil, nil, cxslack.BacklogOptions{Viewer: "jaan@example.com"})})
+	gp(t, "message-backlog-empty", message{Text: cxslack.BacklogFallback(lang, 0, ""),
+		Blocks: cxslack.BacklogBlocks(nil, nil, cxslack.BacklogOptions{Lang: lang, Viewer: "jaan@example.com"})})
 
-	golden(t, "modal-assign", cxslack.AssignModal(42, "Contact Center "+goldenHostile, "U0JAAN", "42"))
-	golden(t, "modal-thank", cxslack.ThankModal(42, models.ThankMethods, "42"))
-	golden(t, "modal-resolve", cxslack.ResolveModal(42, []string{"process", "product", "pricing"}, "42"))
-	golden(t, "modal-no-contact", cxslack.NoContactModal(42, models.NoContactReasons, "42"))
-	golden(t, "modal-item-status", cxslack.ItemStatusModal(open[0], "1"))
-	golden(t, "modal-item-rename", cxslack.ItemRenameModal(open[1], "2"))
+	gp(t, "modal-assign", cxslack.AssignModal(lang, 42, "Contact Center "+goldenHostile, "U0JAAN", "42"))
+	gp(t, "modal-thank", cxslack.ThankModal(lang, 42, models.ThankMethods, "42"))
+	gp(t, "modal-resolve", cxslack.ResolveModal(lang, 42, []string{"process", "product", "pricing"}, nil, "42"))
+	gp(t, "modal-no-contact", cxslack.NoContactModal(lang, 42, models.NoContactReasons, "42"))
+	gp(t, "modal-item-status", cxslack.ItemStatusModal(lang, open[0], "1"))
+	gp(t, "modal-item-rename", cxslack.ItemRenameModal(lang, open[1], "2"))
 
-	golden(t, "home", cxslack.HomeView("*Hello, Jaan.* Your cases and your teams' at a glance.", []cxslack.HomeSection{
+	gp(t, "home", cxslack.HomeView(lang, "*Hello, Jaan.* Your cases and your teams' at a glance.", []cxslack.HomeSection{
 		{Key: "mine", Title: "Your open cases", Empty: "You have no open cases. 🎉", Cards: []bot.Card{cards["assigned"], withID(cards["thanked"], 43)}, More: 3},
 		{Key: "overdue", Title: "Overdue in your teams", Empty: "Nothing is overdue."},
 	}, map[string]string{"jaan@example.com": "U0JAAN"}))

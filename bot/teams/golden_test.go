@@ -3,7 +3,6 @@ package teams_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"image"
 	"image/color"
 	"image/png"
@@ -18,11 +17,10 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden cards in testdata/golden")
-
-// golden compares a card with testdata/golden/NAME.json, the file the card
-// check of .ci/run passes through Microsoft's Adaptive Cards library.
-func golden(t *testing.T, name string, card map[string]any) {
+// goldenCardFile compares a card with testdata/golden/NAME.json, the file
+// the card check of .ci/run passes through Microsoft's Adaptive Cards
+// library.
+func goldenCardFile(t *testing.T, name string, card map[string]any) {
 	t.Helper()
 	got, err := json.MarshalIndent(card, "", "  ")
 	if err != nil {
@@ -89,7 +87,15 @@ func goldenChart(t *testing.T) []byte {
 	return b.Bytes()
 }
 
+// Every card in every language: translations are longer than English.
 func TestGoldenTeamsCards(t *testing.T) {
+	for _, lang := range models.Languages {
+		t.Run(lang, func(t *testing.T) { goldenTeamsCards(t, lang) })
+	}
+}
+
+func goldenTeamsCards(t *testing.T, lang string) {
+	gp := func(t *testing.T, name string, card map[string]any) { goldenCardFile(t, name+"."+lang, card) }
 	cards := map[string]bot.Card{
 		"open":       goldenCard(models.StateOpen, "Waited 40 minutes on the phone."),
 		"assigned":   goldenCard(models.StateAssigned, goldenHostile),
@@ -102,14 +108,18 @@ func TestGoldenTeamsCards(t *testing.T) {
 	unowned.Owner, unowned.Actions = "", bot.ActionsFor(models.StateAssigned, false)
 	cards["assigned-unowned"] = unowned
 	for name, c := range cards {
-		golden(t, "card-"+name, teams.RenderCard(c, goldenOptions))
+		c.Lang = lang
+		cards[name] = c
 	}
-	golden(t, "card-dm", teams.DMCard("Case #42 is yours: thank the customer by 6 Oct 10:00.", teams.RenderCard(cards["assigned"], goldenOptions)))
+	for name, c := range cards {
+		gp(t, "card-"+name, teams.RenderCard(c, goldenOptions))
+	}
+	gp(t, "card-dm", teams.DMCard("Case #42 is yours: thank the customer by 6 Oct 10:00.", teams.RenderCard(cards["assigned"], goldenOptions)))
 
 	summary := "NPS digest — October 2026\nNPS 12 (±8), up 4 on September\nInner loop: 40 of 42 thanked on time; median 3 h\n" +
 		"You said, we did: Fix the fee issues customers report (done; 30 of 34 customers told)\nThemes: fees 12, waiting 9 & " + goldenHostile
-	golden(t, "card-digest", teams.DigestCard("NPS digest — October 2026", summary, goldenChart(t)))
-	golden(t, "card-digest-no-chart", teams.DigestCard("NPS digest — October 2026", summary, []byte("not a png")))
+	gp(t, "card-digest", teams.DigestCard("NPS digest — October 2026", summary, goldenChart(t)))
+	gp(t, "card-digest-no-chart", teams.DigestCard("NPS digest — October 2026", summary, []byte("not a png")))
 }
 
 // walkCard calls fn on every object of a rendered card.
