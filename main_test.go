@@ -262,7 +262,8 @@ func startServe(t *testing.T, bin, dir string, extra ...string) (*exec.Cmd, *lin
 func TestKillNineLosesNothing(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	yaml := "teams:\n  - id: cc\n    name: Contact Center\n    slack_channel: C0CARDS\n"
+	// A burst budget above the 50 cards: each is its own top-level post.
+	yaml := "teams:\n  - id: cc\n    name: Contact Center\n    slack_channel: C0CARDS\n    burst: 100\n"
 	if err := os.WriteFile(filepath.Join(dir, "cxloop.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
