@@ -466,13 +466,16 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 			byDest[d] = append(byDest[d], cases[i].ID)
 		}
 	}
+	// The cards go first: a DM links to its case's card, so it follows it.
+	var cardMsgs []OutboxMessage
 	for _, d := range dests {
 		posts, err := s.queueCardPosts(tx, now, d.d, d.limit, byDest[d.d])
 		if err != nil {
 			return nil, err
 		}
-		msgs = append(msgs, posts...)
+		cardMsgs = append(cardMsgs, posts...)
 	}
+	msgs = append(cardMsgs, msgs...)
 	if err := s.insertEventsAndMessages(tx, now, events, msgs); err != nil {
 		return nil, err
 	}
