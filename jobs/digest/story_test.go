@@ -40,7 +40,7 @@ func TestStory(t *testing.T) {
 			want: []string{
 				"NPS rose significantly, from +10 the month before to +45 (±10 on 200 responses).",
 				"Riga Branch is furthest from target: NPS -30 against +30, a miss beyond the margin of error.",
-				`Done: “Call-back instead of the queue” (7 of 10 customers told); waiting detractors: 14 in the 12 days before, 5 in the 12 days since.`,
+				`Done: "Call-back instead of the queue" (7 of 10 customers told); waiting detractors: 14 in the 12 days before, 5 in the 12 days since.`,
 			},
 		},
 		{
