@@ -26,6 +26,7 @@ func (c *Config) Policy() *models.Policy {
 		RootCauses:     o.RootCauses,
 		Language:       o.Language,
 		DigestLanguage: o.Digest.Language,
+		Retention:      o.retention,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]

@@ -222,6 +222,7 @@ func allModels() []any {
 		&ChannelPace{},
 		&DeadLetter{},
 		&DigestRun{}, &FixFollowUp{},
+		&Erasure{},
 		&SchemaVersion{},
 	}
 }

@@ -28,7 +28,13 @@ type Policy struct {
 	KudosDestinations []Destination
 	// Away says which platform statuses mark a person away.
 	Away AwayStatus
+	// Retention is how long customer data is kept.
+	Retention Retention
 }
+
+// Retention is how long contact details and comments of responses whose
+// cases are closed are kept; zero keeps them.
+type Retention struct{ Contact, Comment time.Duration }
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.
 type TeamPolicy struct {
