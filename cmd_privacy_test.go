@@ -91,13 +91,24 @@ func postgresHits(t *testing.T, s *models.Store, needles []string) map[string]in
 		if c.DataType == "bytea" {
 			expr = fmt.Sprintf("convert_from(%q, 'UTF8')", c.ColumnName)
 		}
-		for _, n := range needles {
-			var k int
-			q := fmt.Sprintf("SELECT count(*) FROM %q WHERE %s ILIKE ?", c.TableName, expr)
-			if err := s.DB().Raw(q, "%"+n+"%").Scan(&k).Error; err != nil {
-				t.Fatalf("%s.%s: %v", c.TableName, c.ColumnName, err)
-			}
-			out[n] += k
+		// One pass over the column counts every needle.
+		sums := make([]string, len(needles))
+		args := make([]any, len(needles))
+		for i, n := range needles {
+			sums[i] = fmt.Sprintf("COALESCE(SUM(CASE WHEN %s ILIKE ? THEN 1 ELSE 0 END), 0)", expr)
+			args[i] = "%" + n + "%"
+		}
+		row := s.DB().Raw(fmt.Sprintf("SELECT %s FROM %q", strings.Join(sums, ", "), c.TableName), args...).Row()
+		ks := make([]int, len(needles))
+		ptrs := make([]any, len(needles))
+		for i := range ks {
+			ptrs[i] = &ks[i]
+		}
+		if err := row.Scan(ptrs...); err != nil {
+			t.Fatalf("%s.%s: %v", c.TableName, c.ColumnName, err)
+		}
+		for i, n := range needles {
+			out[n] += ks[i]
 		}
 	}
 	return out

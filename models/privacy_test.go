@@ -154,3 +154,60 @@ func TestContactViewedIsAudited(t *testing.T) {
 		}
 	})
 }
+
+// Two replicas erasing the same customer at once erase once: one erased
+// event per case, one erasure with the rows, the other with none.
+func TestEraseConcurrentReplicas(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			ctx := context.Background()
+			a := storetest.Open(t, db)
+			b, err := models.Open(ctx, db.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			p := privacyPolicy()
+			now := time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)
+			var ins []models.ResponseInput
+			for i := 0; i < 3; i++ {
+				in := models.ResponseInput{ExternalID: fmt.Sprint("r", i), Score: 2, Comment: "slow",
+					Customer: models.Customer{Email: "kadri@example.com", Phone: fmt.Sprint("+372 5555 000", i)}}
+				in.Normalize(now)
+				ins = append(ins, in)
+			}
+			if _, err := a.Ingest(ctx, p, now, ins, models.IngestOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			reps := make(chan models.ErasureReport, 2)
+			errs := make(chan error, 2)
+			for _, s := range []*models.Store{a, b} {
+				go func(s *models.Store) {
+					rep, err := s.EraseCustomer(ctx, p, now, "dpo", "kadri@example.com", false)
+					reps <- rep
+					errs <- err
+				}(s)
+			}
+			total := 0
+			for i := 0; i < 2; i++ {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+				total += (<-reps).Responses
+			}
+			if total != 3 {
+				t.Errorf("the replicas erased %d responses between them, want 3 once", total)
+			}
+			var events int64
+			a.DB().Model(&models.CaseEvent{}).Where("kind = ?", models.EventErased).Count(&events)
+			if events != 3 {
+				t.Errorf("%d erased events for 3 cases", events)
+			}
+			var left int64
+			a.DB().Model(&models.Response{}).Where("customer_email <> '' OR comment <> ''").Count(&left)
+			if left != 0 {
+				t.Errorf("%d responses still hold data", left)
+			}
+		})
+	}
+}
