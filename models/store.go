@@ -16,7 +16,7 @@ import (
 )
 
 // SchemaVersion of this build; /readyz is green only when the database holds it.
-const CurrentSchema = 3
+const CurrentSchema = 4
 
 // takeMigrateLock is the PostgreSQL advisory lock held while the schema
 // changes. It is keyed by the schema in use, so installations (and test
