@@ -193,7 +193,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 // on a large file.
 func (s *Store) Analyze(ctx context.Context) error {
 	if s.postgres {
-		return s.exec(ctx, "ANALYZE")
+		// A bare ANALYZE walks every schema of the database and waits on
+		// other schemas' locks; cxloop analyses only its own tables.
+		var tables []string
+		err := s.db.WithContext(ctx).Raw("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename").
+			Scan(&tables).Error
+		if err != nil {
+			return fmt.Errorf("list tables: %w", err)
+		}
+		if len(tables) == 0 {
+			return nil
+		}
+		return s.exec(ctx, "ANALYZE "+strings.Join(tables, ", "))
 	}
 	return s.exec(ctx, "PRAGMA analysis_limit = 1000", "ANALYZE")
 }

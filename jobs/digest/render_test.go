@@ -240,7 +240,7 @@ func TestSummary(t *testing.T) {
 		"Top detractor themes: waiting 31 (+11), fees 12 (-3), staff 4 (±0).",
 		"1. Call-back instead of the queue (17 detractors, in progress, Mari Maasikas)",
 		"Recognition: Liis Tamm, 14 loops closed within SLA.",
-		"Done: \"Explain fees before the payment\" (9 of 13 customers told)",
+		"Done: “Explain fees before the payment” (9 of 13 customers told)",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)
