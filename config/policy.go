@@ -28,6 +28,7 @@ func (c *Config) Policy() *models.Policy {
 		Language:       o.Language,
 		DigestLanguage: o.Digest.Language,
 		Targets:        o.targets,
+		Retention:      o.retention,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]

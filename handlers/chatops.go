@@ -257,7 +257,7 @@ func (o *ChatOps) show(ctx context.Context, actor, arg string) Reply {
 
 func eventLine(e models.CaseEvent) string {
 	if e.Detail != "" {
-		return e.Detail
+		return models.MaskPersonalData(e.Detail)
 	}
 	return e.Kind
 }

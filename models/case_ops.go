@@ -22,7 +22,7 @@ const (
 	OpNoContact OpKind = "no_contact"
 	OpNote      OpKind = "note"
 	OpReopen    OpKind = "reopen"
-	OpContact   OpKind = "show_contact" // reading contact details: authorised, not recorded as a change
+	OpContact   OpKind = "show_contact" // reading contact details: authorised, recorded as contact_viewed
 )
 
 // Thank-you methods and no-contact reasons offered to people.
@@ -122,6 +122,11 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 			return err
 		}
 		if op.Kind == OpContact {
+			// Reading contact details changes nothing but is recorded: who saw what, when.
+			ev := CaseEvent{CaseID: c.ID, At: now, Actor: actor, Kind: EventContactViewed, FromState: c.State, ToState: c.State}
+			if err := tx.Create(&ev).Error; err != nil {
+				return fmt.Errorf("record %s: %w", EventContactViewed, err)
+			}
 			return nil
 		}
 		from := c.State
