@@ -134,6 +134,7 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 	}
 	cfg := &config.Config{Org: *org, Source: "demo"}
 	policy := cfg.Policy()
+	policy.EmailEnabled = true // the tour's emails are printed, not sent
 	loc := policy.Location
 
 	tmp, err := os.MkdirTemp("", "cxloop-demo-db-")

@@ -50,6 +50,11 @@ type Env struct {
 	deliveryTimeout string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+
+	// SMTPURL and SMTPFrom configure email to customers; without them no
+	// email is offered.
+	SMTPURL  string
+	SMTPFrom string
 }
 
 // envVar is one row of the settings table: the variable, its default, and
@@ -81,6 +86,8 @@ var envVars = []envVar{
 	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
 	{"CXLOOP_DELIVERY_TIMEOUT", "10s", "timeout of each call to Slack or Teams", func(e *Env) *string { return &e.deliveryTimeout }, false},
 	{"CXLOOP_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(e *Env) *string { return &e.LogLevel }, false},
+	{"CXLOOP_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (TLS): email to customers", func(e *Env) *string { return &e.SMTPURL }, true},
+	{"CXLOOP_SMTP_FROM", "", "sender of customer emails, e.g. CX Team <cx@example.com>", func(e *Env) *string { return &e.SMTPFrom }, false},
 	{"CXLOOP_DELIVERY_HORIZON", "24h", "how long a failing message is retried before it is reported failed", func(e *Env) *string { return &e.deliveryHorizon }, false},
 }
 
@@ -170,6 +177,7 @@ func (c *Config) validateEnv() error {
 	} else {
 		c.Env.DeliveryTimeout = d
 	}
+	errs = append(errs, checkSMTP(e)...)
 	if e.MicrosoftAppID != "" && e.MicrosoftAppPassword == "" {
 		errs = append(errs, "MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID")
 	}
@@ -206,11 +214,14 @@ type Org struct {
 	Digest      Digest             `yaml:"digest"`
 	Kudos       Kudos              `yaml:"kudos"`
 	Sources     Sources            `yaml:"sources"`
-	themes      []models.Theme     // parsed from Themes, in file order
-	location    *time.Location
-	sla         models.SLAPolicy
-	teamHours   map[string]*models.BusinessHours
-	teamLoc     map[string]*time.Location
+	// CustomerMessages override the shipped emails to customers.
+	CustomerMessages map[string]map[string]MessageText `yaml:"customer_messages"`
+	messages         models.CustomerMessages
+	themes           []models.Theme // parsed from Themes, in file order
+	location         *time.Location
+	sla              models.SLAPolicy
+	teamHours        map[string]*models.BusinessHours
+	teamLoc          map[string]*time.Location
 }
 
 // Team is one team of the organisation.
@@ -490,6 +501,7 @@ func (o *Org) validate() error {
 	for name, f := range o.Sources.Formbricks.Surveys {
 		checkMapping(fmt.Sprintf("sources.formbricks.surveys.%s", name), f, add)
 	}
+	o.messages = customerMessages(o.CustomerMessages, add)
 	for i, a := range o.Admins {
 		if !strings.Contains(a, "@") {
 			add("admins[%d]: %q is not an email address", i, a)

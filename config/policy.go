@@ -24,6 +24,9 @@ func (c *Config) Policy() *models.Policy {
 		Themes:      o.themes,
 		Admins:      o.Admins,
 		RootCauses:  o.RootCauses,
+
+		EmailEnabled:     c.EmailEnabled(),
+		CustomerMessages: o.messages,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]

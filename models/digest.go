@@ -154,6 +154,10 @@ type ImprovementDigest struct {
 	Opened     int64 // items created in the month
 	InProgress int64 // items in progress when the digest was built
 	Done       int64 // items marked done in the month
+	// Customers told of a fix in the month: emailed by cxloop, or told by
+	// their case's owner (a call).
+	ToldByEmail int64
+	ToldByPhone int64
 	// Top is the open items with the most linked detractor cases, at most
 	// three: the proposed priorities.
 	Top []ImprovementSummary
@@ -545,6 +549,15 @@ func (q *digestQuery) improvements() error {
   COALESCE(sum(CASE WHEN status = 'done' AND done_at >= ? AND done_at < ? THEN 1 ELSE 0 END), 0)
 FROM improvement_items`, []any{st.Start, st.End, st.Start, st.End}, func(r *sql.Rows) error {
 		return r.Scan(&st.Improvements.Opened, &st.Improvements.InProgress, &st.Improvements.Done)
+	})
+	if err != nil {
+		return err
+	}
+	err = q.each("customers told", `SELECT
+  COALESCE(sum(CASE WHEN method = 'email' THEN 1 ELSE 0 END), 0),
+  COALESCE(sum(CASE WHEN method = 'email' THEN 0 ELSE 1 END), 0)
+FROM fix_followups WHERE told_at >= ? AND told_at < ?`, []any{st.Start, st.End}, func(r *sql.Rows) error {
+		return r.Scan(&st.Improvements.ToldByEmail, &st.Improvements.ToldByPhone)
 	})
 	if err != nil {
 		return err

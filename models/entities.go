@@ -218,6 +218,7 @@ func allModels() []any {
 		&ChannelPace{},
 		&DeadLetter{},
 		&DigestRun{}, &FixFollowUp{},
+		&Suppression{}, &ServerKey{},
 		&SchemaVersion{},
 	}
 }

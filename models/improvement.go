@@ -36,8 +36,16 @@ type FixFollowUp struct {
 	DueAt         time.Time  `gorm:"not null;index"`
 	ToldAt        *time.Time `gorm:"index"`
 	ToldBy        string     `gorm:"size:300"`
-	Note          string     `gorm:"type:text"`
+	// Method is how the customer was told: email (sent by cxloop) or phone.
+	Method string `gorm:"size:10;not null;default:''"`
+	Note   string `gorm:"type:text"`
 }
+
+// How a customer was told of a fix.
+const (
+	FixToldEmail = "email"
+	FixToldPhone = "phone"
+)
 
 // TableName keeps the table's name short.
 func (FixFollowUp) TableName() string { return "fix_followups" }
@@ -138,6 +146,32 @@ type ItemOp struct {
 	Kind   ItemOpKind
 	Title  string // rename
 	Status string // status
+	// FixDone, for status done, replaces the fix_done message's body per
+	// language (a template like the configured one), as the manager
+	// confirmed or edited it.
+	FixDone map[string]string
+}
+
+// fixDoneTemplates are the fix_done messages to send: the configured ones,
+// with the manager's edits; an edit that does not parse is a field error
+// named fix_done_LANG.
+func (p *Policy) fixDoneTemplates(edits map[string]string) (map[string]*MessageTemplate, error) {
+	out := map[string]*MessageTemplate{}
+	for lang, t := range p.CustomerMessages[MessageFixDone] {
+		out[lang] = t
+	}
+	for lang, body := range edits {
+		base, _ := p.CustomerMessages.Template(MessageFixDone, lang)
+		if base == nil || strings.TrimSpace(body) == "" {
+			continue
+		}
+		t, err := ParseMessageTemplate("fix_done."+lang, base.SubjectSource, body)
+		if err != nil {
+			return nil, &FieldError{Field: "fix_done_" + lang, Msg: "the message does not work: " + err.Error()}
+		}
+		out[lang] = t
+	}
+	return out, nil
 }
 
 // CanManageBacklog reports whether actor may change improvement items:
@@ -178,7 +212,11 @@ func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, 
 	if !p.CanManageBacklog(actor) {
 		return ImprovementSummary{}, refuse("only admins and team managers can change improvement items")
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	fixDone, err := p.fixDoneTemplates(op.FixDone)
+	if err != nil {
+		return ImprovementSummary{}, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var item ImprovementItem
 		q := tx
 		if s.postgres {
@@ -231,7 +269,7 @@ func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, 
 			return refuse("improvement #%d was changed meanwhile; look again", id)
 		}
 		if op.Kind == ItemOpStatus && upd["status"] == ImprovementDone {
-			return s.closeOuterLoop(tx, p, now, &item, actor)
+			return s.closeOuterLoop(tx, p, now, &item, actor, fixDone)
 		}
 		return nil
 	})
@@ -243,12 +281,15 @@ func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, 
 
 // fixCase is a linked case with what the owner's DM names.
 type fixCase struct {
-	c Case
-	r Response
+	c     Case
+	r     Response
+	email bool // the customer is told by email, not by the owner
 }
 
-// closeOuterLoop runs in the transaction that marks item done.
-func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *ImprovementItem, actor string) error {
+// closeOuterLoop runs in the transaction that marks item done: customers
+// who can be emailed get the fix_done message (their follow-up closes when
+// it is delivered); the owners are asked to call the others.
+func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *ImprovementItem, actor string, fixDone map[string]*MessageTemplate) error {
 	var cases []Case
 	if err := tx.Where("improvement_id = ?", item.ID).Order("id").Find(&cases).Error; err != nil {
 		return fmt.Errorf("cases of improvement %d: %w", item.ID, err)
@@ -265,8 +306,18 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		return fmt.Errorf("responses of improvement %d: %w", item.ID, err)
 	}
 	byResp := make(map[int64]Response, len(resps))
+	var addrs []string
 	for _, r := range resps {
 		byResp[r.ID] = r
+		if a := strings.ToLower(strings.TrimSpace(r.CustomerEmail)); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	var sups []string
+	if len(addrs) > 0 {
+		if err := tx.Model(&Suppression{}).Where("email IN ?", addrs).Pluck("email", &sups).Error; err != nil {
+			return fmt.Errorf("suppressions: %w", err)
+		}
 	}
 	// Follow-ups for the customers who can be told; the unique key on
 	// (improvement, case) decides which are new.
@@ -294,7 +345,8 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		due := DueAt(now, p.SLA.Resolution, hours, p.TeamLocation(team), holidays).UTC()
 		rows = append(rows, []any{item.ID, c.ID, c.TeamID, owner, now, due})
 		c.Owner = owner
-		tell[c.ID] = fixCase{c: c, r: r}
+		sup := containsFold(sups, strings.TrimSpace(r.CustomerEmail))
+		tell[c.ID] = fixCase{c: c, r: r, email: p.EmailOfferFor(&r, sup).Allowed()}
 	}
 	var opened []fixCase
 	if len(rows) > 0 {
@@ -319,14 +371,28 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 	sort.Slice(opened, func(i, j int) bool { return opened[i].c.ID < opened[j].c.ID })
 	byOwner := map[string][]fixCase{}
 	var owners []string
+	var msgs []OutboxMessage
+	emailed := map[string]int{}
 	for _, fc := range opened {
 		ev := CaseEvent{CaseID: fc.c.ID, At: now, Actor: actor, Kind: "fix_done", FromState: fc.c.State, ToState: fc.c.State,
 			Detail: fmt.Sprintf("improvement #%d %q is done: tell the customer what changed", item.ID, item.Title)}
+		if fc.email {
+			ev.Detail = fmt.Sprintf("improvement #%d %q is done: the customer is emailed what changed", item.ID, item.Title)
+		}
 		if err := tx.Create(&ev).Error; err != nil {
 			return fmt.Errorf("record fix on case %d: %w", fc.c.ID, err)
 		}
 		if err := s.queueCardRefresh(tx, now, fc.c.ID, ev.Detail); err != nil {
 			return err
+		}
+		if fc.email {
+			m, err := fixDoneEmail(p, fixDone, item, fc)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, m)
+			emailed[fc.c.TeamID]++
+			continue
 		}
 		key := strings.ToLower(fc.c.Owner)
 		if _, ok := byOwner[key]; !ok {
@@ -334,7 +400,6 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		}
 		byOwner[key] = append(byOwner[key], fc)
 	}
-	var msgs []OutboxMessage
 	for _, owner := range owners {
 		if owner == "" {
 			continue
@@ -358,7 +423,11 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		}
 		text := fmt.Sprintf("Improvement done: %s.\n", item.Title)
 		if n > 0 {
-			text += fmt.Sprintf("Customers told us about this; %s of this team will now hear back from us. ", plural(n, "customer", "customers"))
+			text += fmt.Sprintf("Customers told us about this; %s of this team will now hear back from us", plural(n, "customer", "customers"))
+			if e := emailed[id]; e > 0 {
+				text += fmt.Sprintf(" (%d by email)", e)
+			}
+			text += ". "
 		}
 		text += "Thank you for logging the root causes that made it visible."
 		for _, d := range team.Destinations {
@@ -367,6 +436,26 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		}
 	}
 	return enqueue(tx, now, msgs...)
+}
+
+// fixDoneEmail is the "you said, we did" email to one customer, signed by
+// the case's owner.
+func fixDoneEmail(p *Policy, fixDone map[string]*MessageTemplate, item *ImprovementItem, fc fixCase) (OutboxMessage, error) {
+	lang := p.CustomerLanguage(&fc.r)
+	t := fixDone[lang]
+	if t == nil {
+		lang, t = "en", fixDone["en"]
+	}
+	if t == nil {
+		return OutboxMessage{}, fmt.Errorf("no fix_done message is configured")
+	}
+	d, err := t.Render(p.messageData(&fc.c, &fc.r, item.Title))
+	if err != nil {
+		return OutboxMessage{}, fmt.Errorf("fix_done message of case %d: %w", fc.c.ID, err)
+	}
+	return emailMessage(&fc.c, &fc.r, CustomerEmail{Purpose: MessageFixDone, To: strings.TrimSpace(fc.r.CustomerEmail),
+		ToName: customerFirstName(fc.r.CustomerName), ReplyTo: fc.c.Owner, Language: lang, Subject: d.Subject, Body: d.Body,
+		ImprovementID: item.ID})
 }
 
 func fixDoneDM(item *ImprovementItem, cases []fixCase) string {
@@ -422,7 +511,7 @@ func (s *Store) MarkCustomerTold(ctx context.Context, p *Policy, now time.Time, 
 			return fmt.Errorf("follow-up of case %d: %w", caseID, err)
 		}
 		if err := tx.Model(&FixFollowUp{}).Where("id = ?", f.ID).
-			Updates(map[string]any{"told_at": now, "told_by": actor, "note": note}).Error; err != nil {
+			Updates(map[string]any{"told_at": now, "told_by": actor, "note": note, "method": FixToldPhone}).Error; err != nil {
 			return fmt.Errorf("close follow-up of case %d: %w", caseID, err)
 		}
 		if err := tx.Model(&Case{}).Where("id = ?", caseID).

@@ -156,6 +156,11 @@ func (s *Store) MarkDelivered(ctx context.Context, m *OutboxMessage, ref string,
 				return err
 			}
 		}
+		if m.Kind == KindCustomerEmail {
+			if err := s.emailDelivered(tx, m, now); err != nil {
+				return err
+			}
+		}
 		if m.Kind == KindCardPost && ref != "" {
 			cr := CardRef{CaseID: m.CaseID, Transport: m.Transport, Channel: m.Channel, Ref: ref, PostedAt: now}
 			err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&cr).Error
@@ -248,6 +253,8 @@ type CaseView struct {
 	Case     Case
 	Response Response
 	Events   []CaseEvent
+	// Suppressed is true when the customer's address unsubscribed.
+	Suppressed bool
 }
 
 // CaseView loads a case for display.
@@ -263,7 +270,9 @@ func (s *Store) CaseView(ctx context.Context, caseID int64) (CaseView, error) {
 	if err := db.Where("case_id = ?", caseID).Order("id").Find(&v.Events).Error; err != nil {
 		return v, fmt.Errorf("events of case %d: %w", caseID, err)
 	}
-	return v, nil
+	sup, err := suppressed(db, v.Response.CustomerEmail)
+	v.Suppressed = sup
+	return v, err
 }
 
 // Response loads one response.

@@ -22,6 +22,11 @@ type Policy struct {
 	DMTransports []string
 	// KudosDestinations receive promoter comments; empty when none is set.
 	KudosDestinations []Destination
+	// EmailEnabled is true when an SMTP server is configured: only then are
+	// customers emailed.
+	EmailEnabled bool
+	// CustomerMessages are the templates of the emails to customers.
+	CustomerMessages CustomerMessages
 }
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.

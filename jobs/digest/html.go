@@ -127,6 +127,7 @@ img.chart { width: 100%; height: auto; border: 1px solid #e3e7ee; }
 
 <h2>Outer loop</h2>
 <p>Improvement items opened: {{.Improvements.Opened}} · in progress: {{.Improvements.InProgress}} · done: {{.Improvements.Done}}</p>
+<p>Customers told what was done: {{.Improvements.ToldByEmail}} by email · {{.Improvements.ToldByPhone}} by phone</p>
 {{if .Improvements.Top}}<p>Proposed priorities, by linked detractors (fewer priorities are better):</p>
 <ol>
 {{range .Improvements.Top}}<li><strong>{{.Title}}</strong> — {{.Linked}} detractors · {{status .Status}} · {{owner .Owner}}</li>

@@ -101,7 +101,8 @@ func Markdown(st *models.DigestStats) []byte {
 
 	im := st.Improvements
 	w("## Outer loop\n\n")
-	w("- Improvement items opened: %d · in progress: %d · done: %d\n\n", im.Opened, im.InProgress, im.Done)
+	w("- Improvement items opened: %d · in progress: %d · done: %d\n", im.Opened, im.InProgress, im.Done)
+	w("- Customers told what was done: %d by email · %d by phone\n\n", im.ToldByEmail, im.ToldByPhone)
 	if len(im.Top) > 0 {
 		w("Proposed priorities, by linked detractors (fewer priorities are better):\n\n")
 		for i, it := range im.Top {

@@ -59,7 +59,7 @@ func fixtureStats() *models.DigestStats {
 				Text: "Friendly <b>people</b> & quick help"},
 		},
 		Recognition: []models.Recognition{{Owner: "liis@example.com", Loops: 14}, {Owner: "jaan@example.com", Loops: 11}},
-		Improvements: models.ImprovementDigest{Opened: 2, InProgress: 1, Done: 1, Top: []models.ImprovementSummary{
+		Improvements: models.ImprovementDigest{Opened: 2, InProgress: 1, Done: 1, ToldByEmail: 15, ToldByPhone: 3, Top: []models.ImprovementSummary{
 			{ImprovementItem: models.ImprovementItem{ID: 3, Title: "Call-back instead of the queue", Status: models.ImprovementInProgress, Owner: "mari.manager@example.com"}, Linked: 17},
 			{ImprovementItem: models.ImprovementItem{ID: 5, Title: "Explain the card fee", Status: models.ImprovementProposed}, Linked: 6},
 		}},
