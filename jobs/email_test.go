@@ -81,7 +81,7 @@ func newEmailWorld(t *testing.T, s *models.Store) *emailWorld {
 
 type customer struct {
 	id, name, email, lang string
-	consent             *bool
+	consent               *bool
 }
 
 func (w *emailWorld) ingest(t *testing.T, cs ...customer) {
@@ -90,7 +90,7 @@ func (w *emailWorld) ingest(t *testing.T, cs ...customer) {
 	for _, c := range cs {
 		ins = append(ins, models.ResponseInput{Source: "web", ExternalID: c.id, Metric: "nps", Score: 2, Comment: "Ootasin liiga kaua.",
 			SubmittedAt: w.clock.Now(), Customer: models.Customer{Name: c.name, Email: c.email, ContactOK: c.consent},
-			Attributes: map[string]string{"language": c.lang}})
+			Language: c.lang})
 	}
 	res, err := w.s.Ingest(context.Background(), w.p, w.clock.Now(), ins, models.IngestOptions{})
 	if err != nil {

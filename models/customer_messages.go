@@ -122,21 +122,10 @@ func PersonName(email string) string {
 // CustomerLanguage is the language to write to the customer of r in: the
 // language the response carries, else the team's.
 func (p *Policy) CustomerLanguage(r *Response) string {
-	if l, ok := normaliseLang(r.Attributes["language"]); ok {
+	if l, ok := NormalizeLanguage(r.Language); ok {
 		return l
 	}
-	return "en"
-}
-
-func normaliseLang(s string) (string, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if i := strings.IndexAny(s, "-_"); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) != 2 {
-		return "", false
-	}
-	return s, true
+	return p.TeamLanguage(r.TeamID)
 }
 
 // messageData is what the templates know about a case.

@@ -29,6 +29,10 @@ type ResponseInput struct {
 	Touchpoint  string
 	Customer    Customer
 	Attributes  map[string]string
+	// Language is the customer's ISO 639-1 code ("et"), empty when unknown.
+	// Left out of the content hash when empty, so responses stored before
+	// it existed still count as identical repeats.
+	Language string `json:",omitempty"`
 }
 
 // FieldError names the field of bad input and what is wrong with it.
@@ -55,6 +59,9 @@ func (in *ResponseInput) Normalize(now time.Time) {
 	}
 	in.SubmittedAt = in.SubmittedAt.UTC().Truncate(time.Microsecond)
 	in.Customer.Email = strings.TrimSpace(in.Customer.Email)
+	if l, ok := NormalizeLanguage(in.Language); ok {
+		in.Language = l
+	}
 }
 
 // Validate checks a normalised input; now bounds submitted_at.
@@ -74,6 +81,11 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 	}
 	if utf8.RuneCountInString(in.Comment) > MaxCommentLen {
 		return &FieldError{"comment", fmt.Sprintf("at most %d characters", MaxCommentLen)}
+	}
+	if in.Language != "" {
+		if _, ok := NormalizeLanguage(in.Language); !ok {
+			return &FieldError{"language", fmt.Sprintf("must be an ISO 639-1 code such as \"et\" or \"pl-PL\", not %q", in.Language)}
+		}
 	}
 	if in.SubmittedAt.After(now.Add(24 * time.Hour)) {
 		return &FieldError{"submitted_at", "more than a day in the future"}
