@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cxloop/cxloop/models"
 )
 
 // RejectsPath names the rejects file of an input: data/2025.csv →
@@ -41,12 +43,15 @@ func (r *RejectsFile) WriteReject(header []string, row *Row) error {
 			return err
 		}
 	}
-	rec := append([]string(nil), row.Record...)
+	rec := make([]string, 0, len(header)+1)
+	for _, cell := range row.Record {
+		rec = append(rec, models.MaskCardNumbers(cell)) // a full card number is never written anywhere
+	}
 	for len(rec) < len(header) {
 		rec = append(rec, "")
 	}
 	r.N++
-	return r.w.Write(append(rec, fmt.Sprintf("line %d: %s", row.Line, row.Reason)))
+	return r.w.Write(append(rec, models.MaskCardNumbers(fmt.Sprintf("line %d: %s", row.Line, row.Reason))))
 }
 
 // Close flushes and closes the file, if one was written.

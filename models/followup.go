@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ const (
 
 // More outbox kinds: texts for people about a case.
 const (
-	KindReminderDM   = "dm.reminder"
+	KindReminderDM   = "dm.reminder" // one person's reminders of one sweep; Text is a ReminderList
 	KindEscalationDM = "dm.escalation"
 	KindAlertDM      = "dm.alert" // an operator alert: never alerts again when it fails
 )
@@ -42,7 +43,8 @@ type FollowupNotice struct {
 
 // SweepResult counts what one SLA pass sent.
 type SweepResult struct {
-	Reminders   int
+	Reminders   int // follow-ups reminded of
+	ReminderDMs int // the DMs that listed them: one per person per sweep
 	Escalations int
 	Unowned     int
 }
@@ -55,6 +57,7 @@ type SweepResult struct {
 func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepResult, error) {
 	now = now.UTC()
 	var res SweepResult
+	var due []ReminderItem
 	// Every open case is looked at: owners can leave teams at any time, and
 	// the notice table, not this query, decides what is already sent.
 	const page = 500
@@ -76,7 +79,7 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			return res, err
 		}
 		for i := range cases {
-			if err := s.chase(ctx, p, now, &cases[i], sent, &res); err != nil {
+			if err := s.chase(ctx, p, now, &cases[i], sent, &res, &due); err != nil {
 				return res, err
 			}
 		}
@@ -84,13 +87,59 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			break
 		}
 	}
-	return res, s.sweepFixFollowUps(ctx, p, now, &res)
+	if err := s.sweepFixFollowUps(ctx, p, now, &res, &due); err != nil {
+		return res, err
+	}
+	return res, s.sendReminders(ctx, p, now, due, &res)
+}
+
+// sendReminders sends each person one DM listing all their reminders of
+// this sweep, nearest due first. The notices and the DM are written in one
+// transaction, so a reminder is listed exactly once however many sweeps
+// run at once.
+func (s *Store) sendReminders(ctx context.Context, p *Policy, now time.Time, items []ReminderItem, res *SweepResult) error {
+	for _, b := range BundleReminders(items) {
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var listed []ReminderItem
+			for _, it := range b.Items {
+				n := FollowupNotice{CaseID: it.CaseID, Followup: it.Followup, Kind: NoticeReminder, At: now}
+				ins := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
+				if ins.Error != nil {
+					return fmt.Errorf("record reminder of case %d: %w", it.CaseID, ins.Error)
+				}
+				if ins.RowsAffected == 1 {
+					listed = append(listed, it)
+				}
+			}
+			if len(listed) == 0 {
+				return nil // a concurrent sweep sent them
+			}
+			text, err := EncodeReminderList(listed)
+			if err != nil {
+				return err
+			}
+			team, _ := p.Team(listed[0].TeamID)
+			at := p.DMAt(team, now, false)
+			var msgs []OutboxMessage
+			for _, tr := range p.DMTransports {
+				msgs = append(msgs, OutboxMessage{Kind: KindReminderDM, Transport: tr, Recipient: b.To, CaseID: listed[0].CaseID,
+					Text: text, OrderKey: fmt.Sprintf("reminders:%s:%s", tr, strings.ToLower(b.To)), NextAttemptAt: at})
+			}
+			res.Reminders += len(listed)
+			res.ReminderDMs++
+			return enqueue(tx, now, msgs...)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sweepFixFollowUps chases the third follow-up, "customer told of the fix",
 // like the other two: a reminder to the owner before it is due, the
 // managers told when it is late.
-func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time, res *SweepResult) error {
+func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time, res *SweepResult, reminders *[]ReminderItem) error {
 	var fus []FixFollowUp
 	if err := s.db.WithContext(ctx).Where("told_at IS NULL").Order("id").Find(&fus).Error; err != nil {
 		return fmt.Errorf("fix follow-ups: %w", err)
@@ -125,7 +174,7 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time,
 		case !now.Before(f.DueAt):
 			text := fmt.Sprintf("⚠ Case #%d: the customer was to be told of the fix by %s (owner: %s).", c.ID, due, f.Owner)
 			done, err := s.notify(ctx, p, now, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeOverdue},
-				KindEscalationDM, managersOf(p, team), text, "")
+				KindEscalationDM, managersOf(p, team), text, "", p.DMAt(team, now, c.Urgent))
 			if err != nil {
 				return err
 			}
@@ -133,15 +182,7 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time,
 				res.Escalations++
 			}
 		case !now.Before(RemindAt(f.DueAt, p.SLA.RemindBefore, team.Hours, loc, team.Holidays)):
-			text := fmt.Sprintf("Reminder: tell the customer of case #%d about the fix by %s (\"told %d\" when done).", c.ID, due, c.ID)
-			done, err := s.notify(ctx, p, now, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeReminder},
-				KindReminderDM, []string{f.Owner}, text, "")
-			if err != nil {
-				return err
-			}
-			if done {
-				res.Reminders++
-			}
+			*reminders = append(*reminders, ReminderItem{CaseID: c.ID, Followup: FollowupFixTold, Owner: f.Owner, TeamID: c.TeamID, Due: f.DueAt})
 		}
 	}
 	return nil
@@ -169,7 +210,7 @@ func (s *Store) sentNotices(ctx context.Context, cases []Case) (map[noticeKey]bo
 }
 
 // chase decides what one case is owed now.
-func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, sent map[noticeKey]bool, res *SweepResult) error {
+func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, sent map[noticeKey]bool, res *SweepResult, due *[]ReminderItem) error {
 	team, ok := p.Team(c.TeamID)
 	if !ok {
 		return nil
@@ -205,15 +246,7 @@ func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, se
 			if sent[noticeKey{c.ID, fu.name, NoticeReminder}] {
 				continue
 			}
-			text := fmt.Sprintf("Reminder: the %s of case #%d is due %s.", fu.label, c.ID, fu.due.In(loc).Format("Mon 2 Jan 15:04 MST"))
-			done, err := s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: fu.name, Kind: NoticeReminder},
-				KindReminderDM, []string{c.Owner}, text, "")
-			if err != nil {
-				return err
-			}
-			if done {
-				res.Reminders++
-			}
+			*due = append(*due, ReminderItem{CaseID: c.ID, Followup: fu.name, Owner: c.Owner, TeamID: c.TeamID, Due: fu.due})
 		}
 	}
 	// An owner who left the team (or a case nobody owns) leaves the customer
@@ -229,7 +262,7 @@ func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, se
 	}
 	if kind != "" && !sent[noticeKey{c.ID, FollowupOwner, kind}] {
 		done, err := s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
-			KindEscalationDM, managersOf(p, team), text, "")
+			KindEscalationDM, managersOf(p, team), text, "", p.DMAt(team, now, c.Urgent))
 		if err != nil {
 			return err
 		}
@@ -254,13 +287,14 @@ func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, now t
 	text := fmt.Sprintf("⚠ Case #%d: the %s was due %s and is overdue (owner: %s).", c.ID, label,
 		due.In(loc).Format("Mon 2 Jan 15:04 MST"), ownerOrNobody(c.Owner))
 	return s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: fu, Kind: NoticeOverdue},
-		KindEscalationDM, managersOf(p, team), text, "OVERDUE: the "+label+" was due "+due.In(loc).Format("Mon 2 Jan 15:04 MST"))
+		KindEscalationDM, managersOf(p, team), text, "OVERDUE: the "+label+" was due "+due.In(loc).Format("Mon 2 Jan 15:04 MST"),
+		p.DMAt(team, now, c.Urgent))
 }
 
 // notify records a notice and queues its messages in one transaction; it
 // reports false when another sweep already sent it. overdueNote, when set,
 // also marks the case overdue and refreshes its card with that thread line.
-func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n FollowupNotice, kind string, to []string, text, overdueNote string) (bool, error) {
+func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n FollowupNotice, kind string, to []string, text, overdueNote string, at time.Time) (bool, error) {
 	sentNow := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n.At = now
@@ -288,7 +322,7 @@ func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n
 		for _, tr := range p.DMTransports {
 			for _, r := range to {
 				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: r, CaseID: c.ID, Text: text,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r)})
+					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r), NextAttemptAt: at})
 			}
 		}
 		return enqueue(tx, now, msgs...)
@@ -307,4 +341,27 @@ func (s *Store) Alert(ctx context.Context, p *Policy, now time.Time, text string
 		}
 	}
 	return enqueue(s.db.WithContext(ctx), now.UTC(), msgs...)
+}
+
+// ReminderList is the payload of a reminder DM: the items it lists.
+type ReminderList struct {
+	Items []ReminderItem `json:"items"`
+}
+
+// EncodeReminderList writes a reminder DM's payload.
+func EncodeReminderList(items []ReminderItem) (string, error) {
+	b, err := json.Marshal(ReminderList{Items: items})
+	if err != nil {
+		return "", fmt.Errorf("encode reminders: %w", err)
+	}
+	return string(b), nil
+}
+
+// DecodeReminderList reads a reminder DM's payload.
+func DecodeReminderList(text string) (ReminderList, error) {
+	var l ReminderList
+	if err := json.Unmarshal([]byte(text), &l); err != nil {
+		return l, fmt.Errorf("decode reminders: %w", err)
+	}
+	return l, nil
 }
