@@ -103,6 +103,18 @@ func (p *Policy) EmailOfferFor(r *Response, suppressed bool) EmailOffer {
 	return EmailAllowed
 }
 
+// ThankMethodsFor lists the thank-you methods to offer: "email" only when
+// the customer may be emailed, since choosing it sends the email.
+func (p *Policy) ThankMethodsFor(o EmailOffer) []string {
+	var out []string
+	for _, m := range ThankMethods {
+		if m != ThankByEmail || o.Allowed() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // EmailOffer decides for a loaded case.
 func (p *Policy) EmailOffer(v CaseView) EmailOffer { return p.EmailOfferFor(&v.Response, v.Suppressed) }
 

@@ -549,3 +549,35 @@ func (s *Store) FixFollowUps(ctx context.Context, owner string) ([]FixFollowUp, 
 	}
 	return out, nil
 }
+
+// FixDoneAudience counts, by the language their message would be written
+// in, the linked customers of an item who would be emailed if it were
+// marked done now: the text the manager confirms is per language.
+func (s *Store) FixDoneAudience(ctx context.Context, p *Policy, id int64) (map[string]int, error) {
+	out := map[string]int{}
+	if !p.EmailEnabled {
+		return out, nil
+	}
+	var rows []struct {
+		Language, CustomerEmail, TeamID string
+		ContactOK                       *bool
+		Suppressed                      bool
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT r.language, r.customer_email, r.team_id, r.contact_ok,
+  EXISTS (SELECT 1 FROM suppressions x WHERE x.email = LOWER(r.customer_email)) AS suppressed
+FROM cases c JOIN responses r ON r.id = c.response_id
+WHERE c.improvement_id = ? AND c.customer_told_at IS NULL AND c.state <> ?`, id, StateNoContact).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("customers of improvement %d: %w", id, err)
+	}
+	for _, r := range rows {
+		resp := Response{Language: r.Language, CustomerEmail: r.CustomerEmail, TeamID: r.TeamID, ContactOK: r.ContactOK}
+		if !p.EmailOfferFor(&resp, r.Suppressed).Allowed() {
+			continue
+		}
+		if _, lang := p.CustomerMessages.Template(MessageFixDone, p.CustomerLanguage(&resp)); lang != "" {
+			out[lang]++
+		}
+	}
+	return out, nil
+}

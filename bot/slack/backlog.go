@@ -195,7 +195,7 @@ func closedItemBlock(it models.ImprovementSummary, o BacklogOptions) slackgo.Blo
 // ItemStatusModal asks for an item's new status, offering the statuses it
 // may move to (see models.NextImprovementStatuses); metadata travels back in
 // the submission's private_metadata.
-func ItemStatusModal(it models.ImprovementSummary, metadata string) slackgo.ModalViewRequest {
+func ItemStatusModal(it models.ImprovementSummary, metadata string, fixDone ...FixDoneText) slackgo.ModalViewRequest {
 	var opts []*slackgo.OptionBlockObject
 	for _, st := range models.NextImprovementStatuses(it.Status) {
 		opts = append(opts, slackgo.NewOptionBlockObject(st, plain(StatusLabel(st)), nil))
@@ -206,10 +206,46 @@ func ItemStatusModal(it models.ImprovementSummary, metadata string) slackgo.Moda
 		intro += fmt.Sprintf("\nMarking it *done* asks the owners of its %s to tell their customers what changed, and announces it in the team channels.",
 			pluralWord64(it.Linked, "linked case", "linked cases"))
 	}
-	return modal(ModalItemStatus, fmt.Sprintf("Improvement #%d", it.ID), "Save", metadata,
+	blocks := []slackgo.Block{
 		slackgo.NewSectionBlock(mrkdwn(intro), nil, nil),
 		slackgo.NewInputBlock(BlockItemStatus, plain("New status"), nil, sel),
-	)
+	}
+	if len(fixDone) > 0 {
+		blocks = append(blocks, slackgo.NewDividerBlock(),
+			slackgo.NewSectionBlock(mrkdwn(Escape(TextFixDoneIntro)), nil, nil))
+	}
+	for _, fd := range fixDone {
+		in := slackgo.NewPlainTextInputBlockElement(nil, "fix_done_input")
+		in.Multiline, in.InitialValue, in.MaxLength = true, clip(fd.Body, 3000), 3000
+		label := fmt.Sprintf(TextFixDoneLabel, fd.Customers, languageName(fd.Lang))
+		blocks = append(blocks, slackgo.NewInputBlock(BlockFixDonePrefix+fd.Lang, plain(clip(label, 2000)), nil, in).WithOptional(true))
+	}
+	return modal(ModalItemStatus, fmt.Sprintf("Improvement #%d", it.ID), "Save", metadata, blocks...)
+}
+
+// FixDoneText is the "you said, we did" message for the customers who read
+// one language, as the modal shows it for confirming or editing.
+type FixDoneText struct {
+	Lang      string
+	Customers int
+	Body      string // a template over the customer message fields
+}
+
+// BlockFixDonePrefix starts the block id of each language's message.
+const BlockFixDonePrefix = "fix_done_"
+
+// Sentences of the fix_done part of the status modal.
+const (
+	TextFixDoneIntro = "When you mark it done, these customers are emailed what changed. Check the message first: " +
+		"{{.CustomerName}} and {{.OwnerName}} are filled in for each customer, {{.WhatWasDone}} with the improvement's title."
+	TextFixDoneLabel = "Email to %d customers in %s"
+)
+
+func languageName(code string) string {
+	if n, ok := map[string]string{"en": "English", "et": "Estonian", "pl": "Polish", "ru": "Russian"}[code]; ok {
+		return n
+	}
+	return code
 }
 
 // ItemRenameModal asks for an item's new title, the current one filled in.

@@ -11,6 +11,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
@@ -325,6 +326,9 @@ func customerText(c bot.Card) string {
 		if v != "" {
 			parts = append(parts, code(v, maxValueLen))
 		}
+	}
+	if c.Email == models.EmailSuppressed {
+		parts = append(parts, "_"+bot.TextUnsubscribed+"_")
 	}
 	if len(parts) == 0 {
 		return ""

@@ -9,6 +9,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Callback ids of the case modals; a view_submission names its modal by them.
@@ -28,6 +29,11 @@ const (
 	BlockRootCause = "root_cause"
 	BlockSystemic  = "systemic"
 	BlockReason    = "reason"
+	// The email to the customer: subject and text of the thank-you, the
+	// checkbox that sends the resolution message.
+	BlockEmailSubject = "email_subject"
+	BlockEmailBody    = "email_body"
+	BlockTellByEmail  = "tell_by_email"
 )
 
 // Block Kit limits of views (https://docs.slack.dev/reference/views).
@@ -63,25 +69,56 @@ func AssignModal(caseID int64, teamName, initialUser, metadata string) slackgo.M
 	)
 }
 
-// ThankModal logs the thank-you contact: how, and a note.
-func ThankModal(caseID int64, methods []string, metadata string) slackgo.ModalViewRequest {
-	return modal(ModalThank, fmt.Sprintf("Thank-you · #%d", caseID), "Save", metadata,
+// EmailForm is what a modal offers for emailing the customer: whether it
+// may (and why not), and the message prefilled in the customer's language.
+type EmailForm struct {
+	Offer models.EmailOffer
+	Draft *models.Draft
+}
+
+// ThankModal logs the thank-you contact: how, and a note. When the
+// customer may be emailed, the method "email" is offered with the message,
+// prefilled and editable; when they unsubscribed, the modal says so.
+func ThankModal(caseID int64, methods []string, metadata string, email EmailForm) slackgo.ModalViewRequest {
+	blocks := []slackgo.Block{
 		slackgo.NewInputBlock(BlockMethod, plain("How did you reach them?"), nil,
 			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "how_select", selectOptions(methods, methodLabels)...)),
 		noteInput(BlockNote, "Note", true),
-	)
+	}
+	if d := email.Draft; d != nil && email.Offer.Allowed() {
+		subject := slackgo.NewPlainTextInputBlockElement(nil, "email_subject_input")
+		subject.InitialValue, subject.MaxLength = clip(d.Subject, 300), 300
+		body := slackgo.NewPlainTextInputBlockElement(nil, "email_body_input")
+		body.Multiline, body.InitialValue, body.MaxLength = true, clip(d.Body, 3000), 3000
+		blocks = append(blocks, slackgo.NewDividerBlock(),
+			slackgo.NewSectionBlock(mrkdwn("*"+Escape(bot.TextEmailDraft)+"*"), nil, nil),
+			slackgo.NewInputBlock(BlockEmailSubject, plain(bot.TextEmailSubject), nil, subject).WithOptional(true),
+			slackgo.NewInputBlock(BlockEmailBody, plain(bot.TextEmailBody), nil, body).WithOptional(true))
+	} else if email.Offer == models.EmailSuppressed {
+		blocks = append(blocks, slackgo.NewContextBlock("email_off", mrkdwn(Escape(fmt.Sprintf(bot.TextEmailNotOffered, email.Offer.Reason())))))
+	}
+	return modal(ModalThank, fmt.Sprintf("Thank-you · #%d", caseID), "Save", metadata, blocks...)
 }
 
-// ResolveModal closes the loop: root cause, what was done, systemic or not.
-func ResolveModal(caseID int64, rootCauses []string, metadata string) slackgo.ModalViewRequest {
+// ResolveModal closes the loop: root cause, what was done, systemic or
+// not, and, when the customer may be emailed, whether to tell them so.
+func ResolveModal(caseID int64, rootCauses []string, metadata string, email EmailForm) slackgo.ModalViewRequest {
 	systemic := slackgo.NewCheckboxGroupsBlockElement("systemic_check",
 		slackgo.NewOptionBlockObject("systemic", plain("Systemic issue: add it to the improvement backlog"), nil))
-	return modal(ModalResolve, fmt.Sprintf("Resolve case #%d", caseID), "Resolve", metadata,
+	blocks := []slackgo.Block{
 		slackgo.NewInputBlock(BlockRootCause, plain("Root cause"), nil,
 			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "root_cause_select", selectOptions(rootCauses, nil)...)),
 		noteInput(BlockNote, "What was done for the customer?", false),
 		slackgo.NewInputBlock(BlockSystemic, plain("Outer loop"), nil, systemic).WithOptional(true),
-	)
+	}
+	if email.Offer.Allowed() {
+		tell := slackgo.NewCheckboxGroupsBlockElement("tell_by_email_check",
+			slackgo.NewOptionBlockObject("email", plain(clip(bot.TextTellByEmail, maxOptionText)), plain(clip(bot.TextTellByEmailHint, maxOptionText))))
+		blocks = append(blocks, slackgo.NewInputBlock(BlockTellByEmail, plain("Customer"), nil, tell).WithOptional(true))
+	} else if email.Offer == models.EmailSuppressed {
+		blocks = append(blocks, slackgo.NewContextBlock("email_off", mrkdwn(Escape(fmt.Sprintf(bot.TextEmailNotOffered, email.Offer.Reason())))))
+	}
+	return modal(ModalResolve, fmt.Sprintf("Resolve case #%d", caseID), "Resolve", metadata, blocks...)
 }
 
 // NoContactModal closes a case without customer contact: why, and a note.

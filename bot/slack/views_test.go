@@ -53,9 +53,9 @@ func TestModals(t *testing.T) {
 	}{
 		{cxslack.AssignModal(123456, "Contact <!here> Center", "U0LIIS", `{"case":123456}`), cxslack.ModalAssign,
 			map[string]string{cxslack.BlockAssignee: "users_select"}},
-		{cxslack.ThankModal(42, models.ThankMethods, "42"), cxslack.ModalThank,
+		{cxslack.ThankModal(42, models.ThankMethods, "42", cxslack.EmailForm{}), cxslack.ModalThank,
 			map[string]string{cxslack.BlockMethod: "static_select", cxslack.BlockNote: "plain_text_input"}},
-		{cxslack.ResolveModal(42, []string{"product", "process"}, "42"), cxslack.ModalResolve,
+		{cxslack.ResolveModal(42, []string{"product", "process"}, "42", cxslack.EmailForm{}), cxslack.ModalResolve,
 			map[string]string{cxslack.BlockRootCause: "static_select", cxslack.BlockNote: "plain_text_input", cxslack.BlockSystemic: "checkboxes"}},
 		{cxslack.NoContactModal(42, models.NoContactReasons, "42"), cxslack.ModalNoContact,
 			map[string]string{cxslack.BlockReason: "static_select", cxslack.BlockNote: "plain_text_input"}},

@@ -11,6 +11,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Adaptive Card constants.
@@ -51,8 +52,13 @@ const (
 	InputRootCause = "rootCause"
 	InputSystemic  = "systemic"
 	InputReason    = "reason"
-	DataCaseID     = "caseId"
-	DataVerb       = "verb"
+	// The email to the customer: its subject and text (thank-you), or the
+	// toggle that sends the resolution message.
+	InputEmailSubject = "emailSubject"
+	InputEmailBody    = "emailBody"
+	InputTellByEmail  = "tellByEmail"
+	DataCaseID        = "caseId"
+	DataVerb          = "verb"
 )
 
 // RenderOptions carries what the card alone does not know: the choices of
@@ -148,7 +154,11 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 		body = append(body, element{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true,
 			"text": EscapeMarkdown(fmt.Sprintf("The comment was shortened; \"show %d\" gives the whole case.", c.CaseID))})
 	}
-	if who := strings.Join(nonEmpty(c.CustomerName, c.MaskedEmail, c.MaskedPhone), " · "); who != "" {
+	unsub := ""
+	if c.Email == models.EmailSuppressed {
+		unsub = bot.TextUnsubscribed
+	}
+	if who := strings.Join(nonEmpty(c.CustomerName, c.MaskedEmail, c.MaskedPhone, unsub), " · "); who != "" {
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
 			element{"type": "TextRun", "text": "Customer: ", "weight": "Bolder"},
 			element{"type": "TextRun", "text": clipRunes(who, 3*maxValueRunes)},
@@ -240,18 +250,36 @@ func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
 			choiceSet(InputAssignee, "Assign to", o.Assignees, nil),
 		}, execute(c.CaseID, VerbAssign, "Assign", "positive"))
 	case bot.ActionThank:
-		return showCard("Log thank-you…", []any{
-			choiceSet(InputMethod, "How was the customer thanked?", orDefault(o.ThankMethods, []string{"call", "email", "meeting", "message", "other"}), nil),
+		methods := c.ThankMethods
+		if methods == nil {
+			methods = orDefault(o.ThankMethods, []string{"call", "meeting", "message", "other"})
+		}
+		inputs := []any{
+			choiceSet(InputMethod, "How was the customer thanked?", methods, nil),
 			element{"type": "Input.Text", "id": InputNote, "label": "Note", "isMultiline": true, "maxLength": 1000},
-		}, execute(c.CaseID, VerbThank, "Log thank-you", "positive"))
+		}
+		if d := c.ThankYouEmail; d != nil {
+			inputs = append(inputs,
+				element{"type": "TextBlock", "text": EscapeMarkdown(bot.TextEmailDraft), "weight": "Bolder", "wrap": true, "spacing": "Medium"},
+				element{"type": "Input.Text", "id": InputEmailSubject, "label": bot.TextEmailSubject, "value": clipRunes(d.Subject, 300), "maxLength": 300},
+				element{"type": "Input.Text", "id": InputEmailBody, "label": bot.TextEmailBody, "value": clipRunes(d.Body, 5000),
+					"isMultiline": true, "maxLength": 5000})
+		}
+		return showCard("Log thank-you…", inputs, execute(c.CaseID, VerbThank, "Log thank-you", "positive"))
 	case bot.ActionResolve:
-		return showCard("Resolve…", []any{
+		inputs := []any{
 			choiceSet(InputRootCause, "Root cause", o.RootCauses, nil),
 			element{"type": "Input.Text", "id": InputNote, "label": "What was done for the customer", "isMultiline": true,
 				"isRequired": true, "errorMessage": "Say what was done", "maxLength": 2000},
 			element{"type": "Input.Toggle", "id": InputSystemic, "title": "Systemic issue: add to the improvement backlog",
 				"valueOn": "true", "valueOff": "false", "value": "false"},
-		}, execute(c.CaseID, VerbResolve, "Resolve", "positive"))
+		}
+		if c.Email.Allowed() {
+			inputs = append(inputs, element{"type": "Input.Toggle", "id": InputTellByEmail, "title": bot.TextTellByEmail,
+				"valueOn": "true", "valueOff": "false", "value": "false", "wrap": true},
+				element{"type": "TextBlock", "text": EscapeMarkdown(bot.TextTellByEmailHint), "isSubtle": true, "size": "Small", "wrap": true, "spacing": "None"})
+		}
+		return showCard("Resolve…", inputs, execute(c.CaseID, VerbResolve, "Resolve", "positive"))
 	case bot.ActionNoContact:
 		return showCard("No contact…", []any{
 			choiceSet(InputReason, "Why is no contact possible?", orDefault(o.NoContactReasons, []string{"anonymous", "no_consent", "unreachable"}), label),
