@@ -148,7 +148,7 @@ func itemOutcome(err error, itemID int64) string {
 }
 
 // itemChanged phrases a successful change.
-func itemChanged(op models.ItemOp, it models.ImprovementSummary) string {
+func itemChanged(op models.ItemOp, it models.ImprovementSummary, emailOn bool) string {
 	name := fmt.Sprintf("#%d %q", it.ID, it.Title)
 	switch op.Kind {
 	case models.ItemOpTake:
@@ -160,8 +160,13 @@ func itemChanged(op models.ItemOp, it models.ImprovementSummary) string {
 		if it.Linked == 0 {
 			return "Improvement " + name + " is done."
 		}
-		return fmt.Sprintf("Improvement %s is done. Of its %d linked %s, the customers who may be emailed are told what changed; "+
-			"the owners are asked to call the others, and the team channels hear of it.", name, it.Linked, map[bool]string{true: "case", false: "cases"}[it.Linked == 1])
+		cases := map[bool]string{true: "case", false: "cases"}[it.Linked == 1]
+		if emailOn {
+			return fmt.Sprintf("Improvement %s is done. Of its %d linked %s, the customers who may be emailed are told what changed; "+
+				"the owners are asked to call the others, and the team channels hear of it.", name, it.Linked, cases)
+		}
+		return fmt.Sprintf("Improvement %s is done. The owners of its %d linked %s are asked to tell their customers what changed, "+
+			"and the team channels hear of it.", name, it.Linked, cases)
 	}
 	return fmt.Sprintf("Improvement %s is now %s.", name, strings.ToLower(cxslack.StatusLabel(it.Status)))
 }
@@ -194,7 +199,7 @@ func (a *SlackApp) itemAction(ctx context.Context, ic *slackgo.InteractionCallba
 		return
 	}
 	a.queued()
-	a.backlogChanged(ctx, to, actor, itemChanged(op, it))
+	a.backlogChanged(ctx, to, actor, itemChanged(op, it, a.Policy.EmailEnabled))
 }
 
 // openItemModal opens the Set status or Rename modal of an item with the
@@ -342,7 +347,7 @@ func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCal
 			return
 		}
 		a.queued()
-		a.backlogChanged(ctx, to, actor, itemChanged(op, it))
+		a.backlogChanged(ctx, to, actor, itemChanged(op, it, a.Policy.EmailEnabled))
 	})
 	if !started {
 		return errorsOn(&models.FieldError{Msg: "cxloop is busy right now; please submit again in a moment"}), true

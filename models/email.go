@@ -57,11 +57,12 @@ func emailMessage(c *Case, r *Response, e CustomerEmail) (OutboxMessage, error) 
 		Text: string(b), OrderKey: fmt.Sprintf("email:%d:%s", c.ID, e.Purpose)}, nil
 }
 
-// EmailOffer says whether a customer may be emailed, and if not, why.
+// EmailOffer says whether a customer may be emailed, and if not, why. The
+// zero value offers nothing.
 type EmailOffer string
 
 const (
-	EmailAllowed    EmailOffer = ""
+	EmailAllowed    EmailOffer = "allowed"
 	EmailOff        EmailOffer = "off"        // no SMTP server configured
 	EmailNoAddress  EmailOffer = "no_address" // the response carries no email
 	EmailNoConsent  EmailOffer = "no_consent" // contact_ok is not true
