@@ -29,6 +29,7 @@ func (c *Config) Policy() *models.Policy {
 
 		EmailEnabled:     c.EmailEnabled(),
 		CustomerMessages: o.messages,
+		Targets:        o.targets,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]
@@ -45,6 +46,7 @@ func (c *Config) Policy() *models.Policy {
 		tp := models.TeamPolicy{
 			ID: t.ID, Name: t.Name, Members: t.Members, Managers: t.Managers, Champion: t.Champion,
 			Assign: models.AssignStrategy(t.Assign), Hours: o.teamHours[t.ID], Location: o.teamLoc[t.ID], Holidays: t.Holidays,
+			Targets:  o.teamTargets[t.ID],
 			Language: t.Language,
 			Burst:    *t.Burst, QuietHours: *t.QuietHours, Huddle: t.Huddle,
 		}

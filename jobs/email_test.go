@@ -14,6 +14,7 @@ import (
 	"github.com/cxloop/cxloop/bot/email/smtptest"
 	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/jobs"
+	"github.com/cxloop/cxloop/jobs/digest"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -261,8 +262,12 @@ func TestFixDoneEmailsEveryoneWhoMayBeEmailed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Improvements.ToldByEmail != 15 || st.Improvements.ToldByPhone != 0 {
-			t.Errorf("digest: %d told by email, %d by phone", st.Improvements.ToldByEmail, st.Improvements.ToldByPhone)
+		if d := st.Improvements.DoneItems; len(d) != 1 || d[0].ToldByEmail != 15 || d[0].ToldByPhone != 0 || d[0].NotYetTold != 3 {
+			t.Errorf("digest: %+v", d)
+		}
+		md := string(digest.Markdown(st))
+		if !strings.Contains(md, "15 of 18 customers told: 15 by email, 0 by phone, 3 not yet") {
+			t.Errorf("the digest does not show the customers told by email:\n%s", md)
 		}
 	})
 }

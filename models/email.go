@@ -287,7 +287,7 @@ func (s *Store) emailDelivered(tx *gorm.DB, m *OutboxMessage, now time.Time) err
 		return nil
 	}
 	res := tx.Model(&FixFollowUp{}).Where("case_id = ? AND improvement_id = ? AND told_at IS NULL", c.ID, e.ImprovementID).
-		Updates(map[string]any{"told_at": now, "told_by": "cxloop", "method": FixToldEmail})
+		Updates(map[string]any{"told_at": now, "told_by": "cxloop", "told_via": ToldByEmail})
 	if res.Error != nil {
 		return fmt.Errorf("close follow-up of case %d: %w", c.ID, res.Error)
 	}

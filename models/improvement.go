@@ -36,15 +36,16 @@ type FixFollowUp struct {
 	DueAt         time.Time  `gorm:"not null;index"`
 	ToldAt        *time.Time `gorm:"index"`
 	ToldBy        string     `gorm:"size:300"`
-	// Method is how the customer was told: email (sent by cxloop) or phone.
-	Method string `gorm:"size:10;not null;default:''"`
-	Note   string `gorm:"type:text"`
+	// ToldVia is how the customer heard: ToldByEmail when the fix_done
+	// email went out, ToldByPhone when the owner marked it told by hand.
+	ToldVia string `gorm:"size:20"`
+	Note    string `gorm:"type:text"`
 }
 
 // How a customer was told of a fix.
 const (
-	FixToldEmail = "email"
-	FixToldPhone = "phone"
+	ToldByEmail = "email"
+	ToldByPhone = "phone"
 )
 
 // TableName keeps the table's name short.
@@ -152,6 +153,10 @@ type ItemOp struct {
 	FixDone map[string]string
 }
 
+// FixDoneField starts the field name of a language's edited fix_done
+// message (fix_done_et).
+const FixDoneField = "fix_done_"
+
 // fixDoneTemplates are the fix_done messages to send: the configured ones,
 // with the manager's edits; an edit that does not parse is a field error
 // named fix_done_LANG.
@@ -167,7 +172,7 @@ func (p *Policy) fixDoneTemplates(edits map[string]string) (map[string]*MessageT
 		}
 		t, err := ParseMessageTemplate("fix_done."+lang, base.SubjectSource, body)
 		if err != nil {
-			return nil, &FieldError{Field: "fix_done_" + lang, Msg: "the message does not work: " + err.Error()}
+			return nil, &FieldError{Field: FixDoneField + lang, Msg: "the message does not work: " + err.Error()}
 		}
 		out[lang] = t
 	}
@@ -511,7 +516,7 @@ func (s *Store) MarkCustomerTold(ctx context.Context, p *Policy, now time.Time, 
 			return fmt.Errorf("follow-up of case %d: %w", caseID, err)
 		}
 		if err := tx.Model(&FixFollowUp{}).Where("id = ?", f.ID).
-			Updates(map[string]any{"told_at": now, "told_by": actor, "note": note, "method": FixToldPhone}).Error; err != nil {
+			Updates(map[string]any{"told_at": now, "told_by": actor, "told_via": ToldByPhone, "note": note}).Error; err != nil {
 			return fmt.Errorf("close follow-up of case %d: %w", caseID, err)
 		}
 		if err := tx.Model(&Case{}).Where("id = ?", caseID).
