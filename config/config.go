@@ -226,8 +226,8 @@ type Org struct {
 	// CustomerMessages override the shipped emails to customers.
 	CustomerMessages map[string]map[string]MessageText `yaml:"customer_messages"`
 	messages         models.CustomerMessages
-	targets     models.Targets
-	teamTargets map[string]models.Targets
+	targets          models.Targets
+	teamTargets      map[string]models.Targets
 }
 
 // Team is one team of the organisation.

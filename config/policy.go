@@ -29,7 +29,7 @@ func (c *Config) Policy() *models.Policy {
 
 		EmailEnabled:     c.EmailEnabled(),
 		CustomerMessages: o.messages,
-		Targets:        o.targets,
+		Targets:          o.targets,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]

@@ -11,8 +11,8 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
-	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).

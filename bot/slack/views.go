@@ -9,8 +9,8 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
-	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Callback ids of the case modals; a view_submission names its modal by them.

@@ -10,8 +10,8 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/cxloop/cxloop/bot"
-	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Adaptive Card constants.
