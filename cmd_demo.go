@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/email"
 	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/jobs/digest"
 	"github.com/cxloop/cxloop/models"
@@ -161,6 +162,7 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 	fmt.Fprintf(w, "cxloop demo: a bank with three teams, feedback from %s to %s, on a throwaway database.\n\n",
 		start.Format("January 2006"), thisMonth.AddDate(0, 0, -1).Format("January 2006"))
 
+	mail := &demoMail{}
 	rng := rand.New(rand.NewPCG(2026, 11))
 	clock := models.NewFixedClock(start)
 	var queue actionQueue
@@ -182,7 +184,7 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 			inputs = append(inputs, demoResponse(rng, seq, day.Add(10*time.Hour)))
 		}
 		at := day.Add(10 * time.Hour)
-		if err := drainActions(ctx, store, policy, clock, &queue, at, stats, &item); err != nil {
+		if err := drainActions(ctx, store, policy, clock, mail, &queue, at, stats, &item); err != nil {
 			return err
 		}
 		clock.Set(at)
@@ -206,7 +208,7 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 		// Sweeps through the day chase what runs late.
 		for _, h := range []int{9, 13, 17, 21} {
 			t := day.Add(time.Duration(h) * time.Hour)
-			if err := drainActions(ctx, store, policy, clock, &queue, t, stats, &item); err != nil {
+			if err := drainActions(ctx, store, policy, clock, mail, &queue, t, stats, &item); err != nil {
 				return err
 			}
 			sr, err := store.SweepSLA(ctx, policy, t)
@@ -225,8 +227,14 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 			fmt.Fprintln(w)
 		}
 	}
-	if err := drainActions(ctx, store, policy, clock, &queue, thisMonth, stats, &item); err != nil {
+	if err := drainActions(ctx, store, policy, clock, mail, &queue, thisMonth, stats, &item); err != nil {
 		return err
+	}
+	if err := mail.deliver(ctx, store, thisMonth); err != nil {
+		return err
+	}
+	if mail.firstThanks != "" {
+		fmt.Fprintf(w, "   Thank-yous go by email from the card, in the customer's language (%d in the tour). The first one:\n\n%s\n", mail.thanks, indent(mail.firstThanks))
 	}
 	fmt.Fprintf(w, "3. Month by month (reminders go to owners before each due time; escalations to managers when late):\n\n")
 	for m := start; m.Before(thisMonth); m = m.AddDate(0, 1, 0) {
@@ -239,7 +247,11 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 		it, err := store.Improvement(ctx, item)
 		if err == nil {
 			fmt.Fprintf(w, "4. The outer loop: fee complaints resolved as systemic joined improvement item #%d %q (%d linked cases).\n"+
-				"   Marked done, it sent every owner a \"you said, we did\" list of customers to call back.\n\n", it.ID, it.Title, it.Linked)
+				"   Marked done, it emailed %d customers \"you said, we did\" in their language; %d customers without an email are on their owners' call lists.\n\n",
+				it.ID, it.Title, it.Linked, mail.fixDone, mail.toCall)
+			if mail.firstFix != "" {
+				fmt.Fprintf(w, "%s\n", indent(mail.firstFix))
+			}
 		}
 	}
 	poster := &digest.Poster{Store: store, Policy: policy}
@@ -319,6 +331,7 @@ func demoResponse(rng *rand.Rand, seq int, at time.Time) models.ResponseInput {
 		comment = promoterComments[rng.IntN(len(promoterComments))]
 	}
 	names := []string{"Kadri K.", "Jānis B.", "Agnieszka W.", "Ivan P.", "Mari T.", "Olga S."}
+	langs := map[string]string{"Kadri K.": "et", "Jānis B.": "lv", "Agnieszka W.": "pl", "Ivan P.": "ru", "Mari T.": "et", "Olga S.": "ru"}
 	name := names[rng.IntN(len(names))]
 	email := strings.ToLower(strings.Fields(name)[0]) + fmt.Sprintf(".%d@example.org", seq)
 	ok := true
@@ -327,7 +340,7 @@ func demoResponse(rng *rand.Rand, seq int, at time.Time) models.ResponseInput {
 		attrs["country"] = "LV"
 	}
 	return models.ResponseInput{Source: "demo", ExternalID: fmt.Sprintf("demo-%d", seq), Metric: metric, Score: score,
-		Comment: comment, SubmittedAt: at.Add(-time.Duration(rng.IntN(120)) * time.Minute), Touchpoint: tp,
+		Comment: comment, SubmittedAt: at.Add(-time.Duration(rng.IntN(120)) * time.Minute), Touchpoint: tp, Language: langs[name],
 		Customer:   models.Customer{Name: name, Email: email, Phone: fmt.Sprintf("+372 5%03d %04d", rng.IntN(1000), rng.IntN(10000)), ContactOK: &ok},
 		Attributes: attrs}
 }
@@ -370,7 +383,7 @@ func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.
 
 // drainActions performs the planned actions due by until, in time order;
 // the fee improvement item is marked done in the fifth month.
-func drainActions(ctx context.Context, s *models.Store, p *models.Policy, clock *models.FixedClock, q *actionQueue, until time.Time, stats map[string]*[4]int, item *int64) error {
+func drainActions(ctx context.Context, s *models.Store, p *models.Policy, clock *models.FixedClock, mail *demoMail, q *actionQueue, until time.Time, stats map[string]*[4]int, item *int64) error {
 	for q.Len() > 0 && !(*q)[0].at.After(until) {
 		a := heap.Pop(q).(demoAction)
 		clock.Set(a.at)
@@ -403,7 +416,59 @@ func drainActions(ctx context.Context, s *models.Store, p *models.Policy, clock 
 			if _, err := s.ActOnImprovement(ctx, p, until, *item, "cx.lead@example.com", models.ItemOp{Kind: models.ItemOpStatus, Status: models.ImprovementDone}); err != nil {
 				return fmt.Errorf("mark the fee fix done: %w", err)
 			}
+			if err := mail.deliver(ctx, s, until); err != nil {
+				return err
+			}
+			fus, err := s.FixFollowUps(ctx, "")
+			if err != nil {
+				return err
+			}
+			mail.toCall = len(fus)
 		}
 	}
 	return nil
+}
+
+// demoMail stands in for the SMTP server: the tour's emails are printed,
+// as the log transport prints cards, and recorded as delivered.
+type demoMail struct {
+	thanks, fixDone, toCall int
+	firstThanks, firstFix   string
+}
+
+// deliver sends every pending customer email at the moment at.
+func (d *demoMail) deliver(ctx context.Context, s *models.Store, at time.Time) error {
+	for {
+		msgs, err := s.PendingEmails(ctx, 500)
+		if err != nil || len(msgs) == 0 {
+			return err
+		}
+		for i := range msgs {
+			e, err := models.ParseCustomerEmail(&msgs[i])
+			if err != nil {
+				return err
+			}
+			var b strings.Builder
+			p := &email.Printer{W: &b}
+			if err := p.Send(ctx, email.Message{From: "Demo Bank <cx@bank.example>", To: e.To, ToName: e.ToName,
+				ReplyTo: e.ReplyTo, Subject: e.Subject, Text: e.Body}); err != nil {
+				return err
+			}
+			switch e.Purpose {
+			case models.MessageFixDone:
+				d.fixDone++
+				if d.firstFix == "" && e.Language != "en" {
+					d.firstFix = b.String()
+				}
+			case models.MessageThankYou:
+				d.thanks++
+				if d.firstThanks == "" && e.Language != "en" {
+					d.firstThanks = b.String()
+				}
+			}
+			if err := s.MarkDelivered(ctx, &msgs[i], "", at); err != nil {
+				return err
+			}
+		}
+	}
 }
