@@ -299,6 +299,8 @@ type CaseView struct {
 	Events   []CaseEvent
 	// Suppressed is true when the customer's address unsubscribed.
 	Suppressed bool
+	// Joined are later responses of the same customer that joined the case.
+	Joined []Response
 }
 
 // CaseView loads a case for display.
@@ -313,6 +315,9 @@ func (s *Store) CaseView(ctx context.Context, caseID int64) (CaseView, error) {
 	}
 	if err := db.Where("case_id = ?", caseID).Order("id").Find(&v.Events).Error; err != nil {
 		return v, fmt.Errorf("events of case %d: %w", caseID, err)
+	}
+	if err := db.Where("joined_case_id = ?", caseID).Order("id").Find(&v.Joined).Error; err != nil {
+		return v, fmt.Errorf("joined responses of case %d: %w", caseID, err)
 	}
 	sup, err := suppressed(db, v.Response.CustomerEmail)
 	v.Suppressed = sup
