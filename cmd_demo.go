@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot"
-	"github.com/cxloop/cxloop/bot/email"
 	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/jobs/digest"
 	"github.com/cxloop/cxloop/models"
@@ -95,12 +94,49 @@ var promoterComments = []string{
 	"The new app is fast and easy to use.",
 }
 
-// demoAction is something a person does to a case at a moment of the simulation.
+// demoAction is something a person does to a case at a moment of the
+// simulation: a case operation, or (tell) telling the customer of the fix
+// that was due at due.
 type demoAction struct {
 	at     time.Time
 	caseID int64
 	actor  string
 	op     models.Op
+	tell   bool
+	due    time.Time
+}
+
+// demoOutcome is what the simulation did, for the narration and for tests.
+type demoOutcome struct {
+	Months []demoMonth
+	// FixAt is when the fee fix was marked done; Item is it afterwards.
+	FixAt time.Time
+	Item  models.ImprovementSummary
+	// Items is the whole backlog at the end.
+	Items []models.ImprovementSummary
+	// Customers told of the fix by their case owners: on time, late, and
+	// not yet at the end of the simulation.
+	ToldOnTime, ToldLate, NotTold int
+	Report                        *digest.Report
+}
+
+// demoMonth counts one month of the simulation.
+type demoMonth struct {
+	Month                                         time.Time
+	Responses, Cases, Reminders, Escalations, Fee int // Fee: detractors complaining of fees
+}
+
+// demoSim is the state of the simulation that the planned actions change.
+type demoSim struct {
+	store  *models.Store
+	policy *models.Policy
+	clock  *models.FixedClock
+	rng    *rand.Rand
+	queue  actionQueue
+	item   int64
+	fixAt  time.Time
+	fixed  bool
+	out    *demoOutcome
 }
 
 type actionQueue []demoAction
@@ -130,30 +166,35 @@ func demoCmd(ctx context.Context, e *env) error {
 }
 
 func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) error {
+	_, err := simulateDemo(ctx, w, outDir, today)
+	return err
+}
+
+// simulateDemo runs the demo, narrating to w, and returns its outcome.
+func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) (*demoOutcome, error) {
 	org, err := config.ParseOrg([]byte(demoYAML))
 	if err != nil {
-		return fmt.Errorf("demo configuration: %w", err)
+		return nil, fmt.Errorf("demo configuration: %w", err)
 	}
 	cfg := &config.Config{Org: *org, Source: "demo"}
 	policy := cfg.Policy()
-	policy.EmailEnabled = true // the tour's emails are printed, not sent
 	loc := policy.Location
 
 	tmp, err := os.MkdirTemp("", "cxloop-demo-db-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	store, err := models.Open(ctx, "sqlite://"+filepath.Join(tmp, "demo.db"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer store.Close()
 	if err := store.Migrate(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	if err := seedDemoDirectory(ctx, store, today); err != nil {
-		return err
+		return nil, err
 	}
 
 	thisMonth := time.Date(today.In(loc).Year(), today.In(loc).Month(), 1, 0, 0, 0, 0, loc)
@@ -162,61 +203,69 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 	fmt.Fprintf(w, "cxloop demo: a bank with three teams, feedback from %s to %s, on a throwaway database.\n\n",
 		start.Format("January 2006"), thisMonth.AddDate(0, 0, -1).Format("January 2006"))
 
-	mail := &demoMail{}
-	rng := rand.New(rand.NewPCG(2026, 11))
-	clock := models.NewFixedClock(start)
-	var queue actionQueue
+	out := &demoOutcome{}
+	sim := &demoSim{store: store, policy: policy, clock: models.NewFixedClock(start), rng: rand.New(rand.NewPCG(2026, 11)), out: out,
+		// The fee fix is done early in the last month, so that its digest
+		// tells how many customers heard back and what the fix changed.
+		fixAt: thisMonth.AddDate(0, -1, 2).Add(9 * time.Hour)}
+	rng := sim.rng
 	var showcase int64
-	var item int64
 	seq := 0
-	stats := map[string]*[4]int{} // month → responses, cases, reminders, escalations
+	monthOf := map[string]*demoMonth{}
 
 	for day := start; day.Before(thisMonth); day = day.AddDate(0, 0, 1) {
-		month := day.Format("2006-01")
-		if stats[month] == nil {
-			stats[month] = &[4]int{}
+		key := day.Format("2006-01")
+		m := monthOf[key]
+		if m == nil {
+			out.Months = append(out.Months, demoMonth{Month: time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, loc)})
+			m = &out.Months[len(out.Months)-1]
+			monthOf[key] = m
 		}
 		// The day's responses arrive in one batch at 10:00.
+		at := day.Add(10 * time.Hour)
+		if err := sim.drain(ctx, at); err != nil {
+			return nil, err
+		}
 		n := 10 + rng.IntN(8)
 		var inputs []models.ResponseInput
 		for i := 0; i < n; i++ {
 			seq++
-			inputs = append(inputs, demoResponse(rng, seq, day.Add(10*time.Hour)))
+			in := demoResponse(rng, seq, at, sim.fixed)
+			if in.Score <= 6 && demoTheme(in.Comment) == "fees" {
+				m.Fee++
+			}
+			inputs = append(inputs, in)
 		}
-		at := day.Add(10 * time.Hour)
-		if err := drainActions(ctx, store, policy, clock, mail, &queue, at, stats, &item); err != nil {
-			return err
-		}
-		clock.Set(at)
+		sim.clock.Set(at)
 		res, err := store.Ingest(ctx, policy, at, inputs, models.IngestOptions{})
 		if err != nil {
-			return fmt.Errorf("ingest: %w", err)
+			return nil, fmt.Errorf("ingest: %w", err)
 		}
-		stats[month][0] += len(res)
+		m.Responses += len(res)
 		for i, r := range res {
 			if !r.CaseOpened {
 				continue
 			}
-			stats[month][1]++
+			m.Cases++
 			if showcase == 0 {
 				showcase = r.CaseID
 				v, _ := store.CaseView(ctx, r.CaseID)
 				fmt.Fprintf(w, "1. A detractor arrives and becomes a case card in its team's channel:\n\n%s\n", indent(bot.RenderText(bot.NewCard(v, policy))))
 			}
-			planCase(rng, &queue, r.CaseID, at, inputs[i])
+			planCase(rng, &sim.queue, r.CaseID, at, inputs[i])
 		}
 		// Sweeps through the day chase what runs late.
 		for _, h := range []int{9, 13, 17, 21} {
 			t := day.Add(time.Duration(h) * time.Hour)
-			if err := drainActions(ctx, store, policy, clock, mail, &queue, t, stats, &item); err != nil {
-				return err
+			if err := sim.drain(ctx, t); err != nil {
+				return nil, err
 			}
 			sr, err := store.SweepSLA(ctx, policy, t)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			stats[month][2] += sr.Reminders
-			stats[month][3] += sr.Escalations
+			m.Reminders += sr.Reminders
+			m.Escalations += sr.Escalations
 		}
 		if showcase != 0 && day.Equal(start.AddDate(0, 0, 5)) {
 			v, _ := store.CaseView(ctx, showcase)
@@ -227,52 +276,54 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 			fmt.Fprintln(w)
 		}
 	}
-	if err := drainActions(ctx, store, policy, clock, mail, &queue, thisMonth, stats, &item); err != nil {
-		return err
+	if err := sim.drain(ctx, thisMonth); err != nil {
+		return nil, err
 	}
-	if err := mail.deliver(ctx, store, thisMonth); err != nil {
-		return err
+	// What is still open is due after the last sweep: not yet told.
+	for _, owner := range demoOwners(policy) {
+		open, err := store.FixFollowUps(ctx, owner)
+		if err != nil {
+			return nil, err
+		}
+		out.NotTold += len(open)
 	}
-	if mail.firstThanks != "" {
-		fmt.Fprintf(w, "   Thank-yous go by email from the card, in the customer's language (%d in the tour). The first one:\n\n%s\n", mail.thanks, indent(mail.firstThanks))
+	if out.Items, err = store.Improvements(ctx, models.ImprovementFilter{}); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(w, "3. Month by month (reminders go to owners before each due time; escalations to managers when late):\n\n")
-	for m := start; m.Before(thisMonth); m = m.AddDate(0, 1, 0) {
-		s := stats[m.Format("2006-01")]
-		fmt.Fprintf(w, "   %-15s %4d responses  %3d detractor cases  %3d reminders  %3d escalations\n",
-			m.Format("January 2006"), s[0], s[1], s[2], s[3])
+	for _, m := range out.Months {
+		fmt.Fprintf(w, "   %-15s %4d responses  %3d detractor cases (%2d about fees)  %3d reminders  %3d escalations\n",
+			m.Month.Format("January 2006"), m.Responses, m.Cases, m.Fee, m.Reminders, m.Escalations)
 	}
 	fmt.Fprintln(w)
-	if item != 0 {
-		it, err := store.Improvement(ctx, item)
-		if err == nil {
+	if sim.item != 0 {
+		if out.Item, err = store.Improvement(ctx, sim.item); err == nil {
 			fmt.Fprintf(w, "4. The outer loop: fee complaints resolved as systemic joined improvement item #%d %q (%d linked cases).\n"+
-				"   Marked done, it emailed %d customers \"you said, we did\" in their language; %d customers without an email are on their owners' call lists.\n\n",
-				it.ID, it.Title, it.Linked, mail.fixDone, mail.toCall)
-			if mail.firstFix != "" {
-				fmt.Fprintf(w, "%s\n", indent(mail.firstFix))
-			}
+				"   Marked done on %s, it sent every owner a \"you said, we did\" list of customers to call back;\n"+
+				"   by the end of the month %d customers were told on time, %d late, and %d not yet. Fee complaints fell after the fix.\n\n",
+				out.Item.ID, out.Item.Title, out.Item.Linked, sim.fixAt.Format("2 January"), out.ToldOnTime, out.ToldLate, out.NotTold)
 		}
 	}
 	poster := &digest.Poster{Store: store, Policy: policy}
 	report, err := poster.Build(ctx, lastMonth, thisMonth.Add(9*time.Hour))
 	if err != nil {
-		return fmt.Errorf("digest: %w", err)
+		return nil, fmt.Errorf("digest: %w", err)
 	}
+	out.Report = report
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	files := map[string][]byte{"digest-" + lastMonth + ".md": report.Markdown, "digest-" + lastMonth + ".html": report.HTML, "nps-trend-" + lastMonth + ".png": report.PNG}
 	fmt.Fprintf(w, "5. The digest of %s for the CX improvement meeting:\n\n", digest.MonthTitle(lastMonth))
 	for _, name := range []string{"digest-" + lastMonth + ".md", "digest-" + lastMonth + ".html", "nps-trend-" + lastMonth + ".png"} {
 		path := filepath.Join(outDir, name)
 		if err := os.WriteFile(path, files[name], 0o644); err != nil {
-			return err
+			return nil, err
 		}
 		fmt.Fprintf(w, "   %s (%d bytes)\n", path, len(files[name]))
 	}
 	fmt.Fprintf(w, "\n%s\n", indent(report.Summary))
-	return nil
+	return out, nil
 }
 
 // demoPeople are the demo's staff as a platform directory knows them; the
@@ -305,8 +356,20 @@ func indent(s string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// demoResponse makes one realistic response.
-func demoResponse(rng *rand.Rand, seq int, at time.Time) models.ResponseInput {
+// demoTheme is the theme of a demo comment ("" for none).
+func demoTheme(comment string) string {
+	for _, c := range detractorComments {
+		if c.text == comment {
+			return c.theme
+		}
+	}
+	return ""
+}
+
+// demoResponse makes one realistic response. Once the fee fix is done
+// (feeFixed), most customers who would have complained of fees no longer
+// do.
+func demoResponse(rng *rand.Rand, seq int, at time.Time, feeFixed bool) models.ResponseInput {
 	touchpoints := []string{"call-center", "call-center", "branch", "app"}
 	tp := touchpoints[rng.IntN(len(touchpoints))]
 	metric, score := models.MetricNPS, 0
@@ -327,11 +390,13 @@ func demoResponse(rng *rand.Rand, seq int, at time.Time) models.ResponseInput {
 			c = detractorComments[12+rng.IntN(4)]
 		}
 		comment = c.text
+		if feeFixed && c.theme == "fees" && rng.IntN(5) > 0 {
+			score, comment = 7+rng.IntN(2), ""
+		}
 	case score >= 9 && rng.IntN(2) == 0:
 		comment = promoterComments[rng.IntN(len(promoterComments))]
 	}
 	names := []string{"Kadri K.", "Jānis B.", "Agnieszka W.", "Ivan P.", "Mari T.", "Olga S."}
-	langs := map[string]string{"Kadri K.": "et", "Jānis B.": "lv", "Agnieszka W.": "pl", "Ivan P.": "ru", "Mari T.": "et", "Olga S.": "ru"}
 	name := names[rng.IntN(len(names))]
 	email := strings.ToLower(strings.Fields(name)[0]) + fmt.Sprintf(".%d@example.org", seq)
 	ok := true
@@ -340,7 +405,7 @@ func demoResponse(rng *rand.Rand, seq int, at time.Time) models.ResponseInput {
 		attrs["country"] = "LV"
 	}
 	return models.ResponseInput{Source: "demo", ExternalID: fmt.Sprintf("demo-%d", seq), Metric: metric, Score: score,
-		Comment: comment, SubmittedAt: at.Add(-time.Duration(rng.IntN(120)) * time.Minute), Touchpoint: tp, Language: langs[name],
+		Comment: comment, SubmittedAt: at.Add(-time.Duration(rng.IntN(120)) * time.Minute), Touchpoint: tp,
 		Customer:   models.Customer{Name: name, Email: email, Phone: fmt.Sprintf("+372 5%03d %04d", rng.IntN(1000), rng.IntN(10000)), ContactOK: &ok},
 		Attributes: attrs}
 }
@@ -358,15 +423,10 @@ func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.
 		heap.Push(q, demoAction{at: at.Add(thankAfter), caseID: id, op: models.Op{Kind: models.OpNoContact, Reason: "unreachable", Note: "three calls, no answer"}})
 		return
 	}
-	methods := []string{"call", "call", "email", "message"}
+	methods := []string{"call", "call", "meeting", "message"} // the tour has no SMTP server, so no "email"
 	heap.Push(q, demoAction{at: at.Add(thankAfter), caseID: id, op: models.Op{Kind: models.OpThank, Method: methods[rng.IntN(len(methods))], Note: "apologised and listened"}})
 	resolveAfter := thankAfter + time.Duration(4+rng.IntN(60))*time.Hour
-	theme := ""
-	for _, c := range detractorComments {
-		if c.text == in.Comment {
-			theme = c.theme
-		}
-	}
+	theme := demoTheme(in.Comment)
 	op := models.Op{Kind: models.OpResolve, RootCause: "process", Note: "explained the steps and followed up"}
 	switch theme {
 	case "fees":
@@ -381,12 +441,36 @@ func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.
 	heap.Push(q, demoAction{at: at.Add(resolveAfter), caseID: id, op: op})
 }
 
-// drainActions performs the planned actions due by until, in time order;
-// the fee improvement item is marked done in the fifth month.
-func drainActions(ctx context.Context, s *models.Store, p *models.Policy, clock *models.FixedClock, mail *demoMail, q *actionQueue, until time.Time, stats map[string]*[4]int, item *int64) error {
-	for q.Len() > 0 && !(*q)[0].at.After(until) {
-		a := heap.Pop(q).(demoAction)
-		clock.Set(a.at)
+// drain performs the planned actions due by until, in time order. The fee
+// fix is marked done at fixAt; then the owners tell their customers, most
+// on time, a few late, and fee cases are no longer systemic: the item that
+// fixed them is done.
+func (sim *demoSim) drain(ctx context.Context, until time.Time) error {
+	s, p := sim.store, sim.policy
+	for sim.queue.Len() > 0 && !sim.queue[0].at.After(until) {
+		a := heap.Pop(&sim.queue).(demoAction)
+		if !sim.fixed && !a.at.Before(sim.fixAt) {
+			heap.Push(&sim.queue, a)
+			if err := sim.markFixDone(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		sim.clock.Set(a.at)
+		if a.tell {
+			if _, err := s.MarkCustomerTold(ctx, p, a.at, a.caseID, a.actor, "called and explained the new fee schedule"); err != nil {
+				if _, refused := models.IsRefusal(err); refused {
+					continue
+				}
+				return fmt.Errorf("demo: tell the customer of case %d: %w", a.caseID, err)
+			}
+			if a.at.After(a.due) {
+				sim.out.ToldLate++
+			} else {
+				sim.out.ToldOnTime++
+			}
+			continue
+		}
 		v, err := s.CaseView(ctx, a.caseID)
 		if err != nil {
 			return err
@@ -397,78 +481,76 @@ func drainActions(ctx context.Context, s *models.Store, p *models.Policy, clock 
 				actor = t.Managers[0]
 			}
 		}
+		if a.op.Systemic && sim.fixed {
+			a.op.Systemic, a.op.Note = false, "refunded the fee; the new fee schedule explains it up front"
+		}
 		if _, err := s.Act(ctx, p, a.at, a.caseID, actor, a.op); err != nil {
 			if _, refused := models.IsRefusal(err); refused {
 				continue
 			}
 			return fmt.Errorf("demo action on case %d: %w", a.caseID, err)
 		}
-		if a.op.Systemic && *item == 0 {
+		if a.op.Systemic && sim.item == 0 {
 			v, _ = s.CaseView(ctx, a.caseID)
 			if v.Case.ImprovementID != nil {
-				*item = *v.Case.ImprovementID
+				sim.item = *v.Case.ImprovementID
 			}
 		}
 	}
-	if *item != 0 && len(stats) == 5 {
-		it, err := s.Improvement(ctx, *item)
-		if err == nil && it.Status != models.ImprovementDone {
-			if _, err := s.ActOnImprovement(ctx, p, until, *item, "cx.lead@example.com", models.ItemOp{Kind: models.ItemOpStatus, Status: models.ImprovementDone}); err != nil {
-				return fmt.Errorf("mark the fee fix done: %w", err)
+	if !sim.fixed && !until.Before(sim.fixAt) {
+		return sim.markFixDone(ctx)
+	}
+	return nil
+}
+
+// markFixDone marks the fee item done and plans when each owner tells
+// their customer: nine in ten within the due time, most of the rest a day
+// or two late, a few not by the end of the month.
+func (sim *demoSim) markFixDone(ctx context.Context) error {
+	sim.fixed = true
+	sim.out.FixAt = sim.fixAt
+	if sim.item == 0 {
+		return nil
+	}
+	sim.clock.Set(sim.fixAt)
+	if _, err := sim.store.ActOnImprovement(ctx, sim.policy, sim.fixAt, sim.item, "cx.lead@example.com",
+		models.ItemOp{Kind: models.ItemOpStatus, Status: models.ImprovementDone}); err != nil {
+		return fmt.Errorf("mark the fee fix done: %w", err)
+	}
+	for _, owner := range demoOwners(sim.policy) {
+		open, err := sim.store.FixFollowUps(ctx, owner)
+		if err != nil {
+			return err
+		}
+		for _, f := range open {
+			window := f.DueAt.Sub(f.OpenedAt)
+			var at time.Time
+			switch r := sim.rng.Float64(); {
+			case r < 0.90:
+				at = f.OpenedAt.Add(time.Hour + time.Duration(sim.rng.Float64()*0.8*float64(window)))
+			case r < 0.97:
+				at = f.DueAt.Add(time.Duration(6+sim.rng.IntN(40)) * time.Hour)
+			default:
+				continue // not yet: reminded and escalated
 			}
-			if err := mail.deliver(ctx, s, until); err != nil {
-				return err
-			}
-			fus, err := s.FixFollowUps(ctx, "")
-			if err != nil {
-				return err
-			}
-			mail.toCall = len(fus)
+			heap.Push(&sim.queue, demoAction{at: at, caseID: f.CaseID, actor: f.Owner, tell: true, due: f.DueAt})
 		}
 	}
 	return nil
 }
 
-// demoMail stands in for the SMTP server: the tour's emails are printed,
-// as the log transport prints cards, and recorded as delivered.
-type demoMail struct {
-	thanks, fixDone, toCall int
-	firstThanks, firstFix   string
-}
-
-// deliver sends every pending customer email at the moment at.
-func (d *demoMail) deliver(ctx context.Context, s *models.Store, at time.Time) error {
-	for {
-		msgs, err := s.PendingEmails(ctx, 500)
-		if err != nil || len(msgs) == 0 {
-			return err
-		}
-		for i := range msgs {
-			e, err := models.ParseCustomerEmail(&msgs[i])
-			if err != nil {
-				return err
-			}
-			var b strings.Builder
-			p := &email.Printer{W: &b}
-			if err := p.Send(ctx, email.Message{From: "Demo Bank <cx@bank.example>", To: e.To, ToName: e.ToName,
-				ReplyTo: e.ReplyTo, Subject: e.Subject, Text: e.Body}); err != nil {
-				return err
-			}
-			switch e.Purpose {
-			case models.MessageFixDone:
-				d.fixDone++
-				if d.firstFix == "" && e.Language != "en" {
-					d.firstFix = b.String()
-				}
-			case models.MessageThankYou:
-				d.thanks++
-				if d.firstThanks == "" && e.Language != "en" {
-					d.firstThanks = b.String()
-				}
-			}
-			if err := s.MarkDelivered(ctx, &msgs[i], "", at); err != nil {
-				return err
+// demoOwners are everyone who can own a case: the teams' members and
+// managers.
+func demoOwners(p *models.Policy) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range p.Teams {
+		for _, e := range append(append([]string{}, t.Members...), t.Managers...) {
+			if k := strings.ToLower(e); !seen[k] {
+				seen[k] = true
+				out = append(out, e)
 			}
 		}
 	}
+	return out
 }

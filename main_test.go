@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot/slack/slackfake"
+	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
 
@@ -215,9 +216,11 @@ func TestDemoWritesTheDigest(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	today := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	if err := runDemo(context.Background(), &out, dir, today); err != nil {
+	res, err := simulateDemo(context.Background(), &out, dir, today)
+	if err != nil {
 		t.Fatal(err)
 	}
+	demoTellsTheTruth(t, res)
 	for name, min := range map[string]int{"digest-2026-10.md": 1000, "digest-2026-10.html": 5000, "nps-trend-2026-10.png": 5000} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -236,6 +239,52 @@ func TestDemoWritesTheDigest(t *testing.T) {
 	for _, want := range []string{"1. A detractor arrives", "Month by month", "The outer loop", "The digest of October 2026"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the narration lacks %q", want)
+		}
+	}
+}
+
+// demoTellsTheTruth checks that the demo shows the outer loop working: the
+// fee fix is done in the digest's month, the owners tell their customers
+// (mostly on time, a few late), so the "customer told" follow-ups do not
+// flood the month with reminders; fee complaints fall; no second item of
+// the same title opens; and the digest names the item with how many
+// customers were told.
+func demoTellsTheTruth(t *testing.T, res *demoOutcome) {
+	t.Helper()
+	if res.Item.ID == 0 || res.Item.Status != models.ImprovementDone {
+		t.Fatalf("the fee item is not done: %+v", res.Item)
+	}
+	told := res.ToldOnTime + res.ToldLate
+	all := told + res.NotTold
+	if all < 50 || res.ToldOnTime*10 < all*8 || res.ToldLate == 0 || told*100 < all*95 {
+		t.Errorf("customers told: %d on time, %d late, %d not yet; want most on time, a few late, nearly all told",
+			res.ToldOnTime, res.ToldLate, res.NotTold)
+	}
+	fixMonth := res.Months[len(res.Months)-1]
+	maxRem, maxEsc, fees := 0, 0, 0
+	for _, m := range res.Months[:len(res.Months)-1] {
+		maxRem, maxEsc, fees = max(maxRem, m.Reminders), max(maxEsc, m.Escalations), fees+m.Fee
+	}
+	if fixMonth.Reminders > 2*maxRem || fixMonth.Escalations > 2*maxEsc {
+		t.Errorf("the month of the fix has %d reminders and %d escalations, against at most %d and %d in the others",
+			fixMonth.Reminders, fixMonth.Escalations, maxRem, maxEsc)
+	}
+	if avg := fees / (len(res.Months) - 1); fixMonth.Fee*2 > avg {
+		t.Errorf("fee complaints did not fall after the fix: %d against %d a month before", fixMonth.Fee, avg)
+	}
+	titles := map[string]int{}
+	for _, it := range res.Items {
+		if titles[it.Title]++; titles[it.Title] > 1 {
+			t.Errorf("two improvement items titled %q", it.Title)
+		}
+	}
+	want := fmt.Sprintf("Done: %q (%d of %d customers told)", res.Item.Title, told, all)
+	if !strings.Contains(res.Report.Summary, want) {
+		t.Errorf("the digest does not say %s:\n%s", want, res.Report.Summary)
+	}
+	for _, d := range res.Report.Stats.Improvements.DoneItems {
+		if d.ID == res.Item.ID && (d.Before == 0 || d.After*2 > d.Before) {
+			t.Errorf("fee detractors %d before the fix and %d after", d.Before, d.After)
 		}
 	}
 }

@@ -88,7 +88,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 
 // store ingests validated inputs and answers with their ids.
 func (s *Server) store(w http.ResponseWriter, ctx context.Context, inputs []models.ResponseInput, now time.Time) {
-	results, err := s.Store.Ingest(ctx, s.Policy, now, inputs, models.IngestOptions{})
+	results, err := s.write(ctx, inputs, now)
 	if err != nil {
 		s.Log.Error("ingest", "err", err, "count", len(inputs))
 		writeError(w, http.StatusServiceUnavailable, "", "could not store the responses; nothing was stored, please retry")
@@ -114,6 +114,20 @@ func (s *Server) store(w http.ResponseWriter, ctx context.Context, inputs []mode
 		ids[i] = out[i].ID
 	}
 	writeJSON(w, code, map[string]any{"ids": ids, "results": out})
+}
+
+// write stores the inputs: a single response shares a group commit with
+// concurrent ones; an array is its own all-or-nothing transaction.
+func (s *Server) write(ctx context.Context, inputs []models.ResponseInput, now time.Time) ([]models.IngestResult, error) {
+	if len(inputs) != 1 {
+		return s.Store.Ingest(ctx, s.Policy, now, inputs, models.IngestOptions{})
+	}
+	s.groupOnce.Do(func() { s.group = &models.Grouper{Store: s.Store} })
+	res, err := s.group.Ingest(ctx, s.Policy, now, inputs[0])
+	if err != nil {
+		return nil, err
+	}
+	return []models.IngestResult{res}, nil
 }
 
 func caseTeam(p *models.Policy, in *models.ResponseInput) string {

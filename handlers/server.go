@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -49,6 +50,9 @@ type Server struct {
 
 	// Extra routes registered by platform integrations.
 	Extra map[string]http.Handler
+
+	groupOnce sync.Once
+	group     *models.Grouper // single responses' group commit
 }
 
 // Handler returns the routes.

@@ -642,7 +642,7 @@ func (s *Store) ensureTeams(ctx context.Context, p *Policy) error {
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			// Replicas may create the same sequence at once; the lock makes
 			// IF NOT EXISTS safe.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+			if err := tx.Exec(takeMigrateLock).Error; err != nil {
 				return err
 			}
 			return tx.Exec("CREATE SEQUENCE IF NOT EXISTS " + seq).Error

@@ -18,8 +18,10 @@ import (
 // SchemaVersion of this build; /readyz is green only when the database holds it.
 const CurrentSchema = 3
 
-// migrateLockKey is the Postgres advisory lock taken while migrating.
-const migrateLockKey = 0x63786c6f6f70 // "cxloop"
+// takeMigrateLock is the PostgreSQL advisory lock held while the schema
+// changes. It is keyed by the schema in use, so installations (and test
+// runs) in other schemas of one database do not queue behind each other.
+const takeMigrateLock = "SELECT pg_advisory_xact_lock(hashtextextended('cxloop-migrate:' || current_schema(), 0))"
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
@@ -122,7 +124,7 @@ func (s *Store) Close() error {
 func (s *Store) Migrate(ctx context.Context) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+			if err := tx.Exec(takeMigrateLock).Error; err != nil {
 				return fmt.Errorf("take migration lock: %w", err)
 			}
 		}
