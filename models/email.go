@@ -384,14 +384,3 @@ func clipReason(s string) string {
 	}
 	return s
 }
-
-// PendingEmails lists up to n customer emails waiting in the outbox, oldest
-// first.
-func (s *Store) PendingEmails(ctx context.Context, n int) ([]OutboxMessage, error) {
-	var out []OutboxMessage
-	err := s.db.WithContext(ctx).Where("kind = ? AND state = ?", KindCustomerEmail, OutboxPending).Order("id").Limit(n).Find(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("pending emails: %w", err)
-	}
-	return out, nil
-}
