@@ -117,7 +117,8 @@ func (e *teamsEnv) deliver() {
 func (e *teamsEnv) detractor(id, comment string) int64 {
 	e.t.Helper()
 	in := models.ResponseInput{Source: "web", ExternalID: id, Metric: "nps", Score: 2, Comment: comment,
-		Customer: models.Customer{Name: "Kadri K.", Email: "kadri@example.com", Phone: "+372 5555 0101"}}
+		// A customer per response: one customer's second answer would join the first case.
+		Customer: models.Customer{ID: "c-" + id, Name: "Kadri K.", Email: "kadri@example.com", Phone: "+372 5555 0101"}}
 	in.Normalize(e.clock.Now())
 	res, err := e.s.Ingest(e.ctx, e.p, e.clock.Now(), []models.ResponseInput{in}, models.IngestOptions{})
 	if err != nil {

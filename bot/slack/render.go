@@ -97,6 +97,13 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 	}
 	blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(comment), nil, nil, slackgo.SectionBlockOptionBlockID(blockID("comment"))))
 
+	if len(c.Later) > 0 {
+		lines := make([]string, len(c.Later))
+		for i, l := range c.Later {
+			lines[i] = esc(l.LaterLine(), maxNoteLen)
+		}
+		blocks = append(blocks, slackgo.NewContextBlock(blockID("later"), mrkdwn(joinWithin("*Answered again:* ", lines, "\n", MaxTextLen))))
+	}
 	if who := customerText(c); who != "" {
 		blocks = append(blocks, slackgo.NewContextBlock(blockID("customer"), mrkdwn(who)))
 	}

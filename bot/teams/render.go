@@ -150,6 +150,12 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 		body = append(body, element{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true,
 			"text": EscapeMarkdown(c.T("card.comment.shortened", "CaseID", c.CaseID))})
 	}
+	for _, l := range c.Later {
+		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
+			element{"type": "TextRun", "text": "Answered again: ", "weight": "Bolder"},
+			element{"type": "TextRun", "text": clipRunes(l.LaterLine(), 400), "italic": true},
+		}})
+	}
 	if who := strings.Join(nonEmpty(c.CustomerName, c.MaskedEmail, c.MaskedPhone), " · "); who != "" {
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
 			element{"type": "TextRun", "text": c.T("card.customer") + ": ", "weight": "Bolder"},
