@@ -40,6 +40,12 @@ Usage:
   cxloop jobs sla [--now RFC3339]   one pass of reminders and escalations
   cxloop manifest slack|teams       print the Slack manifest / write the Teams package
   cxloop suppress EMAIL             never email this address again
+  cxloop erase --customer ID|EMAIL|PHONE [--dry-run] [--by NAME]
+                                    remove a customer's personal data (GDPR Art. 17)
+  cxloop export --customer ID|EMAIL|PHONE
+                                    print everything stored about a customer as JSON (Art. 15)
+  cxloop audit [--case N] [--since YYYY-MM-DD] [--format csv|json]
+                                    case events, contact views and erasures, for the DPO
   cxloop bench ingest               measure ingestion against PostgreSQL
 
 Environment:
@@ -116,6 +122,9 @@ func commands() map[string]command {
 		"jobs":     jobsCmd,
 		"manifest": manifestCmd,
 		"suppress": suppressCmd,
+		"erase":    eraseCmd,
+		"export":   exportCmd,
+		"audit":    auditCmd,
 	}
 }
 
@@ -233,8 +242,8 @@ func serve(ctx context.Context, e *env) error {
 	log.Info("cxloop serving", "addr", ln.Addr().String(), "public_url", cfg.Env.PublicURL, "transports", cfg.Transports())
 
 	scheduler := &jobs.Scheduler{Store: store, Location: policy.Location, Clock: clock, Log: log, Metrics: m,
-		Jobs: append(append([]jobs.Job{jobs.SLAJob(store, policy, log, m, deliverer.Notify), jobs.PruneJob(store)},
-			jobs.UpkeepJobs(store)...), extraJobs...)}
+		Jobs: append(append([]jobs.Job{jobs.SLAJob(store, policy, log, m, deliverer.Notify), jobs.PruneJob(store),
+			jobs.RetentionJob(store, policy, log, deliverer.Notify)}, jobs.UpkeepJobs(store)...), extraJobs...)}
 	workCtx, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -217,7 +218,9 @@ type Org struct {
 	Kudos       Kudos              `yaml:"kudos"`
 	Sources     Sources            `yaml:"sources"`
 	Away        Away               `yaml:"away"`
-	themes      []models.Theme     // parsed from Themes, in file order
+	Privacy     Privacy            `yaml:"privacy"`
+	retention   models.Retention
+	themes      []models.Theme // parsed from Themes, in file order
 	location    *time.Location
 	sla         models.SLAPolicy
 	teamHours   map[string]*models.BusinessHours
@@ -360,6 +363,33 @@ type Digest struct {
 type Kudos struct {
 	SlackChannel string `yaml:"slack_channel"`
 	TeamsChannel string `yaml:"teams_channel"`
+}
+
+// Privacy sets how long customer data is kept (e.g. "365d"; empty: for
+// ever).
+type Privacy struct {
+	ContactRetention string `yaml:"contact_retention"`
+	CommentRetention string `yaml:"comment_retention"`
+}
+
+// parseRetention reads "365d", "52w" or a Go duration ("8760h").
+func parseRetention(s, at string, add func(string, ...any)) time.Duration {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			if v, err := strconv.Atoi(n); err == nil && v > 0 {
+				return time.Duration(v) * unit
+			}
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 24*time.Hour {
+		return d
+	}
+	add("%s: invalid retention %q (write e.g. 365d; at least a day)", at, s)
+	return 0
 }
 
 // Away says which Slack statuses mark a person away: a status emoji, or a
@@ -511,6 +541,8 @@ func (o *Org) validate() error {
 	}
 	o.location = loc
 	checkLanguage("language", o.Language, add)
+	o.retention = models.Retention{Contact: parseRetention(o.Privacy.ContactRetention, "privacy.contact_retention", add),
+		Comment: parseRetention(o.Privacy.CommentRetention, "privacy.comment_retention", add)}
 	checkLanguage("digest.language", o.Digest.Language, add)
 	if len(o.Teams) == 0 {
 		add("teams: at least one team is required")

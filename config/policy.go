@@ -27,10 +27,11 @@ func (c *Config) Policy() *models.Policy {
 		Labels:         o.labels(),
 		Language:       o.Language,
 		DigestLanguage: o.Digest.Language,
+		Targets:        o.targets,
+		Retention:      o.retention,
 
 		EmailEnabled:     c.EmailEnabled(),
 		CustomerMessages: o.messages,
-		Targets:          o.targets,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cxloop/cxloop/bot/teams/teamsfake"
 	"github.com/cxloop/cxloop/handlers"
 	"github.com/cxloop/cxloop/metrics"
 	"github.com/cxloop/cxloop/models"
@@ -102,6 +103,11 @@ func TestCardNumberMaskedBeforeStoredAndOnCards(t *testing.T) {
 		}
 
 		h.serve(h.press("U0JAAN", "case.show_contact", 1, "C0CONTACT", h.cardTS(1, "C0CONTACT")))
+		h.serve(h.press("U0MARI", "case.show_contact", 1, "C0CONTACT", h.cardTS(1, "C0CONTACT")))
+		h.serve(h.press("U0OUTSIDER", "case.show_contact", 1, "C0CONTACT", h.cardTS(1, "C0CONTACT")))
+		if views := contactViews(t, s, 1); views != "jaan@example.com,mari@example.com" {
+			t.Errorf("contact_viewed events by %q, want the owner's and the manager's", views)
+		}
 		shown := strings.Join(h.ephemerals("U0JAAN"), "\n")
 		for _, want := range []string{fullIBAN, "kadri.k@example.com", "37605030299"} {
 			if !strings.Contains(shown, want) {
@@ -131,7 +137,28 @@ func TestTeamsCardMasksPersonalData(t *testing.T) {
 		if !strings.Contains(card, "•••• 1111") || !strings.Contains(card, "EE•• •••• 5685") {
 			t.Errorf("the Teams card lacks the masked forms: %s", card)
 		}
+		// A manager's Show contact is recorded once, and reveals the IBAN.
+		e.fake.Reset()
+		e.execute(mariID, "show_contact", 1, nil)
+		if views := contactViews(t, s, 1); views != "mari@example.com" {
+			t.Errorf("contact_viewed events by %q, want the manager's", views)
+		}
+		private := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Conversation == "a:personal-"+mariID })
+		if len(private) != 1 || !strings.Contains(teamsfake.TextOf(private[0]), "EE38 2200 2210 2014 5685") {
+			t.Errorf("the manager's private chat: %+v", private)
+		}
 	})
+}
+
+// contactViews lists who opened a case's contact details, in order.
+func contactViews(t *testing.T, s *models.Store, caseID int64) string {
+	t.Helper()
+	var who []string
+	if err := s.DB().Model(&models.CaseEvent{}).Where("case_id = ? AND kind = ?", caseID, models.EventContactViewed).
+		Order("id").Pluck("actor", &who).Error; err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(who, ",")
 }
 
 // A dead letter is kept with its card numbers masked, still as JSON.

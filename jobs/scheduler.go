@@ -110,6 +110,29 @@ func SLAJob(store *models.Store, p *models.Policy, log *slog.Logger, m *metrics.
 	}}
 }
 
+// RetentionJob removes, daily, the contact details and comments of
+// responses past privacy.contact_retention and privacy.comment_retention
+// whose cases are closed. With both off it does nothing.
+func RetentionJob(store *models.Store, p *models.Policy, log *slog.Logger, queued func()) Job {
+	return Job{Name: "retention", Spec: "41 2 * * *", AtStart: true, Run: func(ctx context.Context, now time.Time) error {
+		if p.Retention == (models.Retention{}) {
+			return nil
+		}
+		rep, err := store.ApplyRetention(ctx, p, now, p.Retention.Contact, p.Retention.Comment)
+		if err != nil {
+			return err
+		}
+		if rep.Contact.Responses+rep.Comment.Responses > 0 {
+			log.Info("retention", "contact_details_removed", rep.Contact.Responses, "comments_removed", rep.Comment.Responses,
+				"cases_refreshed", len(rep.Contact.CaseIDs)+len(rep.Comment.CaseIDs))
+			if queued != nil {
+				queued()
+			}
+		}
+		return nil
+	}}
+}
+
 // UpkeepJobs keep the database's plans good without autovacuum: every
 // minute the outbox's tables are vacuumed and re-analysed (PostgreSQL) or
 // PRAGMA optimize runs (SQLite); every hour all statistics are refreshed.

@@ -22,7 +22,7 @@ const (
 	OpNoContact OpKind = "no_contact"
 	OpNote      OpKind = "note"
 	OpReopen    OpKind = "reopen"
-	OpContact   OpKind = "show_contact" // reading contact details: authorised, not recorded as a change
+	OpContact   OpKind = "show_contact" // reading contact details: authorised, recorded as contact_viewed
 )
 
 // Thank-you methods and no-contact reasons offered to people.
@@ -130,6 +130,11 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 			return err
 		}
 		if op.Kind == OpContact {
+			// Reading contact details changes nothing but is recorded: who saw what, when.
+			ev := CaseEvent{CaseID: c.ID, At: now, Actor: actor, Kind: EventContactViewed, FromState: c.State, ToState: c.State}
+			if err := tx.Create(&ev).Error; err != nil {
+				return fmt.Errorf("record %s: %w", EventContactViewed, err)
+			}
 			return nil
 		}
 		from := c.State
@@ -152,16 +157,17 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 				return err
 			}
 		}
-		line := fmt.Sprintf("%s: %s", actor, detail)
+		line := threadLine(op, &c, actor)
+		note := fmt.Sprintf("%s: %s", actor, detail)
 		if purpose, d := op.customerEmail(); purpose != "" {
 			sender := c
 			sender.Owner = actor // the person who sends it signs it and gets the replies
 			if err := s.queueCaseEmail(tx, p, now, &sender, purpose, d); err != nil {
 				return err
 			}
-			line = emailedLine(purpose, actor)
+			note, line = emailedLine(purpose, actor), nil
 		}
-		if err := s.queueCardRefresh(tx, now, c.ID, line); err != nil {
+		if err := s.queueCardRefreshMessage(tx, now, c.ID, note, line); err != nil {
 			return err
 		}
 		newOwner := (op.Kind == OpAssign || op.Kind == OpReopen) && !strings.EqualFold(c.Owner, actor)
@@ -314,6 +320,38 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 		return map[string]any{"state": c.State, "owner": c.Owner, "closed_at": nil, "resolved_at": nil}, "reopened the case", nil
 	}
 	return nil, "", refuse("unknown action %q", op.Kind)
+}
+
+// threadLine is the card's thread line for an action, written in the
+// team's language at delivery; nil keeps the English trail line.
+func threadLine(op Op, c *Case, actor string) *Message {
+	m := Message{Args: map[string]string{"Actor": actor, "Owner": c.Owner, "RootCause": c.RootCause}}
+	switch op.Kind {
+	case OpTake:
+		m.ID = MsgThreadTake
+	case OpAssign:
+		m.ID = MsgThreadAssign
+	case OpThank:
+		m.ID, m.Terms = MsgThreadThank, map[string]string{"Method": "method." + c.ThankMethod}
+	case OpResolve:
+		m.ID = MsgThreadResolve
+		if op.Systemic {
+			m.ID = MsgThreadResolveSystemic
+		}
+	case OpNoContact:
+		m.ID, m.Terms = MsgThreadNoContact, map[string]string{"Reason": "reason." + c.NoContactReason}
+	case OpReopen:
+		m.ID = MsgThreadReopen
+	case OpNote:
+		m.ID = MsgThreadNote
+	default:
+		return nil
+	}
+	if n := strings.TrimSpace(op.Note); n != "" {
+		m.Args["Note"] = n
+		m.ID += "_note"
+	}
+	return &m
 }
 
 func withNote(s, note string) string {

@@ -232,6 +232,7 @@ func allModels() []any {
 		&DeadLetter{},
 		&DigestRun{}, &FixFollowUp{},
 		&Suppression{}, &ServerKey{},
+		&Erasure{},
 		&SchemaVersion{},
 	}
 }

@@ -38,7 +38,13 @@ type Policy struct {
 	CustomerMessages CustomerMessages
 	// Targets are the organisation's goals; teams inherit what they do not set.
 	Targets Targets
+	// Retention is how long customer data is kept.
+	Retention Retention
 }
+
+// Retention is how long contact details and comments of responses whose
+// cases are closed are kept; zero keeps them.
+type Retention struct{ Contact, Comment time.Duration }
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.
 type TeamPolicy struct {
