@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -141,6 +143,13 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		ceiling.rate(), ms(ceiling.p(50)), ms(ceiling.p(99)), ceiling.n, ceiling.errs)
 	fmt.Fprintf(stdout, "single-response throughput = %.0f%% of the ceiling (goal ≥ 50%%); p99 %.1f ms (goal < 100 ms)\n",
 		100*single.rate()/ceiling.rate(), ms(single.p(99)))
+	pool.Close() // pgbench needs its connections
+	if tps, avg, err := pgbenchCeiling(ctx, schemaURL, *clients, *duration); err != nil {
+		fmt.Fprintf(stdout, "pgbench ceiling not measured: %v\n", err)
+	} else {
+		fmt.Fprintf(stdout, "ceiling: pgbench, same 3 inserts %8.0f tx/s    avg %6.2f ms\n", tps, avg)
+		fmt.Fprintf(stdout, "single-response throughput = %.2f× pgbench (goal ≥ 1.0×, moonshot 1.5×)\n", single.rate()/tps)
+	}
 	fmt.Fprintf(stdout, "batches of %d = %.1f× the single-response rate (goal ≥ 10×)\n", *batch, batchRate/single.rate())
 	return nil
 }
@@ -287,4 +296,68 @@ func scratchSchema(ctx context.Context, base string) (string, func(), error) {
 		admin.Close()
 	}
 	return u.String(), drop, nil
+}
+
+// pgbenchScript is rawInserts for pgbench: the same three inserts, one
+// transaction per detractor.
+const pgbenchScript = `\set n random(1, 1000000000000)
+BEGIN;
+INSERT INTO responses (source, external_id, metric, score, segment, comment, submitted_at, team_id, content_hash, version, received_at, updated_at)
+  VALUES ('pgbench', 'pb-' || :n || '-' || :client_id, 'nps', 3, 'detractor', 'Waited too long in the queue', now(), 'cc', 'h', 1, now(), now())
+  ON CONFLICT DO NOTHING;
+INSERT INTO cases (response_id, team_id, state, owner, opened_at, thank_you_due_at, resolution_due_at, updated_at)
+  VALUES (currval(pg_get_serial_sequence('responses', 'id')), 'cc', 'assigned', 'a@example.com', now(), now(), now(), now());
+INSERT INTO outbox_messages (kind, transport, channel, case_id, order_key, state, next_attempt_at, attempts, created_at)
+  VALUES ('card.post', 'log', 'cc', currval(pg_get_serial_sequence('cases', 'id')), 'card:pb:' || :n, 'pending', now(), 0, now());
+END;
+`
+
+// pgbenchCeiling runs PostgreSQL's own pgbench with the three inserts at the
+// same concurrency, in the run's scratch schema, and returns its rate and
+// average latency.
+func pgbenchCeiling(ctx context.Context, schemaURL string, clients int, d time.Duration) (tps, avgMS float64, err error) {
+	bin, err := exec.LookPath("pgbench")
+	if err != nil {
+		matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+		if len(matches) == 0 {
+			return 0, 0, errors.New("pgbench is not installed")
+		}
+		bin = matches[len(matches)-1]
+	}
+	u, err := url.Parse(schemaURL)
+	if err != nil {
+		return 0, 0, err
+	}
+	q := u.Query()
+	schema := q.Get("search_path")
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	script, err := os.CreateTemp("", "cxloop-pgbench-*.sql")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.Remove(script.Name())
+	if _, err := script.WriteString(pgbenchScript); err != nil {
+		return 0, 0, err
+	}
+	script.Close()
+	cmd := exec.CommandContext(ctx, bin, "-n", "-M", "prepared", "-c", fmt.Sprint(clients), "-j", "2",
+		"-T", fmt.Sprint(max(1, int(d.Seconds()))), "-f", script.Name(), u.String())
+	cmd.Env = append(os.Environ(), "PGOPTIONS=-c search_path="+schema)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, 0, fmt.Errorf("pgbench: %w: %s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "tps = "); ok {
+			fmt.Sscan(v, &tps)
+		}
+		if v, ok := strings.CutPrefix(line, "latency average = "); ok {
+			fmt.Sscan(v, &avgMS)
+		}
+	}
+	if tps == 0 {
+		return 0, 0, fmt.Errorf("pgbench printed no rate: %s", out)
+	}
+	return tps, avgMS, nil
 }

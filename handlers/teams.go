@@ -463,9 +463,23 @@ func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
 		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
 		reply = Reply{Text: "I could not tell who you are: I found no email for your Teams account."}
 	} else {
-		reply = h.Ops.Run(ctx, actor, cmd.Line, h.resolver(in, cmd))
+		ops := *h.Ops
+		ops.Lang = h.readerLang(ctx, in, actor)
+		reply = ops.Run(ctx, actor, cmd.Line, h.resolver(in, cmd))
 	}
 	h.send(ctx, in, reply)
+}
+
+// readerLang is the language of an answer to in's sender: the activity's
+// locale when cxloop speaks it, else their team's. The locale is kept so
+// that later messages to them, sent proactively, use it too.
+func (h *Teams) readerLang(ctx context.Context, in *teams.Inbound, actor string) string {
+	if in.Locale != "" && actor != "" {
+		if err := h.Messenger.Directory().RememberLocale(ctx, actor, in.Locale); err != nil {
+			h.log().Warn("teams: remember a locale", "err", err)
+		}
+	}
+	return models.SupportedLanguage(in.Locale, h.Policy.PersonLanguage(actor))
 }
 
 // TeamStatus says whether a team's Teams channel is connected: the line

@@ -149,7 +149,8 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 				return err
 			}
 		}
-		if err := s.queueCardRefresh(tx, now, c.ID, fmt.Sprintf("%s: %s", actor, detail)); err != nil {
+		line := threadLine(op, &c, actor)
+		if err := s.queueCardRefreshMessage(tx, now, c.ID, fmt.Sprintf("%s: %s", actor, detail), line); err != nil {
 			return err
 		}
 		newOwner := (op.Kind == OpAssign || op.Kind == OpReopen) && !strings.EqualFold(c.Owner, actor)
@@ -279,6 +280,38 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 		return map[string]any{"state": c.State, "owner": c.Owner, "closed_at": nil, "resolved_at": nil}, "reopened the case", nil
 	}
 	return nil, "", refuse("unknown action %q", op.Kind)
+}
+
+// threadLine is the card's thread line for an action, written in the
+// team's language at delivery; nil keeps the English trail line.
+func threadLine(op Op, c *Case, actor string) *Message {
+	m := Message{Args: map[string]string{"Actor": actor, "Owner": c.Owner, "RootCause": c.RootCause}}
+	switch op.Kind {
+	case OpTake:
+		m.ID = MsgThreadTake
+	case OpAssign:
+		m.ID = MsgThreadAssign
+	case OpThank:
+		m.ID, m.Terms = MsgThreadThank, map[string]string{"Method": "method." + c.ThankMethod}
+	case OpResolve:
+		m.ID = MsgThreadResolve
+		if op.Systemic {
+			m.ID = MsgThreadResolveSystemic
+		}
+	case OpNoContact:
+		m.ID, m.Terms = MsgThreadNoContact, map[string]string{"Reason": "reason." + c.NoContactReason}
+	case OpReopen:
+		m.ID = MsgThreadReopen
+	case OpNote:
+		m.ID = MsgThreadNote
+	default:
+		return nil
+	}
+	if n := strings.TrimSpace(op.Note); n != "" {
+		m.Args["Note"] = n
+		m.ID += "_note"
+	}
+	return &m
 }
 
 func withNote(s, note string) string {

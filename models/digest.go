@@ -21,6 +21,8 @@ type DigestStats struct {
 	Start    time.Time // first instant of the month (UTC)
 	End      time.Time // first instant of the next month (UTC), exclusive
 	BuiltAt  time.Time // the "now" the digest was built at
+	// Language is what the digest is written in: digest.language.
+	Language string
 	// AsOf is the instant overdue counts refer to: BuiltAt, or the month's
 	// end for a month that is over, so a past month reads as it stood then.
 	AsOf time.Time
@@ -228,6 +230,7 @@ func (s *Store) DigestStats(ctx context.Context, p *Policy, month string, now ti
 	if st.AsOf.After(end) {
 		st.AsOf = end
 	}
+	st.Language = SupportedLanguage(p.DigestLanguage, SupportedLanguage(p.Language, LangEnglish))
 	q := digestQuery{s: s, p: p, st: st, loc: loc}
 	run := func(db *gorm.DB) error {
 		q.db = db

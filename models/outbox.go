@@ -158,7 +158,7 @@ func (s *Store) NextDue(ctx context.Context, now time.Time) (time.Time, error) {
 	now = now.UTC()
 	var next time.Time
 	var attempt, pace []time.Time
-	db := s.db.WithContext(ctx)
+	db := s.read(ctx)
 	if err := db.Model(&OutboxMessage{}).Where("state = ? AND next_attempt_at > ?", OutboxPending, now).
 		Order("next_attempt_at").Limit(1).Pluck("next_attempt_at", &attempt).Error; err != nil {
 		return next, fmt.Errorf("next attempt: %w", err)
@@ -247,7 +247,7 @@ func (s *Store) ReleaseLease(ctx context.Context, id int64) error {
 // CardRef returns where a case's card was posted on one channel.
 func (s *Store) CardRef(ctx context.Context, caseID int64, transport, channel string) (CardRef, error) {
 	var cr CardRef
-	err := s.db.WithContext(ctx).Where("case_id = ? AND transport = ? AND channel = ?", caseID, transport, channel).Take(&cr).Error
+	err := s.read(ctx).Where("case_id = ? AND transport = ? AND channel = ?", caseID, transport, channel).Take(&cr).Error
 	if err != nil {
 		return cr, notFound(err, fmt.Sprintf("card of case %d", caseID))
 	}
@@ -260,7 +260,7 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 		State string
 		N     int64
 	}
-	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Select("state, count(*) AS n").Group("state").Scan(&rows).Error
+	err := s.read(ctx).Model(&OutboxMessage{}).Select("state, count(*) AS n").Group("state").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count outbox: %w", err)
 	}
@@ -276,7 +276,7 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 // ok is false when none waits.
 func (s *Store) OldestPending(ctx context.Context) (t time.Time, ok bool, err error) {
 	var ts []time.Time
-	err = s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("state = ?", OutboxPending).
+	err = s.read(ctx).Model(&OutboxMessage{}).Where("state = ?", OutboxPending).
 		Order("id").Limit(1).Pluck("created_at", &ts).Error
 	if err != nil {
 		return t, false, fmt.Errorf("oldest pending message: %w", err)
@@ -299,7 +299,7 @@ type CaseView struct {
 // CaseView loads a case for display.
 func (s *Store) CaseView(ctx context.Context, caseID int64) (CaseView, error) {
 	var v CaseView
-	db := s.db.WithContext(ctx)
+	db := s.read(ctx)
 	if err := db.Take(&v.Case, caseID).Error; err != nil {
 		return v, notFound(err, fmt.Sprintf("case %d", caseID))
 	}
@@ -318,7 +318,7 @@ func (s *Store) CaseView(ctx context.Context, caseID int64) (CaseView, error) {
 // Response loads one response.
 func (s *Store) Response(ctx context.Context, id int64) (Response, error) {
 	var r Response
-	if err := s.db.WithContext(ctx).Take(&r, id).Error; err != nil {
+	if err := s.read(ctx).Take(&r, id).Error; err != nil {
 		return r, notFound(err, fmt.Sprintf("response %d", id))
 	}
 	return r, nil

@@ -34,7 +34,14 @@ type Store struct {
 	// shortcut, the database is the truth.
 	teamsReady sync.Map
 	jobs       jobLocks
+	// rdb serves reads that need no transaction: on SQLite a pool of
+	// read-only connections beside the single writer, which WAL lets read
+	// while the writer writes; on PostgreSQL the same pool as db.
+	rdb *gorm.DB
 }
+
+// read is the handle for plain reads.
+func (s *Store) read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
 
 // Open connects to a database URL: postgres://… or sqlite://PATH.
 func Open(ctx context.Context, dbURL string) (*Store, error) {
@@ -54,7 +61,7 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		pg = true
 		db, err = gorm.Open(postgres.Open(dbURL), cfg)
 	case strings.HasPrefix(dbURL, "sqlite://"):
-		db, err = gorm.Open(sqlite.Open(sqliteDSN(strings.TrimPrefix(dbURL, "sqlite://"))), cfg)
+		db, err = gorm.Open(sqlite.Open(sqliteDSN(strings.TrimPrefix(dbURL, "sqlite://"), false)), cfg)
 	default:
 		return nil, fmt.Errorf("database url must start with postgres:// or sqlite://, got %q", redactURL(dbURL))
 	}
@@ -69,8 +76,9 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		sqlDB.SetMaxOpenConns(40)
 		sqlDB.SetMaxIdleConns(40)
 	} else {
-		// One connection: SQLite has one writer, and a single connection turns
-		// lock contention into queueing instead of SQLITE_BUSY errors.
+		// One writer connection: SQLite has one writer, and a single
+		// connection turns lock contention into queueing instead of
+		// SQLITE_BUSY errors.
 		sqlDB.SetMaxOpenConns(1)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
@@ -78,19 +86,45 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s: %w", redactURL(dbURL), err)
 	}
-	return &Store{db: db, postgres: pg}, nil
+	s := &Store{db: db, rdb: db, postgres: pg}
+	if !pg {
+		// The writer has created the file and switched it to WAL; readers
+		// open it read-only.
+		rdb, err := gorm.Open(sqlite.Open(sqliteDSN(strings.TrimPrefix(dbURL, "sqlite://"), true)), cfg)
+		if err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open readers of %s: %w", redactURL(dbURL), err)
+		}
+		rDB, err := rdb.DB()
+		if err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("database handle: %w", err)
+		}
+		rDB.SetMaxOpenConns(4)
+		rDB.SetConnMaxIdleTime(5 * time.Minute)
+		s.rdb = rdb
+	}
+	return s, nil
 }
 
-func sqliteDSN(path string) string {
+// sqliteDSN: WAL so readers never wait for the writer (and the CLI can run
+// beside serve), busy_timeout so a second process's writer queues instead
+// of failing, immediate transactions so a transaction never has to upgrade
+// a read lock (which fails at once, whatever the timeout).
+func sqliteDSN(path string, readOnly bool) string {
 	if path == "" {
 		path = "cxloop.db"
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	}
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -111,6 +145,11 @@ func (s *Store) Postgres() bool { return s.postgres }
 
 // Close releases the connections.
 func (s *Store) Close() error {
+	if s.rdb != s.db {
+		if r, err := s.rdb.DB(); err == nil {
+			_ = r.Close()
+		}
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
@@ -154,7 +193,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 // on a large file.
 func (s *Store) Analyze(ctx context.Context) error {
 	if s.postgres {
-		return s.exec(ctx, "ANALYZE")
+		// A bare ANALYZE walks every schema of the database and waits on
+		// other schemas' locks; cxloop analyses only its own tables.
+		var tables []string
+		err := s.db.WithContext(ctx).Raw("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename").
+			Scan(&tables).Error
+		if err != nil {
+			return fmt.Errorf("list tables: %w", err)
+		}
+		if len(tables) == 0 {
+			return nil
+		}
+		return s.exec(ctx, "ANALYZE "+strings.Join(tables, ", "))
 	}
 	return s.exec(ctx, "PRAGMA analysis_limit = 1000", "ANALYZE")
 }
@@ -184,7 +234,7 @@ func (s *Store) exec(ctx context.Context, qs ...string) error {
 // Ready checks that the database answers and holds the current schema.
 func (s *Store) Ready(ctx context.Context) error {
 	var v SchemaVersion
-	err := s.db.WithContext(ctx).Where("id = 1").Take(&v).Error
+	err := s.read(ctx).Where("id = 1").Take(&v).Error
 	if err != nil {
 		return fmt.Errorf("schema version: %w", err)
 	}

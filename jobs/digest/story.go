@@ -1,11 +1,11 @@
 package digest
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strings"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -32,27 +32,36 @@ func Story(st *models.DigestStats) []string {
 func StoryText(st *models.DigestStats) string { return strings.Join(Story(st), " ") }
 
 func movementSentence(st *models.DigestStats) string {
-	month, prev := MonthTitle(st.Month), MonthTitle(models.AddMonths(st.Month, -1))
-	n, c := st.NPS, st.Change
+	lang, n, c := st.Language, st.NPS, st.Change
+	count := int(n.N())
 	switch {
 	case n.N() == 0:
-		return fmt.Sprintf("No NPS responses came in %s, so there is no score to report.", month)
+		return l10n.T(lang, "digest.story.no_responses")
 	case n.TooFew():
-		return fmt.Sprintf("Only %s NPS responses came in %s: too few to read the score or any change in it.", num(n.N()), month)
-	case !c.Comparable || st.PrevNPS.TooFew():
-		return fmt.Sprintf("NPS was %s (±%.0f on %s responses) in %s; %s had too few responses to compare with.",
-			signed(n.Score()), n.Margin(), num(n.N()), month, prev)
-	case c.Significant && c.Delta > 0:
-		return fmt.Sprintf("NPS rose significantly in %s, from %s to %s (±%.0f on %s responses).",
-			month, signed(st.PrevNPS.Score()), signed(n.Score()), n.Margin(), num(n.N()))
-	case c.Significant:
-		return fmt.Sprintf("NPS fell significantly in %s, from %s to %s (±%.0f on %s responses).",
-			month, signed(st.PrevNPS.Score()), signed(n.Score()), n.Margin(), num(n.N()))
-	case math.Round(c.Delta) == 0:
-		return fmt.Sprintf("NPS held at %s in %s (±%.0f on %s responses), level with %s.", signed(n.Score()), month, n.Margin(), num(n.N()), prev)
+		return l10n.N(lang, "digest.story.too_few", count)
 	}
-	return fmt.Sprintf("NPS was %s in %s against %s in %s: a %.0f-point difference within the margin of error (±%.0f), so not a real change.",
-		signed(n.Score()), month, signed(st.PrevNPS.Score()), prev, math.Abs(c.Delta), c.Threshold)
+	args := []any{"NPS", points(lang, n.Score()), "Margin", l10n.Decimal(lang, n.Margin(), 0), "Prev", points(lang, st.PrevNPS.Score())}
+	switch {
+	case !c.Comparable || st.PrevNPS.TooFew():
+		return l10n.N(lang, "digest.story.no_previous", count, args...)
+	case c.Significant && c.Delta > 0:
+		return l10n.N(lang, "digest.story.rose", count, args...)
+	case c.Significant:
+		return l10n.N(lang, "digest.story.fell", count, args...)
+	case math.Round(c.Delta) == 0:
+		return l10n.N(lang, "digest.story.held", count, args...)
+	}
+	return l10n.T(lang, "digest.story.within_margin", append(args, "Delta", l10n.Decimal(lang, math.Abs(c.Delta), 0),
+		"Threshold", l10n.Decimal(lang, c.Threshold, 0))...)
+}
+
+// points is an NPS in whole points with its sign, in the digest's language.
+func points(lang string, v float64) string {
+	r := math.Round(v)
+	if r == 0 {
+		return "0"
+	}
+	return l10n.Signed(lang, r, 0)
 }
 
 // targetRow is one target beside its actual, for one team or all.
@@ -125,6 +134,7 @@ func targetOf(st *models.DigestStats, who string) models.Targets {
 }
 
 func targetSentence(st *models.DigestStats) string {
+	lang := st.Language
 	rows := targetRows(st)
 	var missed []targetRow
 	judged := 0
@@ -139,41 +149,26 @@ func targetSentence(st *models.DigestStats) string {
 	}
 	if len(missed) == 0 {
 		if judged > 0 {
-			return fmt.Sprintf("Every target that could be judged was met (%d of %d).", judged, len(rows))
+			return l10n.T(lang, "digest.story.all_met", "Met", l10n.Number(lang, judged), "Total", l10n.Number(lang, len(rows)))
 		}
 		return themeSentence(st)
 	}
 	sort.SliceStable(missed, func(i, j int) bool { return missed[i].severity() > missed[j].severity() })
 	w := missed[0]
-	beyond := w.Check.Verdict == models.MissedBeyondMargin
-	who := w.Who
-	switch {
-	case w.Measure == "nps" && who == "" && beyond:
-		return fmt.Sprintf("The furthest from target is NPS overall: %s against %s, a miss beyond the margin of error.", signed(w.Check.Actual), signed(w.Check.Target))
-	case w.Measure == "nps" && who == "":
-		return fmt.Sprintf("The furthest from target is NPS overall: %s against %s, within the margin of error.", signed(w.Check.Actual), signed(w.Check.Target))
-	case w.Measure == "nps" && beyond:
-		return fmt.Sprintf("%s is furthest from target: NPS %s against %s, a miss beyond the margin of error.", who, signed(w.Check.Actual), signed(w.Check.Target))
-	case w.Measure == "nps":
-		return fmt.Sprintf("%s is furthest from target: NPS %s against %s, within the margin of error.", who, signed(w.Check.Actual), signed(w.Check.Target))
+	verdict := l10n.T(lang, "digest.story.miss_within")
+	if w.Check.Verdict == models.MissedBeyondMargin {
+		verdict = l10n.T(lang, "digest.story.miss_beyond")
 	}
-	what := "Thanked within SLA"
-	if w.Measure == "resolved" {
-		what = "Resolved within SLA"
+	scope := "team"
+	if w.Who == "" {
+		scope = "all"
 	}
-	switch {
-	case who == "" && beyond:
-		return fmt.Sprintf("%s is furthest from target: %s (%s of %s cases due) against %s, a miss beyond the margin of error.",
-			what, pct(w.Check.Actual), num(w.In), num(w.Of), pct(w.Check.Target))
-	case who == "":
-		return fmt.Sprintf("%s is furthest from target: %s (%s of %s cases due) against %s, within the margin of error.",
-			what, pct(w.Check.Actual), num(w.In), num(w.Of), pct(w.Check.Target))
-	case beyond:
-		return fmt.Sprintf("%s is furthest from target: %s %s (%s of %s cases due) against %s, a miss beyond the margin of error.",
-			who, strings.ToLower(what), pct(w.Check.Actual), num(w.In), num(w.Of), pct(w.Check.Target))
+	if w.Measure == "nps" {
+		return l10n.T(lang, "digest.story.worst_nps_"+scope, "Team", w.Who, "Actual", points(lang, w.Check.Actual),
+			"Target", points(lang, w.Check.Target), "Verdict", verdict)
 	}
-	return fmt.Sprintf("%s is furthest from target: %s %s (%s of %s cases due) against %s, within the margin of error.",
-		who, strings.ToLower(what), pct(w.Check.Actual), num(w.In), num(w.Of), pct(w.Check.Target))
+	return l10n.T(lang, "digest.story.worst_"+w.Measure+"_"+scope, "Team", w.Who, "Actual", l10n.Percent(lang, w.Check.Actual, 0),
+		"In", l10n.Number(lang, int(w.In)), "Of", l10n.Number(lang, int(w.Of)), "Target", l10n.Percent(lang, w.Check.Target, 0), "Verdict", verdict)
 }
 
 // themeSentence names the theme that weighs most among detractors.
@@ -182,16 +177,15 @@ func themeSentence(st *models.DigestStats) string {
 		return ""
 	}
 	th := st.Themes[0]
-	prev := MonthTitle(models.AddMonths(st.Month, -1))
-	return fmt.Sprintf("The theme detractors named most was %s: %s responses, against %s in %s.", th.Name, num(th.Count), num(th.PrevCount), prev)
+	return l10n.N(st.Language, "digest.story.theme", int(th.Count), "Theme", th.Name, "Prev", l10n.Number(st.Language, int(th.PrevCount)))
 }
 
 func doneSentence(st *models.DigestStats) string {
+	lang := st.Language
 	done := st.Improvements.DoneItems
-	month := MonthTitle(st.Month)
 	if len(done) == 0 {
 		if n := st.Improvements.InProgress; n > 0 {
-			return fmt.Sprintf("No improvement was finished in %s; %d in progress.", month, n)
+			return l10n.N(lang, "digest.story.none_done", int(n))
 		}
 		return ""
 	}
@@ -201,10 +195,10 @@ func doneSentence(st *models.DigestStats) string {
 			d = o
 		}
 	}
-	told := fmt.Sprintf("%s of %s customers told", num(d.Told), num(d.ToldOf()))
+	args := []any{"Title", d.Title, "Told", l10n.Number(lang, int(d.Told)), "Of", l10n.Number(lang, int(d.ToldOf()))}
 	if d.Theme != "" && d.Days >= 1 {
-		return fmt.Sprintf("Done: %q (%s); %s detractors went from %s in the %d days before to %s in the %d days since.",
-			d.Title, told, d.Theme, num(d.Before), d.Days, num(d.After), d.Days)
+		return l10n.N(lang, "digest.story.done_effect", d.Days, append(args, "Theme", d.Theme,
+			"Before", l10n.Number(lang, int(d.Before)), "After", l10n.Number(lang, int(d.After)))...)
 	}
-	return fmt.Sprintf("Done: %q (%s).", d.Title, told)
+	return l10n.T(lang, "digest.story.done", args...)
 }

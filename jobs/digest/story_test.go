@@ -38,9 +38,9 @@ func TestStory(t *testing.T) {
 				return st
 			}(),
 			want: []string{
-				"NPS rose significantly in November 2026, from +10 to +45",
+				"NPS rose significantly, from +10 the month before to +45 (±10 on 200 responses).",
 				"Riga Branch is furthest from target: NPS -30 against +30, a miss beyond the margin of error.",
-				`Done: "Call-back instead of the queue" (7 of 10 customers told); waiting detractors went from 14 in the 12 days before to 5 in the 12 days since.`,
+				`Done: "Call-back instead of the queue" (7 of 10 customers told); waiting detractors: 14 in the 12 days before, 5 in the 12 days since.`,
 			},
 		},
 		{
@@ -52,7 +52,7 @@ func TestStory(t *testing.T) {
 				return st
 			}(),
 			want: []string{
-				"NPS fell significantly in November 2026, from +40 to -10",
+				"NPS fell significantly, from +40 the month before to -10 (±12 on 200 responses).",
 				"Thanked within SLA is furthest from target: 60% (45 of 75 cases due) against 90%, a miss beyond the margin of error.",
 			},
 			not: []string{"rose"},
@@ -67,9 +67,9 @@ func TestStory(t *testing.T) {
 				return st
 			}(),
 			want: []string{
-				"NPS was +20 in November 2026 against +25 in October 2026: a 5-point difference within the margin of error",
+				"NPS was +20 against +25 the month before: a 5-point difference within the margin of error (±16), so not a real change.",
 				"Every target that could be judged was met (2 of 2).",
-				"No improvement was finished in November 2026; 2 in progress.",
+				"No improvement was finished this month; 2 are in progress.",
 			},
 			not: []string{"significantly"},
 		},
@@ -82,8 +82,8 @@ func TestStory(t *testing.T) {
 				return st
 			}(),
 			want: []string{
-				"Only 18 NPS responses came in November 2026: too few to read the score or any change in it.",
-				"The theme detractors named most was fees: 6 responses, against 11 in October 2026.",
+				"Only 18 NPS responses came in: too few to read the score or any change in it.",
+				"The theme detractors named most was fees: 6 responses, against 11 the month before.",
 			},
 			not: []string{"significantly", "target"},
 		},
@@ -106,5 +106,26 @@ func TestStory(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The paragraph reads in digest.language, numbers written its way.
+func TestStoryLanguages(t *testing.T) {
+	st := month(models.NPS{Promoters: 1200, Passives: 500, Detractors: 300}, models.NPS{Promoters: 800, Passives: 600, Detractors: 600})
+	st.Improvements.DoneItems = []models.DoneItem{{ImprovementSummary: models.ImprovementSummary{ImprovementItem: models.ImprovementItem{Title: "Tagasihelistamine"}, Linked: 4, Told: 2},
+		ToldByEmail: 2, NotYetTold: 2, Theme: "ootamine", Before: 1500, After: 3, Days: 2}}
+	for _, tt := range []struct{ lang, first, third string }{
+		{"et", "NPS tõusis oluliselt: eelmise kuu +10 asemel on see nüüd +45 (±3; vastuseid 2\u00a0000).",
+			"Tehtud: „Tagasihelistamine“ (teavitatud kliente 2 / 4); teema „ootamine“ rahulolematuid: 1\u00a0500 sellele eelnenud 2 päeva jooksul, 3 järgnenud 2 päeva jooksul."},
+		{"pl", "NPS wzrósł istotnie statystycznie: z +10 w poprzednim miesiącu do +45 (±3; odpowiedzi: 2\u00a0000).",
+			"w ciągu 2 dni przed, 3 w ciągu 2 dni po."},
+		{"ru", "NPS статистически значимо вырос: с +10 в предыдущем месяце до +45 (±3; ответов: 2\u00a0000).",
+			"недовольных по теме «ootamine»: 1\u00a0500 за 2 дня до, 3 за 2 дня после."},
+	} {
+		st.Language = tt.lang
+		got := digest.Story(st)
+		if len(got) != 2 || got[0] != tt.first || !strings.Contains(got[1], tt.third) {
+			t.Errorf("%s:\n%s", tt.lang, strings.Join(got, "\n"))
+		}
 	}
 }
