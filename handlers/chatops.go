@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -32,6 +33,19 @@ type ChatOps struct {
 	// Queued, when set, wakes the delivery worker after a command queued
 	// messages.
 	Queued func()
+	// Lang is the language answers are written in: the asker's. Empty is
+	// the asker's team's.
+	Lang string
+}
+
+// t is the message id in the answer's language.
+func (o *ChatOps) t(actor, id string, kv ...any) string { return l10n.T(o.lang(actor), id, kv...) }
+
+func (o *ChatOps) lang(actor string) string {
+	if o.Lang != "" {
+		return o.Lang
+	}
+	return o.Policy.PersonLanguage(actor)
 }
 
 // Reply is a command's answer: text and the cases it concerns.
@@ -47,31 +61,33 @@ type Reply struct {
 // mention) into an email.
 type ResolvePerson func(ctx context.Context, ref string) (string, error)
 
-// Usage is the help text.
-const Usage = `Commands:
-  help                    this help
-  mine                    your open cases, soonest due first
-  team [TEAM]             a team's open and overdue cases and its set-up
-  show CASE               one case
-  assign CASE @person     give a case to someone (managers)
-  note CASE TEXT          add a note to a case's history
-  told CASE [TEXT]        the customer heard of the fix ("you said, we did")
-  backlog                 the improvement backlog
-  digest [YYYY-MM]        a private preview of the monthly digest
-  away until YYYY-MM-DD   you are away through that day: new cases skip you
-  back                    you are back`
+// Usage is the help text in lang: the commands, which are the same in
+// every language, and what each does.
+func Usage(lang string) string { return l10n.T(lang, "help.usage") }
 
 // Run executes one command line for actor (an email).
 func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePerson) Reply {
+	lang := o.lang(actor)
+	reply := o.run(ctx, actor, line, resolve)
+	reply.Lang = lang
+	for i := range reply.Cards {
+		reply.Cards[i].Lang = lang
+	}
+	return reply
+}
+
+func (o *ChatOps) run(ctx context.Context, actor, line string, resolve ResolvePerson) Reply {
+	lang := o.lang(actor)
+	usageReply := func(u string) Reply { return Reply{Text: l10n.T(lang, "cmd.usage", "Usage", u)} }
 	fields := strings.Fields(line)
 	if len(fields) == 0 {
-		return Reply{Text: Usage}
+		return Reply{Text: Usage(lang)}
 	}
 	name, args := strings.ToLower(fields[0]), fields[1:]
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), fields[0]))
 	switch name {
 	case "help":
-		return Reply{Text: Usage}
+		return Reply{Text: Usage(lang)}
 	case "mine":
 		return o.mine(ctx, actor)
 	case "team":
@@ -80,7 +96,7 @@ func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePe
 		if len(args) != 1 {
 			return usageReply("show CASE")
 		}
-		return o.show(ctx, actor, args[0])
+		return o.show(ctx, actor, args[0], usageReply)
 	case "assign":
 		if len(args) != 2 {
 			return usageReply("assign CASE @person")
@@ -91,28 +107,28 @@ func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePe
 			return usageReply("note CASE TEXT")
 		}
 		text := strings.TrimSpace(strings.TrimPrefix(rest, args[0]))
-		return o.act(ctx, actor, args[0], models.Op{Kind: models.OpNote, Note: text}, "Note added to case #%d.")
+		return o.act(ctx, actor, args[0], models.Op{Kind: models.OpNote, Note: text}, "cmd.note.done", usageReply)
 	case "told":
 		if len(args) < 1 {
 			return usageReply("told CASE [TEXT]")
 		}
 		id, ok := parseCaseID(args[0])
 		if !ok {
-			return usageReply("told CASE [TEXT] (a case number such as 42)")
+			return usageReply("told CASE [TEXT]")
 		}
 		note := strings.TrimSpace(strings.TrimPrefix(rest, args[0]))
 		_, err := o.Store.MarkCustomerTold(ctx, o.Policy, o.Clock.Now(), id, actor, note)
-		return Reply{Text: ActionOutcome(err, fmt.Sprintf("Noted: the customer of case #%d knows about the fix.", id), id)}
+		return Reply{Text: ActionOutcomeIn(lang, err, l10n.T(lang, "cmd.told.done", "CaseID", id), id)}
 	case "away":
 		return o.away(ctx, actor, args)
 	case "back":
 		return o.back(ctx, actor)
 	case "backlog":
 		if o.Backlog == nil {
-			return Reply{Text: "The improvement backlog arrives with the digest."}
+			return Reply{Text: l10n.T(lang, "cmd.backlog.off")}
 		}
 		text, err := o.Backlog(ctx, actor)
-		return textOrError(text, err)
+		return textOrError(lang, text, err)
 	case "digest":
 		month := ""
 		if len(args) > 0 {
@@ -122,22 +138,20 @@ func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePe
 			}
 		}
 		if o.Digest == nil {
-			return Reply{Text: "The monthly digest is not available in this version yet."}
+			return Reply{Text: l10n.T(lang, "cmd.digest.off")}
 		}
 		text, err := o.Digest(ctx, actor, month)
-		return textOrError(text, err)
+		return textOrError(lang, text, err)
 	}
-	return Reply{Text: fmt.Sprintf("I don't know %q.\n\n%s", fields[0], Usage)}
+	return Reply{Text: l10n.T(lang, "cmd.unknown", "Command", fields[0]) + "\n\n" + Usage(lang)}
 }
 
-func usageReply(u string) Reply { return Reply{Text: "Usage: " + u} }
-
-func textOrError(text string, err error) Reply {
+func textOrError(lang, text string, err error) Reply {
 	if err != nil {
 		if r, ok := models.IsRefusal(err); ok {
 			return Reply{Text: r.Msg}
 		}
-		return Reply{Text: "Sorry, that did not work; please try again."}
+		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
 	return Reply{Text: text}
 }
@@ -149,28 +163,30 @@ func parseCaseID(s string) (int64, bool) {
 }
 
 func (o *ChatOps) mine(ctx context.Context, actor string) Reply {
+	lang := o.lang(actor)
 	cases, err := o.Store.Cases(ctx, models.CaseFilter{Owner: actor, States: models.OpenStates})
 	if err != nil {
-		return Reply{Text: "Sorry, I could not read your cases; please try again."}
+		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
 	state := o.awayLine(ctx, actor)
 	if len(cases) == 0 {
-		return Reply{Text: state + "You have no open cases. 🎉"}
+		return Reply{Text: state + l10n.T(lang, "home.mine.empty")}
 	}
-	reply := Reply{Text: state + fmt.Sprintf("You have %d open case%s, soonest due first:", len(cases), plural(len(cases)))}
+	reply := Reply{Text: state + l10n.N(lang, "cmd.mine", len(cases))}
 	reply.Cards = o.cards(ctx, cases)
 	return reply
 }
 
 func (o *ChatOps) team(ctx context.Context, actor string, args []string) Reply {
+	lang := o.lang(actor)
 	var team *models.TeamPolicy
 	switch {
 	case len(args) > 1:
-		return usageReply("team [TEAM]")
+		return Reply{Text: l10n.T(lang, "cmd.usage", "Usage", "team [TEAM]")}
 	case len(args) == 1:
 		t, ok := o.findTeam(args[0])
 		if !ok {
-			return Reply{Text: fmt.Sprintf("There is no team %q. Teams: %s.", args[0], o.teamIDs())}
+			return Reply{Text: l10n.T(lang, "cmd.team.unknown", "Team", args[0], "Teams", o.teamIDs())}
 		}
 		team = t
 	default:
@@ -182,12 +198,12 @@ func (o *ChatOps) team(ctx context.Context, actor string, args []string) Reply {
 			}
 		}
 		if team == nil {
-			return Reply{Text: fmt.Sprintf("You are in no team. Name one: team TEAM (%s).", o.teamIDs())}
+			return Reply{Text: l10n.T(lang, "cmd.team.none", "Teams", o.teamIDs())}
 		}
 	}
 	open, err := o.Store.Cases(ctx, models.CaseFilter{TeamIDs: []string{team.ID}, States: models.OpenStates, Limit: 200})
 	if err != nil {
-		return Reply{Text: "Sorry, I could not read the team's cases; please try again."}
+		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
 	var overdue, unowned []models.Case
 	for _, c := range open {
@@ -199,11 +215,13 @@ func (o *ChatOps) team(ctx context.Context, actor string, args []string) Reply {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d open case%s, %d overdue, %d without an owner.\n", team.Name, len(open), plural(len(open)), len(overdue), len(unowned))
-	fmt.Fprintf(&b, "Managers: %s\nMembers: %s\nAssignment: %s\n", listOrNone(team.Managers), listOrNone(team.Members), team.Assign)
+	b.WriteString(l10n.N(lang, "cmd.team.summary", len(open), "Team", team.Name,
+		"Overdue", l10n.Number(lang, len(overdue)), "Unowned", l10n.Number(lang, len(unowned))) + "\n")
+	b.WriteString(l10n.T(lang, "cmd.team.people", "Managers", listOrNone(lang, team.Managers), "Members", listOrNone(lang, team.Members),
+		"Assign", string(team.Assign)) + "\n")
 	if o.Unresolved != nil {
 		if missing := o.Unresolved(ctx, append(append([]string{}, team.Members...), team.Managers...)); len(missing) > 0 {
-			fmt.Fprintf(&b, "Not found on this platform: %s\n", strings.Join(missing, ", "))
+			b.WriteString(l10n.T(lang, "cmd.team.not_found", "People", strings.Join(missing, ", ")) + "\n")
 		}
 	}
 	for _, status := range o.PlatformStatus {
@@ -234,21 +252,22 @@ func (o *ChatOps) teamIDs() string {
 	return strings.Join(ids, ", ")
 }
 
-func (o *ChatOps) show(ctx context.Context, actor, arg string) Reply {
+func (o *ChatOps) show(ctx context.Context, actor, arg string, usageReply func(string) Reply) Reply {
+	lang := o.lang(actor)
 	id, ok := parseCaseID(arg)
 	if !ok {
-		return usageReply("show CASE (a case number such as 42)")
+		return usageReply("show CASE")
 	}
 	v, err := o.Store.CaseView(ctx, id)
 	if errors.Is(err, models.ErrNotFound) {
-		return Reply{Text: fmt.Sprintf("There is no case #%d.", id)}
+		return Reply{Text: l10n.T(lang, "cmd.no_case", "CaseID", id)}
 	}
 	if err != nil {
-		return Reply{Text: "Sorry, I could not read that case; please try again."}
+		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
 	card := bot.NewCard(v, o.Policy)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Case #%d — history:", id)
+	b.WriteString(l10n.T(lang, "cmd.show.history", "CaseID", id))
 	for _, e := range v.Events {
 		fmt.Fprintf(&b, "\n• %s %s: %s", e.At.UTC().Format("2006-01-02 15:04"), e.Actor, eventLine(e))
 	}
@@ -263,41 +282,51 @@ func eventLine(e models.CaseEvent) string {
 }
 
 func (o *ChatOps) assign(ctx context.Context, actor, caseArg, personRef string, resolve ResolvePerson) Reply {
+	lang := o.lang(actor)
 	if resolve == nil {
-		return Reply{Text: "Name the person with an @mention."}
+		return Reply{Text: l10n.T(lang, "cmd.assign.mention")}
 	}
 	email, err := resolve(ctx, personRef)
 	if err != nil || email == "" {
-		return Reply{Text: fmt.Sprintf("I could not tell who %s is; use an @mention of someone in the workspace.", personRef)}
+		return Reply{Text: l10n.T(lang, "cmd.assign.who", "Person", personRef)}
 	}
-	return o.act(ctx, actor, caseArg, models.Op{Kind: models.OpAssign, Assignee: email}, "Case #%d is now assigned to "+email+".")
+	return o.act(ctx, actor, caseArg, models.Op{Kind: models.OpAssign, Assignee: email}, "cmd.assign.done",
+		func(u string) Reply { return Reply{Text: l10n.T(lang, "cmd.usage", "Usage", u)} }, "Person", email)
 }
 
 // act runs a case action for a command and phrases the outcome.
-func (o *ChatOps) act(ctx context.Context, actor, caseArg string, op models.Op, ok string) Reply {
+func (o *ChatOps) act(ctx context.Context, actor, caseArg string, op models.Op, okID string, usageReply func(string) Reply, kv ...any) Reply {
+	lang := o.lang(actor)
 	id, valid := parseCaseID(caseArg)
 	if !valid {
-		return usageReply(string(op.Kind) + " CASE … (a case number such as 42)")
+		return usageReply(string(op.Kind) + " CASE …")
 	}
 	_, err := o.Store.Act(ctx, o.Policy, o.Clock.Now(), id, actor, op)
-	return Reply{Text: ActionOutcome(err, fmt.Sprintf(ok, id), id)}
+	return Reply{Text: ActionOutcomeIn(lang, err, l10n.T(lang, okID, append([]any{"CaseID", id}, kv...)...), id)}
 }
 
-// ActionOutcome phrases an action's result for the person who asked.
+// ActionOutcome phrases an action's result for the person who asked, in
+// English; ActionOutcomeIn in their language.
 func ActionOutcome(err error, ok string, caseID int64) string {
+	return ActionOutcomeIn(models.LangEnglish, err, ok, caseID)
+}
+
+// ActionOutcomeIn phrases an action's result in lang. Refusals and input
+// errors are the domain's own sentences.
+func ActionOutcomeIn(lang string, err error, ok string, caseID int64) string {
 	var fe *models.FieldError
 	switch {
 	case err == nil:
 		return ok
 	case errors.Is(err, models.ErrNotFound):
-		return fmt.Sprintf("There is no case #%d.", caseID)
+		return l10n.T(lang, "cmd.no_case", "CaseID", caseID)
 	case errors.As(err, &fe):
 		return fe.Msg + "."
 	}
 	if r, is := models.IsRefusal(err); is {
 		return titleFirst(r.Msg) + "."
 	}
-	return "Sorry, that did not work; nothing was changed. Please try again."
+	return l10n.T(lang, "cmd.failed_nothing_changed")
 }
 
 func (o *ChatOps) cards(ctx context.Context, cases []models.Case) []bot.Card {
@@ -316,16 +345,9 @@ func (o *ChatOps) cards(ctx context.Context, cases []models.Case) []bot.Card {
 	return out
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func listOrNone(l []string) string {
+func listOrNone(lang string, l []string) string {
 	if len(l) == 0 {
-		return "none"
+		return l10n.T(lang, "cmd.none")
 	}
 	return strings.Join(l, ", ")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/models"
 )
 
 // command runs a slash command in the background and answers through its
@@ -32,6 +33,7 @@ func (a *SlackApp) command(cmd slackgo.SlashCommand) bool {
 		}
 		ops := *a.Ops
 		ops.Unresolved = a.Directory.Unresolved
+		ops.Lang = a.Directory.Lang(ctx, actor, a.Policy.PersonLanguage(actor))
 		reply := ops.Run(ctx, actor, commandText(cmd.Text), a.resolvePerson)
 		a.reply(ctx, to, reply)
 	})
@@ -174,8 +176,11 @@ func validResponseURL(s string) bool {
 // its columns in a preformatted block.
 func slackReplyText(s string) string {
 	e := cxslack.Escape(s)
-	if u := cxslack.Escape(Usage); strings.Contains(e, u) {
-		e = strings.Replace(e, u, "```"+u+"```", 1)
+	for _, lang := range models.Languages {
+		if u := cxslack.Escape(Usage(lang)); strings.Contains(e, u) {
+			e = strings.Replace(e, u, "```"+u+"```", 1)
+			break
+		}
 	}
 	return e
 }

@@ -115,7 +115,13 @@ func (d *SlackDirectory) Email(ctx context.Context, userID string) (string, erro
 	if name == "" {
 		name = u.Name
 	}
-	d.save(ctx, models.PlatformUser{Platform: PlatformSlack, Email: email, UserID: u.ID, Name: name, CheckedAt: now})
+	// users.info answered with the locale too (include_locale): keep it, so
+	// that writing to the person in their language costs no second call.
+	loc := u.Locale
+	if loc == "" {
+		loc = models.LocaleNone
+	}
+	d.save(ctx, models.PlatformUser{Platform: PlatformSlack, Email: email, UserID: u.ID, Name: name, Locale: loc, CheckedAt: now})
 	return email, nil
 }
 

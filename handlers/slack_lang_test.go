@@ -61,6 +61,35 @@ func TestSlackLanguages(t *testing.T) {
 			t.Errorf("users.info called %d more times; the locale should come from the cache", n-infos)
 		}
 
+		// Commands answer in the asker's language: help in Polish for jaan,
+		// his cases counted with Polish plurals, the cards in Polish too.
+		if help := callText(h.slash("U0JAAN", "help")); !strings.Contains(help, "Polecenia:") || !strings.Contains(help, "lista usprawnień") {
+			t.Errorf("help for a pl-PL user:\n%s", help)
+		}
+		if mine := callText(h.slash("U0JAAN", "mine")); !strings.Contains(mine, "Masz 2 otwarte przypadki") || !strings.Contains(mine, "Opiekun") {
+			t.Errorf("mine for a pl-PL user:\n%s", mine)
+		}
+		if help := callText(h.slash("U0MARI", "help")); !strings.Contains(help, "Käsud:") {
+			t.Errorf("help for a manager of an et team without a locale:\n%s", help)
+		}
+
+		// A case action's thread line reads in the channel's Estonian, the
+		// answer to the manager in Estonian too.
+		if out := callText(h.slash("U0MARI", fmt.Sprintf("assign %d <@U0LIIS>", res[0].CaseID))); !strings.Contains(out, "on nüüd määratud") {
+			t.Errorf("assign answer:\n%s", out)
+		}
+		mark := len(h.fake.Calls("chat.postMessage"))
+		h.deliver()
+		line := false
+		for _, c := range h.fake.Calls("chat.postMessage")[mark:] {
+			if c.Params.Get("thread_ts") != "" && strings.Contains(callText(c), "mari@example.com määras juhtumi: liis@example.com") {
+				line = true
+			}
+		}
+		if !line {
+			t.Error("no Estonian thread line for the assignment")
+		}
+
 		// Past the thank-you deadline: the thread says so in Estonian and the
 		// manager, whose Slack gives no locale, is told in Estonian.
 		h.clock.Advance(30 * time.Hour)

@@ -331,7 +331,7 @@ func TestSlackCaseFlow(t *testing.T) {
 			t.Fatalf("after thank: %s %q", got.State, got.ThankMethod)
 		}
 		h.deliver()
-		h.expectCardUpdated("C0CONTACT", ts, 2, "liis@example.com: thanked the customer by call — Called Kadri")
+		h.expectCardUpdated("C0CONTACT", ts, 2, "liis@example.com: thanked the customer (Call) — Called Kadri")
 
 		// Resolve: the note is required; then systemic, into the backlog.
 		h.serve(h.press("U0LIIS", "case.resolve", cc, "C0CONTACT", ts))
@@ -388,7 +388,7 @@ func TestSlackCaseFlow(t *testing.T) {
 			t.Errorf("after reopen: %s %s", got.State, got.Owner)
 		}
 		h.deliver()
-		h.expectCardUpdated("C0WEB", webTS, 2, "mari@example.com: closed without contact (anonymous)")
+		h.expectCardUpdated("C0WEB", webTS, 2, "mari@example.com: closed without contact (Anonymous response)")
 		h.expectCardUpdated("C0CONTACT", ts, 4, "mari@example.com: reopened the case")
 	})
 }

@@ -309,10 +309,18 @@ func teamsOp(req teams.ActionRequest) (models.Op, error) {
 	case teams.VerbAssign:
 		return models.Op{Kind: models.OpAssign, Assignee: req.Input(teams.InputAssignee)}, nil
 	case teams.VerbThank:
-		return models.Op{Kind: models.OpThank, Method: req.Input(teams.InputMethod), Note: req.Input(teams.InputThankNote)}, nil
+		op := models.Op{Kind: models.OpThank, Method: req.Input(teams.InputMethod), Note: req.Input(teams.InputThankNote)}
+		if op.Method == models.ThankByEmail {
+			op.Email = &models.Draft{Subject: req.Input(teams.InputEmailSubject), Body: req.Input(teams.InputEmailBody)}
+		}
+		return op, nil
 	case teams.VerbResolve:
-		return models.Op{Kind: models.OpResolve, RootCause: req.Input(teams.InputRootCause), Note: req.Input(teams.InputResolution),
-			Systemic: req.Input(teams.InputSystemic) == "true"}, nil
+		op := models.Op{Kind: models.OpResolve, RootCause: req.Input(teams.InputRootCause), Note: req.Input(teams.InputResolution),
+			Systemic: req.Input(teams.InputSystemic) == "true"}
+		if req.Input(teams.InputTellByEmail) == "true" {
+			op.Email = &models.Draft{}
+		}
+		return op, nil
 	case teams.VerbNoContact:
 		return models.Op{Kind: models.OpNoContact, Reason: req.Input(teams.InputReason), Note: req.Input(teams.InputNoContactNote)}, nil
 	case teams.VerbReopen:
@@ -463,9 +471,23 @@ func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
 		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
 		reply = Reply{Text: "I could not tell who you are: I found no email for your Teams account."}
 	} else {
-		reply = h.Ops.Run(ctx, actor, cmd.Line, h.resolver(in, cmd))
+		ops := *h.Ops
+		ops.Lang = h.readerLang(ctx, in, actor)
+		reply = ops.Run(ctx, actor, cmd.Line, h.resolver(in, cmd))
 	}
 	h.send(ctx, in, reply)
+}
+
+// readerLang is the language of an answer to in's sender: the activity's
+// locale when cxloop speaks it, else their team's. The locale is kept so
+// that later messages to them, sent proactively, use it too.
+func (h *Teams) readerLang(ctx context.Context, in *teams.Inbound, actor string) string {
+	if in.Locale != "" && actor != "" {
+		if err := h.Messenger.Directory().RememberLocale(ctx, actor, in.Locale); err != nil {
+			h.log().Warn("teams: remember a locale", "err", err)
+		}
+	}
+	return models.SupportedLanguage(in.Locale, h.Policy.PersonLanguage(actor))
 }
 
 // TeamStatus says whether a team's Teams channel is connected: the line

@@ -252,7 +252,7 @@ func TestTeamsLoop(t *testing.T) {
 			t.Fatalf("want the card updated by PUT at %s/%s, got %+v", conv, actID, e.fake.Calls())
 		}
 		replies := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "POST" && c.Conversation == conv })
-		if len(replies) != 1 || !strings.Contains(teamsfake.TextOf(replies[0]), "thanked the customer by call") {
+		if len(replies) != 1 || !strings.Contains(teamsfake.TextOf(replies[0]), "thanked the customer") {
 			t.Fatalf("want one line in the thread, got %+v", replies)
 		}
 

@@ -40,7 +40,15 @@ type Op struct {
 	RootCause string // resolve
 	Systemic  bool   // resolve: feeds the improvement backlog
 	Reason    string // no_contact
+	// Email, for thank with method "email" and for resolve, is the message
+	// cxloop sends the customer in the same transaction (resolve: only when
+	// set); an empty subject or body is filled from the customer_messages
+	// template.
+	Email *Draft
 }
+
+// ThankByEmail is the thank-you method that has cxloop email the customer.
+const ThankByEmail = "email"
 
 // Refusal is an action a person may not take, with the sentence to show them.
 type Refusal struct{ Msg string }
@@ -149,7 +157,17 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 				return err
 			}
 		}
-		if err := s.queueCardRefresh(tx, now, c.ID, fmt.Sprintf("%s: %s", actor, detail)); err != nil {
+		line := threadLine(op, &c, actor)
+		note := fmt.Sprintf("%s: %s", actor, detail)
+		if purpose, d := op.customerEmail(); purpose != "" {
+			sender := c
+			sender.Owner = actor // the person who sends it signs it and gets the replies
+			if err := s.queueCaseEmail(tx, p, now, &sender, purpose, d); err != nil {
+				return err
+			}
+			note, line = emailedLine(purpose, actor), nil
+		}
+		if err := s.queueCardRefreshMessage(tx, now, c.ID, note, line); err != nil {
 			return err
 		}
 		newOwner := (op.Kind == OpAssign || op.Kind == OpReopen) && !strings.EqualFold(c.Owner, actor)
@@ -169,6 +187,29 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 		return CaseView{}, err
 	}
 	return s.CaseView(ctx, caseID)
+}
+
+// customerEmail says which customer message the op sends, if any.
+func (op Op) customerEmail() (string, *Draft) {
+	d := op.Email
+	if d == nil {
+		d = &Draft{}
+	}
+	switch {
+	case op.Kind == OpThank && strings.EqualFold(op.Method, ThankByEmail):
+		return MessageThankYou, d
+	case op.Kind == OpResolve && op.Email != nil:
+		return MessageResolution, d
+	}
+	return "", nil
+}
+
+// emailedLine is the thread line of an action that emailed the customer.
+func emailedLine(purpose, actor string) string {
+	if purpose == MessageThankYou {
+		return "Thank-you emailed by " + PersonName(actor) + "."
+	}
+	return "Resolved by " + PersonName(actor) + "; the customer was emailed what was done."
 }
 
 // lockCase loads a case for a change, locked against concurrent changes on
@@ -279,6 +320,38 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 		return map[string]any{"state": c.State, "owner": c.Owner, "closed_at": nil, "resolved_at": nil}, "reopened the case", nil
 	}
 	return nil, "", refuse("unknown action %q", op.Kind)
+}
+
+// threadLine is the card's thread line for an action, written in the
+// team's language at delivery; nil keeps the English trail line.
+func threadLine(op Op, c *Case, actor string) *Message {
+	m := Message{Args: map[string]string{"Actor": actor, "Owner": c.Owner, "RootCause": c.RootCause}}
+	switch op.Kind {
+	case OpTake:
+		m.ID = MsgThreadTake
+	case OpAssign:
+		m.ID = MsgThreadAssign
+	case OpThank:
+		m.ID, m.Terms = MsgThreadThank, map[string]string{"Method": "method." + c.ThankMethod}
+	case OpResolve:
+		m.ID = MsgThreadResolve
+		if op.Systemic {
+			m.ID = MsgThreadResolveSystemic
+		}
+	case OpNoContact:
+		m.ID, m.Terms = MsgThreadNoContact, map[string]string{"Reason": "reason." + c.NoContactReason}
+	case OpReopen:
+		m.ID = MsgThreadReopen
+	case OpNote:
+		m.ID = MsgThreadNote
+	default:
+		return nil
+	}
+	if n := strings.TrimSpace(op.Note); n != "" {
+		m.Args["Note"] = n
+		m.ID += "_note"
+	}
+	return &m
 }
 
 func withNote(s, note string) string {

@@ -232,6 +232,7 @@ func allModels() []any {
 		&DeadLetter{},
 		&DigestRun{}, &FixFollowUp{},
 		&ChannelBurst{}, &RollupCase{}, &Away{}, &AwayMove{},
+		&Suppression{}, &ServerKey{},
 		&Erasure{},
 		&SchemaVersion{},
 	}

@@ -15,6 +15,9 @@ type Message struct {
 	Count *int                 `json:"count,omitempty"`
 	Times map[string]time.Time `json:"times,omitempty"`
 	Zone  string               `json:"zone,omitempty"`
+	// Terms are arguments that are themselves catalog messages (a
+	// thank-you method: "method.call"), written in the reader's language.
+	Terms map[string]string `json:"terms,omitempty"`
 }
 
 // Ids of the messages models writes; the catalogs in bot/l10n hold their
@@ -27,11 +30,22 @@ const (
 	MsgEscalationOwnerLeft     = "escalation.owner_left"
 	MsgThreadOverdueThankYou   = "thread.overdue.thank_you"
 	MsgThreadOverdueResolution = "thread.overdue.resolution"
+	MsgThreadTake              = "thread.take"
+	MsgThreadAssign            = "thread.assign"
+	MsgThreadThank             = "thread.thank"
+	MsgThreadResolve           = "thread.resolve"
+	MsgThreadResolveSystemic   = "thread.resolve_systemic"
+	MsgThreadNoContact         = "thread.no_contact"
+	MsgThreadReopen            = "thread.reopen"
+	MsgThreadNote              = "thread.note"
 )
 
 // MessageIDs lists every id models writes, for the catalogs' tests.
 var MessageIDs = []string{MsgEscalationThankYou, MsgEscalationResolution, MsgEscalationFixTold, MsgEscalationUnowned,
-	MsgEscalationOwnerLeft, MsgThreadOverdueThankYou, MsgThreadOverdueResolution}
+	MsgEscalationOwnerLeft, MsgThreadOverdueThankYou, MsgThreadOverdueResolution,
+	MsgThreadTake, MsgThreadAssign, MsgThreadThank, MsgThreadResolve, MsgThreadResolveSystemic, MsgThreadNoContact, MsgThreadReopen,
+	MsgThreadTake + "_note", MsgThreadAssign + "_note", MsgThreadThank + "_note", MsgThreadResolve + "_note",
+	MsgThreadResolveSystemic + "_note", MsgThreadNoContact + "_note", MsgThreadReopen + "_note", MsgThreadNote + "_note"}
 
 // caseMessage is message id about a case, with key, value pairs of
 // arguments; its times show in loc.

@@ -215,9 +215,21 @@ func (s *Store) compact(db *gorm.DB) error {
 	if err := db.Exec("VACUUM").Error; err != nil {
 		return fmt.Errorf("vacuum after erasure: %w", err)
 	}
+	// A reader of another connection (cxloop serve) may hold the WAL for a
+	// moment: the checkpoint is tried again for a few seconds.
 	var busy, logFrames, done int
-	if err := db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logFrames, &done); err != nil {
-		return fmt.Errorf("checkpoint after erasure: %w", err)
+	for try := 0; try < 40; try++ {
+		if err := db.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logFrames, &done); err != nil {
+			return fmt.Errorf("checkpoint after erasure: %w", err)
+		}
+		if busy == 0 {
+			break
+		}
+		select {
+		case <-db.Statement.Context.Done():
+			return db.Statement.Context.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	if busy != 0 {
 		return fmt.Errorf("checkpoint after erasure: the database is busy; the WAL still holds erased data until the next checkpoint")

@@ -17,6 +17,7 @@ var sameAsEnglish = map[string]bool{
 	"state.with_overdue":   true, // "{{.State}} · {{.Overdue}}"
 	"card.headline":        true, // segment, metric, score, team: all placeholders
 	"backlog.status_intro": true, // "*{{.Item}}*: {{.Status}}."
+	"thread.note_note":     true, // "{{.Actor}}: {{.Note}}"
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)

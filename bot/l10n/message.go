@@ -1,6 +1,7 @@
 package l10n
 
 import (
+	"strings"
 	"time"
 
 	"github.com/cxloop/cxloop/models"
@@ -19,6 +20,13 @@ func Render(lang string, m models.Message) string {
 		if l, err := time.LoadLocation(m.Zone); err == nil {
 			loc = l
 		}
+	}
+	for k, id := range m.Terms {
+		text := T(lang, id)
+		if text == id { // not in the catalog: the value as the domain has it
+			_, text, _ = strings.Cut(id, ".")
+		}
+		kv = append(kv, k, text)
 	}
 	for k, t := range m.Times {
 		kv = append(kv, k, DateTime(lang, t.In(loc)))

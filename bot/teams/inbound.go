@@ -54,6 +54,8 @@ type Inbound struct {
 	Entities     []Entity        `json:"entities"`
 	ChannelData  InChannelData   `json:"channelData"`
 	Value        json.RawMessage `json:"value"`
+	// Locale is the sender's client locale ("pl-PL").
+	Locale string `json:"locale"`
 }
 
 // InConversation is an activity's conversation.
