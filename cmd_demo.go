@@ -423,7 +423,7 @@ func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.
 		heap.Push(q, demoAction{at: at.Add(thankAfter), caseID: id, op: models.Op{Kind: models.OpNoContact, Reason: "unreachable", Note: "three calls, no answer"}})
 		return
 	}
-	methods := []string{"call", "call", "email", "message"}
+	methods := []string{"call", "call", "meeting", "message"} // the tour has no SMTP server, so no "email"
 	heap.Push(q, demoAction{at: at.Add(thankAfter), caseID: id, op: models.Op{Kind: models.OpThank, Method: methods[rng.IntN(len(methods))], Note: "apologised and listened"}})
 	resolveAfter := thankAfter + time.Duration(4+rng.IntN(60))*time.Hour
 	theme := demoTheme(in.Comment)

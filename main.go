@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/email"
 	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/handlers"
 	"github.com/cxloop/cxloop/jobs"
@@ -38,6 +39,7 @@ Usage:
                                     build (or post) the monthly digest
   cxloop jobs sla [--now RFC3339]   one pass of reminders and escalations
   cxloop manifest slack|teams       print the Slack manifest / write the Teams package
+  cxloop suppress EMAIL             never email this address again
   cxloop erase --customer ID|EMAIL|PHONE [--dry-run] [--by NAME]
                                     remove a customer's personal data (GDPR Art. 17)
   cxloop export --customer ID|EMAIL|PHONE
@@ -119,6 +121,7 @@ func commands() map[string]command {
 		"digest":   digestCmd,
 		"jobs":     jobsCmd,
 		"manifest": manifestCmd,
+		"suppress": suppressCmd,
 		"erase":    eraseCmd,
 		"export":   exportCmd,
 		"audit":    auditCmd,
@@ -174,7 +177,15 @@ func serve(ctx context.Context, e *env) error {
 	deliverer := &jobs.Deliverer{Store: store, Policy: policy, Messengers: messengers, Clock: clock, Log: log, Metrics: m,
 		Horizon: cfg.Env.DeliveryHorizon, CallTimeout: cfg.Env.DeliveryTimeout,
 		// A lease outlives the call and its grace, so only a dead worker's claim expires.
-		Lease: 2*cfg.Env.DeliveryTimeout + 5*time.Second}
+		Lease:    2*cfg.Env.DeliveryTimeout + 5*time.Second,
+		MailFrom: cfg.Env.SMTPFrom, PublicURL: cfg.Env.PublicURL}
+	if cfg.EmailEnabled() {
+		mailer, err := email.NewSMTP(cfg.Env.SMTPURL, email.Options{Timeout: cfg.Env.DeliveryTimeout})
+		if err != nil {
+			return fmt.Errorf("CXLOOP_SMTP_URL: %w", err)
+		}
+		deliverer.Mailer = mailer
+	}
 	srv := &handlers.Server{
 		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
 		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,

@@ -55,6 +55,13 @@ type Card struct {
 	// Later are the customer's later responses that joined this case.
 	Later   []LaterResponse
 	Actions []Action
+	// Email says whether the customer may be emailed (and if not, why);
+	// ThankMethods are the thank-you methods offered accordingly, and
+	// ThankYouEmail the thank-you prefilled in the customer's language when
+	// email is allowed on an assigned case.
+	Email         models.EmailOffer
+	ThankMethods  []string
+	ThankYouEmail *models.Draft
 	// Lang is the language the card is written in: the team's for its
 	// channel, the reader's for a DM.
 	Lang string
@@ -118,6 +125,13 @@ func NewCard(v models.CaseView, p *models.Policy) Card {
 	}
 	sort.Slice(card.Attributes, func(i, j int) bool { return card.Attributes[i].Name < card.Attributes[j].Name })
 	card.Actions = ActionsFor(c.State, c.Owner != "")
+	card.Email = p.EmailOffer(v)
+	card.ThankMethods = p.ThankMethodsFor(card.Email)
+	if card.Email.Allowed() && c.State == models.StateAssigned {
+		if d, err := p.CaseDraft(v, models.MessageThankYou, c.Owner, ""); err == nil {
+			card.ThankYouEmail = &d
+		}
+	}
 	return card
 }
 

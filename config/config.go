@@ -51,6 +51,11 @@ type Env struct {
 	deliveryTimeout string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+
+	// SMTPURL and SMTPFrom configure email to customers; without them no
+	// email is offered.
+	SMTPURL  string
+	SMTPFrom string
 }
 
 // envVar is one row of the settings table: the variable, its default, and
@@ -82,6 +87,8 @@ var envVars = []envVar{
 	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
 	{"CXLOOP_DELIVERY_TIMEOUT", "10s", "timeout of each call to Slack or Teams", func(e *Env) *string { return &e.deliveryTimeout }, false},
 	{"CXLOOP_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(e *Env) *string { return &e.LogLevel }, false},
+	{"CXLOOP_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (TLS): email to customers", func(e *Env) *string { return &e.SMTPURL }, true},
+	{"CXLOOP_SMTP_FROM", "", "sender of customer emails, e.g. CX Team <cx@example.com>", func(e *Env) *string { return &e.SMTPFrom }, false},
 	{"CXLOOP_DELIVERY_HORIZON", "24h", "how long a failing message is retried before it is reported failed", func(e *Env) *string { return &e.deliveryHorizon }, false},
 }
 
@@ -171,6 +178,7 @@ func (c *Config) validateEnv() error {
 	} else {
 		c.Env.DeliveryTimeout = d
 	}
+	errs = append(errs, checkSMTP(e)...)
 	if e.MicrosoftAppID != "" && e.MicrosoftAppPassword == "" {
 		errs = append(errs, "MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID")
 	}
@@ -217,8 +225,12 @@ type Org struct {
 	sla         models.SLAPolicy
 	teamHours   map[string]*models.BusinessHours
 	teamLoc     map[string]*time.Location
-	targets     models.Targets
-	teamTargets map[string]models.Targets
+
+	// CustomerMessages override the shipped emails to customers.
+	CustomerMessages map[string]map[string]MessageText `yaml:"customer_messages"`
+	messages         models.CustomerMessages
+	targets          models.Targets
+	teamTargets      map[string]models.Targets
 }
 
 // Team is one team of the organisation.
@@ -646,6 +658,7 @@ func (o *Org) validate() error {
 	for name, f := range o.Sources.Formbricks.Surveys {
 		checkMapping(fmt.Sprintf("sources.formbricks.surveys.%s", name), f, add)
 	}
+	o.messages = customerMessages(o.CustomerMessages, add)
 	for i, a := range o.Admins {
 		if !strings.Contains(a, "@") {
 			add("admins[%d]: %q is not an email address", i, a)

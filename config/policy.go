@@ -29,6 +29,9 @@ func (c *Config) Policy() *models.Policy {
 		DigestLanguage: o.Digest.Language,
 		Targets:        o.targets,
 		Retention:      o.retention,
+
+		EmailEnabled:     c.EmailEnabled(),
+		CustomerMessages: o.messages,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]

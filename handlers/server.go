@@ -62,6 +62,8 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "POST /webhooks/delighted", s.webhook(providers.SourceDelighted))
 	s.route(mux, "POST /webhooks/typeform", s.webhook(providers.SourceTypeform))
 	s.route(mux, "POST /webhooks/formbricks", s.webhook(providers.SourceFormbricks))
+	s.route(mux, "GET /unsubscribe", http.HandlerFunc(s.unsubscribe))
+	s.route(mux, "POST /unsubscribe", http.HandlerFunc(s.unsubscribe))
 	s.route(mux, "GET /healthz", http.HandlerFunc(s.healthz))
 	s.route(mux, "GET /readyz", http.HandlerFunc(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))

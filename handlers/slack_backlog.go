@@ -149,7 +149,7 @@ func itemOutcome(err error, itemID int64) string {
 }
 
 // itemChanged phrases a successful change.
-func itemChanged(op models.ItemOp, it models.ImprovementSummary) string {
+func itemChanged(op models.ItemOp, it models.ImprovementSummary, emailOn bool) string {
 	name := fmt.Sprintf("#%d %q", it.ID, it.Title)
 	switch op.Kind {
 	case models.ItemOpTake:
@@ -161,8 +161,13 @@ func itemChanged(op models.ItemOp, it models.ImprovementSummary) string {
 		if it.Linked == 0 {
 			return "Improvement " + name + " is done."
 		}
+		cases := map[bool]string{true: "case", false: "cases"}[it.Linked == 1]
+		if emailOn {
+			return fmt.Sprintf("Improvement %s is done. Of its %d linked %s, the customers who may be emailed are told what changed; "+
+				"the owners are asked to call the others, and the team channels hear of it.", name, it.Linked, cases)
+		}
 		return fmt.Sprintf("Improvement %s is done. The owners of its %d linked %s are asked to tell their customers what changed, "+
-			"and the team channels hear of it.", name, it.Linked, map[bool]string{true: "case", false: "cases"}[it.Linked == 1])
+			"and the team channels hear of it.", name, it.Linked, cases)
 	}
 	return fmt.Sprintf("Improvement %s is now %s.", name, strings.ToLower(cxslack.StatusLabel(models.LangEnglish, it.Status)))
 }
@@ -195,7 +200,7 @@ func (a *SlackApp) itemAction(ctx context.Context, ic *slackgo.InteractionCallba
 		return
 	}
 	a.queued()
-	a.backlogChanged(ctx, to, actor, itemChanged(op, it))
+	a.backlogChanged(ctx, to, actor, itemChanged(op, it, a.Policy.EmailEnabled))
 }
 
 // openItemModal opens the Set status or Rename modal of an item with the
@@ -244,7 +249,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 			a.tell(ctx, to, fmt.Sprintf("Improvement #%d is done; its status cannot change any more.", itemID))
 			return
 		}
-		view = cxslack.ItemStatusModal(lang, item, meta)
+		view = cxslack.ItemStatusModal(lang, item, meta, a.fixDoneTexts(ctx, itemID)...)
 	} else {
 		view = cxslack.ItemRenameModal(lang, item, meta)
 	}
@@ -252,6 +257,26 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 		a.Log.Warn("slack: open a modal", "item", itemID, "action", actionID, "err", err)
 		a.tell(ctx, to, "Slack did not open the form in time; please press the button again.")
 	}
+}
+
+// fixDoneTexts are the fix_done messages the status modal shows, one per
+// language of the customers who would be emailed.
+func (a *SlackApp) fixDoneTexts(ctx context.Context, itemID int64) []cxslack.FixDoneText {
+	aud, err := a.Store.FixDoneAudience(ctx, a.Policy, itemID)
+	if err != nil {
+		a.Log.Error("slack: customers of an improvement", "item", itemID, "err", err)
+		return nil
+	}
+	var out []cxslack.FixDoneText
+	for lang, n := range aud {
+		if t, _ := a.Policy.CustomerMessages.Template(models.MessageFixDone, lang); t != nil {
+			out = append(out, cxslack.FixDoneText{Lang: lang, Customers: n, Body: t.BodySource})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Customers > out[j].Customers || out[i].Customers == out[j].Customers && out[i].Lang < out[j].Lang
+	})
+	return out
 }
 
 // itemSubmission handles a submitted Set status or Rename modal like
@@ -275,6 +300,14 @@ func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCal
 	switch ic.View.CallbackID {
 	case cxslack.ModalItemStatus:
 		op, block = models.ItemOp{Kind: models.ItemOpStatus, Status: get(cxslack.BlockItemStatus).SelectedOption.Value}, cxslack.BlockItemStatus
+		for id := range values {
+			if lang, ok := strings.CutPrefix(id, cxslack.BlockFixDonePrefix); ok {
+				if op.FixDone == nil {
+					op.FixDone = map[string]string{}
+				}
+				op.FixDone[lang] = get(id).Value
+			}
+		}
 	case cxslack.ModalItemRename:
 		op, block = models.ItemOp{Kind: models.ItemOpRename, Title: get(cxslack.BlockItemTitle).Value}, cxslack.BlockItemTitle
 	default:
@@ -286,7 +319,11 @@ func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCal
 		return nil, true
 	}
 	errorsOn := func(fe *models.FieldError) *slackgo.ViewSubmissionResponse {
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{block: clipText(fieldSentence(fe.Msg), 150)})
+		on := block
+		if _, shown := values[fe.Field]; shown && strings.HasPrefix(fe.Field, cxslack.BlockFixDonePrefix) {
+			on = fe.Field
+		}
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{on: clipText(fieldSentence(fe.Msg), 150)})
 	}
 	to := slackTarget{UserID: ic.User.ID, ChannelID: meta.Channel, ResponseURL: meta.ResponseURL}
 	h := &submitHandoff{ch: make(chan *models.FieldError, 1)}
@@ -315,7 +352,7 @@ func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCal
 			return
 		}
 		a.queued()
-		a.backlogChanged(ctx, to, actor, itemChanged(op, it))
+		a.backlogChanged(ctx, to, actor, itemChanged(op, it, a.Policy.EmailEnabled))
 	})
 	if !started {
 		return errorsOn(&models.FieldError{Msg: "cxloop is busy right now; please submit again in a moment"}), true

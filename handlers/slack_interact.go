@@ -159,6 +159,7 @@ func slackUserError(err error) bool {
 // happens on submission.
 func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, op models.OpKind, caseID int64, received time.Time) {
 	var teamName, teamID string
+	var v models.CaseView
 	check, cancel := context.WithDeadline(ctx, received.Add(a.TriggerWait))
 	actor, err := a.Directory.Email(check, ic.User.ID)
 	if errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err) {
@@ -167,7 +168,7 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 		return
 	}
 	if err == nil {
-		v, err := a.Store.CaseView(check, caseID)
+		v, err = a.Store.CaseView(check, caseID)
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			cancel()
@@ -199,9 +200,10 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 	case models.OpAssign:
 		view = cxslack.AssignModal(lang, caseID, teamName, "", meta)
 	case models.OpThank:
-		view = cxslack.ThankModal(lang, caseID, models.ThankMethods, meta)
+		form := a.emailForm(ctx, v, caseID, actor, models.MessageThankYou)
+		view = cxslack.ThankModal(lang, caseID, a.Policy.ThankMethodsFor(form.Offer), meta, form)
 	case models.OpResolve:
-		view = cxslack.ResolveModal(lang, caseID, a.Policy.RootCauses, a.Policy.RootCauseLabel(lang), meta)
+		view = cxslack.ResolveModal(lang, caseID, a.Policy.RootCauses, a.Policy.RootCauseLabel(lang), meta, a.emailForm(ctx, v, caseID, actor, ""))
 	case models.OpNoContact:
 		view = cxslack.NoContactModal(lang, caseID, models.NoContactReasons, meta)
 	default:
@@ -213,19 +215,45 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 	}
 }
 
+// emailForm is what a modal offers for emailing the customer of a case: the
+// offer, and for purpose (when set) the message prefilled in the
+// customer's language, signed by actor. v may be unloaded when the check
+// before the modal ran out of time.
+func (a *SlackApp) emailForm(ctx context.Context, v models.CaseView, caseID int64, actor, purpose string) cxslack.EmailForm {
+	if !a.Policy.EmailEnabled {
+		return cxslack.EmailForm{Offer: models.EmailOff}
+	}
+	if v.Case.ID == 0 {
+		var err error
+		if v, err = a.Store.CaseView(ctx, caseID); err != nil {
+			return cxslack.EmailForm{Offer: models.EmailOff}
+		}
+	}
+	form := cxslack.EmailForm{Offer: a.Policy.EmailOffer(v)}
+	if form.Offer.Allowed() && purpose != "" {
+		if d, err := a.Policy.CaseDraft(v, purpose, actor, ""); err == nil {
+			form.Draft = &d
+		} else {
+			a.Log.Error("slack: customer message", "case", caseID, "err", err)
+		}
+	}
+	return form
+}
+
 // slackFieldBlocks maps the fields models.Store.Act validates to the modal
 // blocks that hold them.
 var slackFieldBlocks = map[string]string{
 	"assignee": cxslack.BlockAssignee, "method": cxslack.BlockMethod, "note": cxslack.BlockNote,
 	"root_cause": cxslack.BlockRootCause, "reason": cxslack.BlockReason,
+	"email_subject": cxslack.BlockEmailSubject, "email_body": cxslack.BlockEmailBody,
 }
 
 // slackModalFields lists each modal's input blocks, the first being where an
 // error without a field of its own is shown.
 var slackModalFields = map[string][]string{
 	cxslack.ModalAssign:    {cxslack.BlockAssignee},
-	cxslack.ModalThank:     {cxslack.BlockMethod, cxslack.BlockNote},
-	cxslack.ModalResolve:   {cxslack.BlockRootCause, cxslack.BlockNote, cxslack.BlockSystemic},
+	cxslack.ModalThank:     {cxslack.BlockMethod, cxslack.BlockNote, cxslack.BlockEmailSubject, cxslack.BlockEmailBody},
+	cxslack.ModalResolve:   {cxslack.BlockRootCause, cxslack.BlockNote, cxslack.BlockSystemic, cxslack.BlockTellByEmail},
 	cxslack.ModalNoContact: {cxslack.BlockReason, cxslack.BlockNote},
 }
 
@@ -243,12 +271,21 @@ func opFromView(callbackID string, values map[string]map[string]slackgo.BlockAct
 	case cxslack.ModalAssign:
 		return models.Op{Kind: models.OpAssign, Assignee: get(cxslack.BlockAssignee).SelectedUser}, true
 	case cxslack.ModalThank:
-		return models.Op{Kind: models.OpThank, Method: get(cxslack.BlockMethod).SelectedOption.Value, Note: note}, true
+		op := models.Op{Kind: models.OpThank, Method: get(cxslack.BlockMethod).SelectedOption.Value, Note: note}
+		if op.Method == models.ThankByEmail {
+			op.Email = &models.Draft{Subject: get(cxslack.BlockEmailSubject).Value, Body: get(cxslack.BlockEmailBody).Value}
+		}
+		return op, true
 	case cxslack.ModalResolve:
 		op := models.Op{Kind: models.OpResolve, RootCause: get(cxslack.BlockRootCause).SelectedOption.Value, Note: note}
 		for _, o := range get(cxslack.BlockSystemic).SelectedOptions {
 			if o.Value == "systemic" {
 				op.Systemic = true
+			}
+		}
+		for _, o := range get(cxslack.BlockTellByEmail).SelectedOptions {
+			if o.Value == "email" {
+				op.Email = &models.Draft{}
 			}
 		}
 		return op, true

@@ -309,10 +309,18 @@ func teamsOp(req teams.ActionRequest) (models.Op, error) {
 	case teams.VerbAssign:
 		return models.Op{Kind: models.OpAssign, Assignee: req.Input(teams.InputAssignee)}, nil
 	case teams.VerbThank:
-		return models.Op{Kind: models.OpThank, Method: req.Input(teams.InputMethod), Note: req.Input(teams.InputThankNote)}, nil
+		op := models.Op{Kind: models.OpThank, Method: req.Input(teams.InputMethod), Note: req.Input(teams.InputThankNote)}
+		if op.Method == models.ThankByEmail {
+			op.Email = &models.Draft{Subject: req.Input(teams.InputEmailSubject), Body: req.Input(teams.InputEmailBody)}
+		}
+		return op, nil
 	case teams.VerbResolve:
-		return models.Op{Kind: models.OpResolve, RootCause: req.Input(teams.InputRootCause), Note: req.Input(teams.InputResolution),
-			Systemic: req.Input(teams.InputSystemic) == "true"}, nil
+		op := models.Op{Kind: models.OpResolve, RootCause: req.Input(teams.InputRootCause), Note: req.Input(teams.InputResolution),
+			Systemic: req.Input(teams.InputSystemic) == "true"}
+		if req.Input(teams.InputTellByEmail) == "true" {
+			op.Email = &models.Draft{}
+		}
+		return op, nil
 	case teams.VerbNoContact:
 		return models.Op{Kind: models.OpNoContact, Reason: req.Input(teams.InputReason), Note: req.Input(teams.InputNoContactNote)}, nil
 	case teams.VerbReopen:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/email"
 	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/jobs/digest"
 	"github.com/cxloop/cxloop/metrics"
@@ -41,6 +42,12 @@ type Deliverer struct {
 	// Pace spaces messages to one conversation per transport (default:
 	// Slack one per second per channel, Teams seven per second).
 	Pace models.Pacing
+
+	// Mailer sends the emails to customers (nil: email is off); MailFrom is
+	// their sender and PublicURL the base of their unsubscribe links.
+	Mailer    email.Sender
+	MailFrom  string
+	PublicURL string
 
 	wake chan struct{}
 	once sync.Once
@@ -267,6 +274,13 @@ func (d *Deliverer) fail(ctx context.Context, log *slog.Logger, m *models.Outbox
 	}
 	d.count(m, "failed")
 	log.Error("delivery failed for good", "err", err)
+	if m.Kind == models.KindCustomerEmail {
+		// The case and its owner hear of it; the follow-up stays open.
+		if e := d.Store.EmailFailed(ctx, d.Policy, d.Clock.Now(), m, err.Error()); e != nil {
+			log.Error("record the failed email on its case", "err", e)
+		}
+		return
+	}
 	if m.Kind == models.KindAlertDM {
 		return // an alert that cannot be delivered must not raise another
 	}
@@ -319,6 +333,9 @@ type kudosPoster interface {
 
 // send performs one platform call for a message.
 func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, error) {
+	if m.Kind == models.KindCustomerEmail {
+		return "", d.sendEmail(ctx, m)
+	}
 	msgr, ok := d.Messengers[m.Transport]
 	if !ok {
 		return "", bot.PermanentError(fmt.Errorf("transport %q is not connected", m.Transport))
@@ -384,6 +401,39 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		}
 		return "", bot.PermanentError(fmt.Errorf("unknown message kind %q", m.Kind))
 	}
+}
+
+// sendEmail writes one email to a customer, checking at the last moment
+// that the address has not unsubscribed since it was queued.
+func (d *Deliverer) sendEmail(ctx context.Context, m *models.OutboxMessage) error {
+	if d.Mailer == nil {
+		return bot.PermanentError(errors.New("email is not configured (CXLOOP_SMTP_URL)"))
+	}
+	e, err := models.ParseCustomerEmail(m)
+	if err != nil {
+		return bot.PermanentError(err)
+	}
+	sup, err := d.Store.Suppressed(ctx, e.To)
+	if err != nil {
+		return err
+	}
+	if sup {
+		return bot.PermanentError(errors.New("the customer unsubscribed before it was sent"))
+	}
+	key, err := d.Store.Key(ctx, models.UnsubscribeKeyName)
+	if err != nil {
+		return err
+	}
+	domain := "cxloop.invalid"
+	if at := strings.LastIndexByte(d.MailFrom, '@'); at >= 0 {
+		domain = strings.TrimRight(d.MailFrom[at+1:], "> ")
+	}
+	return d.Mailer.Send(ctx, email.Message{
+		From: d.MailFrom, To: e.To, ToName: e.ToName, ReplyTo: e.ReplyTo, ReplyToName: models.PersonName(e.ReplyTo),
+		Subject: e.Subject, Text: e.Body,
+		MessageID:   fmt.Sprintf("cxloop.%d.%d@%s", m.CaseID, m.ID, domain),
+		Unsubscribe: strings.TrimRight(d.PublicURL, "/") + "/unsubscribe?token=" + models.UnsubscribeToken(key, e.To),
+	})
 }
 
 func (d *Deliverer) card(ctx context.Context, caseID int64) (bot.Card, error) {

@@ -40,7 +40,15 @@ type Op struct {
 	RootCause string // resolve
 	Systemic  bool   // resolve: feeds the improvement backlog
 	Reason    string // no_contact
+	// Email, for thank with method "email" and for resolve, is the message
+	// cxloop sends the customer in the same transaction (resolve: only when
+	// set); an empty subject or body is filled from the customer_messages
+	// template.
+	Email *Draft
 }
+
+// ThankByEmail is the thank-you method that has cxloop email the customer.
+const ThankByEmail = "email"
 
 // Refusal is an action a person may not take, with the sentence to show them.
 type Refusal struct{ Msg string }
@@ -150,7 +158,16 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 			}
 		}
 		line := threadLine(op, &c, actor)
-		if err := s.queueCardRefreshMessage(tx, now, c.ID, fmt.Sprintf("%s: %s", actor, detail), line); err != nil {
+		note := fmt.Sprintf("%s: %s", actor, detail)
+		if purpose, d := op.customerEmail(); purpose != "" {
+			sender := c
+			sender.Owner = actor // the person who sends it signs it and gets the replies
+			if err := s.queueCaseEmail(tx, p, now, &sender, purpose, d); err != nil {
+				return err
+			}
+			note, line = emailedLine(purpose, actor), nil
+		}
+		if err := s.queueCardRefreshMessage(tx, now, c.ID, note, line); err != nil {
 			return err
 		}
 		newOwner := (op.Kind == OpAssign || op.Kind == OpReopen) && !strings.EqualFold(c.Owner, actor)
@@ -170,6 +187,29 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 		return CaseView{}, err
 	}
 	return s.CaseView(ctx, caseID)
+}
+
+// customerEmail says which customer message the op sends, if any.
+func (op Op) customerEmail() (string, *Draft) {
+	d := op.Email
+	if d == nil {
+		d = &Draft{}
+	}
+	switch {
+	case op.Kind == OpThank && strings.EqualFold(op.Method, ThankByEmail):
+		return MessageThankYou, d
+	case op.Kind == OpResolve && op.Email != nil:
+		return MessageResolution, d
+	}
+	return "", nil
+}
+
+// emailedLine is the thread line of an action that emailed the customer.
+func emailedLine(purpose, actor string) string {
+	if purpose == MessageThankYou {
+		return "Thank-you emailed by " + PersonName(actor) + "."
+	}
+	return "Resolved by " + PersonName(actor) + "; the customer was emailed what was done."
 }
 
 // lockCase loads a case for a change, locked against concurrent changes on

@@ -231,6 +231,7 @@ func allModels() []any {
 		&ChannelPace{},
 		&DeadLetter{},
 		&DigestRun{}, &FixFollowUp{},
+		&Suppression{}, &ServerKey{},
 		&Erasure{},
 		&SchemaVersion{},
 	}

@@ -147,6 +147,36 @@ type ItemOp struct {
 	Kind   ItemOpKind
 	Title  string // rename
 	Status string // status
+	// FixDone, for status done, replaces the fix_done message's body per
+	// language (a template like the configured one), as the manager
+	// confirmed or edited it.
+	FixDone map[string]string
+}
+
+// FixDoneField starts the field name of a language's edited fix_done
+// message (fix_done_et).
+const FixDoneField = "fix_done_"
+
+// fixDoneTemplates are the fix_done messages to send: the configured ones,
+// with the manager's edits; an edit that does not parse is a field error
+// named fix_done_LANG.
+func (p *Policy) fixDoneTemplates(edits map[string]string) (map[string]*MessageTemplate, error) {
+	out := map[string]*MessageTemplate{}
+	for lang, t := range p.CustomerMessages[MessageFixDone] {
+		out[lang] = t
+	}
+	for lang, body := range edits {
+		base, _ := p.CustomerMessages.Template(MessageFixDone, lang)
+		if base == nil || strings.TrimSpace(body) == "" {
+			continue
+		}
+		t, err := ParseMessageTemplate("fix_done."+lang, base.SubjectSource, body)
+		if err != nil {
+			return nil, &FieldError{Field: FixDoneField + lang, Msg: "the message does not work: " + err.Error()}
+		}
+		out[lang] = t
+	}
+	return out, nil
 }
 
 // CanManageBacklog reports whether actor may change improvement items:
@@ -187,7 +217,11 @@ func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, 
 	if !p.CanManageBacklog(actor) {
 		return ImprovementSummary{}, refuse("only admins and team managers can change improvement items")
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	fixDone, err := p.fixDoneTemplates(op.FixDone)
+	if err != nil {
+		return ImprovementSummary{}, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var item ImprovementItem
 		q := tx
 		if s.postgres {
@@ -240,7 +274,7 @@ func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, 
 			return refuse("improvement #%d was changed meanwhile; look again", id)
 		}
 		if op.Kind == ItemOpStatus && upd["status"] == ImprovementDone {
-			return s.closeOuterLoop(tx, p, now, &item, actor)
+			return s.closeOuterLoop(tx, p, now, &item, actor, fixDone)
 		}
 		return nil
 	})
@@ -252,12 +286,15 @@ func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, 
 
 // fixCase is a linked case with what the owner's DM names.
 type fixCase struct {
-	c Case
-	r Response
+	c     Case
+	r     Response
+	email bool // the customer is told by email, not by the owner
 }
 
-// closeOuterLoop runs in the transaction that marks item done.
-func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *ImprovementItem, actor string) error {
+// closeOuterLoop runs in the transaction that marks item done: customers
+// who can be emailed get the fix_done message (their follow-up closes when
+// it is delivered); the owners are asked to call the others.
+func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *ImprovementItem, actor string, fixDone map[string]*MessageTemplate) error {
 	var cases []Case
 	if err := tx.Where("improvement_id = ?", item.ID).Order("id").Find(&cases).Error; err != nil {
 		return fmt.Errorf("cases of improvement %d: %w", item.ID, err)
@@ -274,8 +311,18 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		return fmt.Errorf("responses of improvement %d: %w", item.ID, err)
 	}
 	byResp := make(map[int64]Response, len(resps))
+	var addrs []string
 	for _, r := range resps {
 		byResp[r.ID] = r
+		if a := strings.ToLower(strings.TrimSpace(r.CustomerEmail)); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	var sups []string
+	if len(addrs) > 0 {
+		if err := tx.Model(&Suppression{}).Where("email IN ?", addrs).Pluck("email", &sups).Error; err != nil {
+			return fmt.Errorf("suppressions: %w", err)
+		}
 	}
 	// Follow-ups for the customers who can be told; the unique key on
 	// (improvement, case) decides which are new.
@@ -303,7 +350,8 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		due := DueAt(now, p.SLA.Resolution, hours, p.TeamLocation(team), holidays).UTC()
 		rows = append(rows, []any{item.ID, c.ID, c.TeamID, owner, now, due})
 		c.Owner = owner
-		tell[c.ID] = fixCase{c: c, r: r}
+		sup := containsFold(sups, strings.TrimSpace(r.CustomerEmail))
+		tell[c.ID] = fixCase{c: c, r: r, email: p.EmailOfferFor(&r, sup).Allowed()}
 	}
 	var opened []fixCase
 	if len(rows) > 0 {
@@ -328,14 +376,28 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 	sort.Slice(opened, func(i, j int) bool { return opened[i].c.ID < opened[j].c.ID })
 	byOwner := map[string][]fixCase{}
 	var owners []string
+	var msgs []OutboxMessage
+	emailed := map[string]int{}
 	for _, fc := range opened {
 		ev := CaseEvent{CaseID: fc.c.ID, At: now, Actor: actor, Kind: "fix_done", FromState: fc.c.State, ToState: fc.c.State,
 			Detail: fmt.Sprintf("improvement #%d %q is done: tell the customer what changed", item.ID, item.Title)}
+		if fc.email {
+			ev.Detail = fmt.Sprintf("improvement #%d %q is done: the customer is emailed what changed", item.ID, item.Title)
+		}
 		if err := tx.Create(&ev).Error; err != nil {
 			return fmt.Errorf("record fix on case %d: %w", fc.c.ID, err)
 		}
 		if err := s.queueCardRefresh(tx, now, fc.c.ID, ev.Detail); err != nil {
 			return err
+		}
+		if fc.email {
+			m, err := fixDoneEmail(p, fixDone, item, fc)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, m)
+			emailed[fc.c.TeamID]++
+			continue
 		}
 		key := strings.ToLower(fc.c.Owner)
 		if _, ok := byOwner[key]; !ok {
@@ -343,7 +405,6 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		}
 		byOwner[key] = append(byOwner[key], fc)
 	}
-	var msgs []OutboxMessage
 	for _, owner := range owners {
 		if owner == "" {
 			continue
@@ -367,7 +428,11 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		}
 		text := fmt.Sprintf("Improvement done: %s.\n", item.Title)
 		if n > 0 {
-			text += fmt.Sprintf("Customers told us about this; %s of this team will now hear back from us. ", plural(n, "customer", "customers"))
+			text += fmt.Sprintf("Customers told us about this; %s of this team will now hear back from us", plural(n, "customer", "customers"))
+			if e := emailed[id]; e > 0 {
+				text += fmt.Sprintf(" (%d by email)", e)
+			}
+			text += ". "
 		}
 		text += "Thank you for logging the root causes that made it visible."
 		for _, d := range team.Destinations {
@@ -376,6 +441,26 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		}
 	}
 	return enqueue(tx, now, msgs...)
+}
+
+// fixDoneEmail is the "you said, we did" email to one customer, signed by
+// the case's owner.
+func fixDoneEmail(p *Policy, fixDone map[string]*MessageTemplate, item *ImprovementItem, fc fixCase) (OutboxMessage, error) {
+	lang := p.CustomerLanguage(&fc.r)
+	t := fixDone[lang]
+	if t == nil {
+		lang, t = "en", fixDone["en"]
+	}
+	if t == nil {
+		return OutboxMessage{}, fmt.Errorf("no fix_done message is configured")
+	}
+	d, err := t.Render(p.messageData(&fc.c, &fc.r, item.Title))
+	if err != nil {
+		return OutboxMessage{}, fmt.Errorf("fix_done message of case %d: %w", fc.c.ID, err)
+	}
+	return emailMessage(&fc.c, &fc.r, CustomerEmail{Purpose: MessageFixDone, To: strings.TrimSpace(fc.r.CustomerEmail),
+		ToName: customerFirstName(fc.r.CustomerName), ReplyTo: fc.c.Owner, Language: lang, Subject: d.Subject, Body: d.Body,
+		ImprovementID: item.ID})
 }
 
 func fixDoneDM(item *ImprovementItem, cases []fixCase) string {
@@ -466,6 +551,38 @@ func (s *Store) FixFollowUps(ctx context.Context, owner string) ([]FixFollowUp, 
 	var out []FixFollowUp
 	if err := q.Order("due_at, id").Limit(200).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list fix follow-ups: %w", err)
+	}
+	return out, nil
+}
+
+// FixDoneAudience counts, by the language their message would be written
+// in, the linked customers of an item who would be emailed if it were
+// marked done now: the text the manager confirms is per language.
+func (s *Store) FixDoneAudience(ctx context.Context, p *Policy, id int64) (map[string]int, error) {
+	out := map[string]int{}
+	if !p.EmailEnabled {
+		return out, nil
+	}
+	var rows []struct {
+		Language, CustomerEmail, TeamID string
+		ContactOK                       *bool
+		Suppressed                      bool
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT r.language, r.customer_email, r.team_id, r.contact_ok,
+  EXISTS (SELECT 1 FROM suppressions x WHERE x.email = LOWER(r.customer_email)) AS suppressed
+FROM cases c JOIN responses r ON r.id = c.response_id
+WHERE c.improvement_id = ? AND c.customer_told_at IS NULL AND c.state <> ?`, id, StateNoContact).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("customers of improvement %d: %w", id, err)
+	}
+	for _, r := range rows {
+		resp := Response{Language: r.Language, CustomerEmail: r.CustomerEmail, TeamID: r.TeamID, ContactOK: r.ContactOK}
+		if !p.EmailOfferFor(&resp, r.Suppressed).Allowed() {
+			continue
+		}
+		if _, lang := p.CustomerMessages.Template(MessageFixDone, p.CustomerLanguage(&resp)); lang != "" {
+			out[lang]++
+		}
 	}
 	return out, nil
 }

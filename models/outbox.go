@@ -195,6 +195,11 @@ func (s *Store) MarkDelivered(ctx context.Context, m *OutboxMessage, ref string,
 				return err
 			}
 		}
+		if m.Kind == KindCustomerEmail {
+			if err := s.emailDelivered(tx, m, now); err != nil {
+				return err
+			}
+		}
 		if m.Kind == KindCardPost && ref != "" {
 			cr := CardRef{CaseID: m.CaseID, Transport: m.Transport, Channel: m.Channel, Ref: ref, PostedAt: now}
 			err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&cr).Error
@@ -292,6 +297,8 @@ type CaseView struct {
 	Case     Case
 	Response Response
 	Events   []CaseEvent
+	// Suppressed is true when the customer's address unsubscribed.
+	Suppressed bool
 	// Joined are later responses of the same customer that joined the case.
 	Joined []Response
 }
@@ -312,7 +319,9 @@ func (s *Store) CaseView(ctx context.Context, caseID int64) (CaseView, error) {
 	if err := db.Where("joined_case_id = ?", caseID).Order("id").Find(&v.Joined).Error; err != nil {
 		return v, fmt.Errorf("joined responses of case %d: %w", caseID, err)
 	}
-	return v, nil
+	sup, err := suppressed(db, v.Response.CustomerEmail)
+	v.Suppressed = sup
+	return v, err
 }
 
 // Response loads one response.

@@ -31,6 +31,11 @@ type Policy struct {
 	KudosDestinations []Destination
 	// Away says which platform statuses mark a person away.
 	Away AwayStatus
+	// EmailEnabled is true when an SMTP server is configured: only then are
+	// customers emailed.
+	EmailEnabled bool
+	// CustomerMessages are the templates of the emails to customers.
+	CustomerMessages CustomerMessages
 	// Targets are the organisation's goals; teams inherit what they do not set.
 	Targets Targets
 	// Retention is how long customer data is kept.

@@ -193,7 +193,7 @@ func closedItemBlock(it models.ImprovementSummary, o BacklogOptions) slackgo.Blo
 // ItemStatusModal asks for an item's new status, offering the statuses it
 // may move to (see models.NextImprovementStatuses); metadata travels back in
 // the submission's private_metadata.
-func ItemStatusModal(lang string, it models.ImprovementSummary, metadata string) slackgo.ModalViewRequest {
+func ItemStatusModal(lang string, it models.ImprovementSummary, metadata string, fixDone ...FixDoneText) slackgo.ModalViewRequest {
 	var opts []*slackgo.OptionBlockObject
 	for _, st := range models.NextImprovementStatuses(it.Status) {
 		opts = append(opts, slackgo.NewOptionBlockObject(st, plain(StatusLabel(lang, st)), nil))
@@ -203,11 +203,35 @@ func ItemStatusModal(lang string, it models.ImprovementSummary, metadata string)
 	if it.Linked > 0 {
 		intro += "\n" + l10n.N(lang, "backlog.status_done_effect", int(it.Linked))
 	}
-	return modal(lang, ModalItemStatus, l10n.T(lang, "backlog.status_title", "ItemID", it.ID), l10n.T(lang, "form.save"), metadata,
+	blocks := []slackgo.Block{
 		slackgo.NewSectionBlock(mrkdwn(intro), nil, nil),
 		slackgo.NewInputBlock(BlockItemStatus, plain(l10n.T(lang, "backlog.new_status")), nil, sel),
-	)
+	}
+	if len(fixDone) > 0 {
+		blocks = append(blocks, slackgo.NewDividerBlock(),
+			slackgo.NewSectionBlock(mrkdwn(Escape(l10n.T(lang, "backlog.fix_done_intro",
+				"CustomerName", "{{.CustomerName}}", "OwnerName", "{{.OwnerName}}", "WhatWasDone", "{{.WhatWasDone}}"))), nil, nil))
+	}
+	for _, fd := range fixDone {
+		in := slackgo.NewPlainTextInputBlockElement(nil, "fix_done_input")
+		in.Multiline, in.InitialValue, in.MaxLength = true, clip(fd.Body, 3000), 3000
+		label := l10n.N(lang, "backlog.fix_done_label", fd.Customers, "Language", l10n.T(lang, "language."+l10n.Lang(fd.Lang)))
+		blocks = append(blocks, slackgo.NewInputBlock(BlockFixDonePrefix+fd.Lang, plain(clip(label, 2000)), nil, in).WithOptional(true))
+	}
+	return modal(lang, ModalItemStatus, l10n.T(lang, "backlog.status_title", "ItemID", it.ID), l10n.T(lang, "form.save"), metadata, blocks...)
 }
+
+// FixDoneText is the "you said, we did" message for the customers who read
+// one language, as the modal shows it for confirming or editing.
+type FixDoneText struct {
+	Lang      string
+	Customers int
+	Body      string // a template over the customer message fields
+}
+
+// BlockFixDonePrefix starts the block id of each language's message; it is
+// models' field name for an edit that does not parse.
+const BlockFixDonePrefix = models.FixDoneField
 
 // ItemRenameModal asks for an item's new title, the current one filled in.
 func ItemRenameModal(lang string, it models.ImprovementSummary, metadata string) slackgo.ModalViewRequest {

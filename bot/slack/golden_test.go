@@ -143,10 +143,13 @@ func goldenSlackPayloads(t *testing.T, lang string) {
 		Blocks: cxslack.BacklogBlocks(nil, nil, cxslack.BacklogOptions{Lang: lang, Viewer: "jaan@example.com"})})
 
 	gp(t, "modal-assign", cxslack.AssignModal(lang, 42, "Contact Center "+goldenHostile, "U0JAAN", "42"))
-	gp(t, "modal-thank", cxslack.ThankModal(lang, 42, models.ThankMethods, "42"))
-	gp(t, "modal-resolve", cxslack.ResolveModal(lang, 42, []string{"process", "product", "pricing"}, nil, "42"))
+	mail := cxslack.EmailForm{Offer: models.EmailAllowed, Draft: &models.Draft{Language: "et", Subject: "Aitäh tagasiside eest",
+		Body: "Tere, Kadri!\n\nSuur aitäh, et andsite meile tagasisidet.\n\nParimate soovidega\nLiis\nKlienditugi"}}
+	gp(t, "modal-thank", cxslack.ThankModal(lang, 42, models.ThankMethods, "42", mail))
+	gp(t, "modal-resolve", cxslack.ResolveModal(lang, 42, []string{"process", "product", "pricing"}, nil, "42", mail))
 	gp(t, "modal-no-contact", cxslack.NoContactModal(lang, 42, models.NoContactReasons, "42"))
-	gp(t, "modal-item-status", cxslack.ItemStatusModal(lang, open[0], "1"))
+	gp(t, "modal-item-status", cxslack.ItemStatusModal(lang, open[0], "1",
+		cxslack.FixDoneText{Lang: "et", Customers: 15, Body: "Tere, {{.CustomerName}}!\n\n{{.WhatWasDone}}\n\n{{.OwnerName}}"}))
 	gp(t, "modal-item-rename", cxslack.ItemRenameModal(lang, open[1], "2"))
 
 	gp(t, "home", cxslack.HomeView(lang, "*Hello, Jaan.* Your cases and your teams' at a glance.", []cxslack.HomeSection{

@@ -83,10 +83,11 @@ func TestLimitsEveryLanguage(t *testing.T) {
 			const id = 9999999
 			for _, v := range []any{
 				cxslack.AssignModal(lang, id, "Contact Center", "", "m"),
-				cxslack.ThankModal(lang, id, models.ThankMethods, "m"),
-				cxslack.ResolveModal(lang, id, []string{"price"}, nil, "m"),
+				cxslack.ThankModal(lang, id, models.ThankMethods, "m", cxslack.EmailForm{Offer: models.EmailAllowed, Draft: &models.Draft{Subject: "s", Body: "b"}}),
+				cxslack.ResolveModal(lang, id, []string{"price"}, nil, "m", cxslack.EmailForm{Offer: models.EmailAllowed}),
 				cxslack.NoContactModal(lang, id, models.NoContactReasons, "m"),
-				cxslack.ItemStatusModal(lang, models.ImprovementSummary{ImprovementItem: models.ImprovementItem{ID: id, Status: models.ImprovementProposed}}, "m"),
+				cxslack.ItemStatusModal(lang, models.ImprovementSummary{ImprovementItem: models.ImprovementItem{ID: id, Status: models.ImprovementProposed}}, "m",
+					cxslack.FixDoneText{Lang: "ru", Customers: 3, Body: "b"}),
 				cxslack.ItemRenameModal(lang, models.ImprovementSummary{ImprovementItem: models.ImprovementItem{ID: id}}, "m"),
 			} {
 				raw, _ := json.Marshal(v)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
@@ -344,6 +345,9 @@ func customerText(c bot.Card) string {
 		if v != "" {
 			parts = append(parts, code(v, maxValueLen))
 		}
+	}
+	if c.Email == models.EmailSuppressed {
+		parts = append(parts, "_"+Escape(l10n.T(c.Lang, "email.unsubscribed"))+"_")
 	}
 	if len(parts) == 0 {
 		return ""

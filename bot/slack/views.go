@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Callback ids of the case modals; a view_submission names its modal by them.
@@ -29,6 +30,11 @@ const (
 	BlockRootCause = "root_cause"
 	BlockSystemic  = "systemic"
 	BlockReason    = "reason"
+	// The email to the customer: subject and text of the thank-you, the
+	// checkbox that sends the resolution message.
+	BlockEmailSubject = "email_subject"
+	BlockEmailBody    = "email_body"
+	BlockTellByEmail  = "tell_by_email"
 )
 
 // Block Kit limits of views (https://docs.slack.dev/reference/views).
@@ -64,27 +70,58 @@ func AssignModal(lang string, caseID int64, teamName, initialUser, metadata stri
 	)
 }
 
-// ThankModal logs the thank-you contact: how, and a note.
-func ThankModal(lang string, caseID int64, methods []string, metadata string) slackgo.ModalViewRequest {
-	return modal(lang, ModalThank, l10n.T(lang, "form.thank.title", "CaseID", caseID), l10n.T(lang, "form.save"), metadata,
+// EmailForm is what a modal offers for emailing the customer: whether it
+// may (and why not), and the message prefilled in the customer's language.
+type EmailForm struct {
+	Offer models.EmailOffer
+	Draft *models.Draft
+}
+
+// ThankModal logs the thank-you contact: how, and a note. When the
+// customer may be emailed, the method "email" is offered with the message,
+// prefilled and editable; when they unsubscribed, the modal says so.
+func ThankModal(lang string, caseID int64, methods []string, metadata string, email EmailForm) slackgo.ModalViewRequest {
+	blocks := []slackgo.Block{
 		slackgo.NewInputBlock(BlockMethod, plain(l10n.T(lang, "form.thank.method")), nil,
 			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain(l10n.T(lang, "form.choose")), "how_select", selectOptions(lang, methods, methodLabels)...)),
 		noteInput(BlockNote, l10n.T(lang, "form.note"), true),
-	)
+	}
+	if d := email.Draft; d != nil && email.Offer.Allowed() {
+		subject := slackgo.NewPlainTextInputBlockElement(nil, "email_subject_input")
+		subject.InitialValue, subject.MaxLength = clip(d.Subject, 300), 300
+		body := slackgo.NewPlainTextInputBlockElement(nil, "email_body_input")
+		body.Multiline, body.InitialValue, body.MaxLength = true, clip(d.Body, 3000), 3000
+		blocks = append(blocks, slackgo.NewDividerBlock(),
+			slackgo.NewSectionBlock(mrkdwn("*"+Escape(l10n.T(lang, "email.draft_heading"))+"*"), nil, nil),
+			slackgo.NewInputBlock(BlockEmailSubject, plain(l10n.T(lang, "email.subject")), nil, subject).WithOptional(true),
+			slackgo.NewInputBlock(BlockEmailBody, plain(l10n.T(lang, "email.body")), nil, body).WithOptional(true))
+	} else if email.Offer == models.EmailSuppressed {
+		blocks = append(blocks, slackgo.NewContextBlock("email_off", mrkdwn(Escape(l10n.T(lang, "email.not_offered.suppressed")))))
+	}
+	return modal(lang, ModalThank, l10n.T(lang, "form.thank.title", "CaseID", caseID), l10n.T(lang, "form.save"), metadata, blocks...)
 }
 
-// ResolveModal closes the loop: root cause, what was done, systemic or not.
+// ResolveModal closes the loop: root cause, what was done, systemic or not,
+// and, when the customer may be emailed, whether to tell them so.
 // rootCauses are the configured causes' ids; label names each in lang
 // (the YAML's own label, or the id).
-func ResolveModal(lang string, caseID int64, rootCauses []string, label func(string) string, metadata string) slackgo.ModalViewRequest {
+func ResolveModal(lang string, caseID int64, rootCauses []string, label func(string) string, metadata string, email EmailForm) slackgo.ModalViewRequest {
 	systemic := slackgo.NewCheckboxGroupsBlockElement("systemic_check",
 		slackgo.NewOptionBlockObject("systemic", plain(l10n.T(lang, "form.resolve.systemic")), nil))
-	return modal(lang, ModalResolve, l10n.T(lang, "form.resolve.title", "CaseID", caseID), l10n.T(lang, "form.resolve.submit"), metadata,
+	blocks := []slackgo.Block{
 		slackgo.NewInputBlock(BlockRootCause, plain(l10n.T(lang, "form.resolve.root_cause")), nil,
 			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain(l10n.T(lang, "form.choose")), "root_cause_select", labelledOptions(rootCauses, label)...)),
 		noteInput(BlockNote, l10n.T(lang, "form.resolve.done"), false),
 		slackgo.NewInputBlock(BlockSystemic, plain(l10n.T(lang, "form.resolve.outer_loop")), nil, systemic).WithOptional(true),
-	)
+	}
+	if email.Offer.Allowed() {
+		tell := slackgo.NewCheckboxGroupsBlockElement("tell_by_email_check",
+			slackgo.NewOptionBlockObject("email", plain(clip(l10n.T(lang, "email.tell"), maxOptionText)), plain(clip(l10n.T(lang, "email.tell_hint"), maxOptionText))))
+		blocks = append(blocks, slackgo.NewInputBlock(BlockTellByEmail, plain(l10n.T(lang, "email.customer")), nil, tell).WithOptional(true))
+	} else if email.Offer == models.EmailSuppressed {
+		blocks = append(blocks, slackgo.NewContextBlock("email_off", mrkdwn(Escape(l10n.T(lang, "email.not_offered.suppressed")))))
+	}
+	return modal(lang, ModalResolve, l10n.T(lang, "form.resolve.title", "CaseID", caseID), l10n.T(lang, "form.resolve.submit"), metadata, blocks...)
 }
 
 // NoContactModal closes a case without customer contact: why, and a note.

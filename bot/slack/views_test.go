@@ -53,9 +53,9 @@ func TestModals(t *testing.T) {
 	}{
 		{cxslack.AssignModal("en", 123456, "Contact <!here> Center", "U0LIIS", `{"case":123456}`), cxslack.ModalAssign,
 			map[string]string{cxslack.BlockAssignee: "users_select"}},
-		{cxslack.ThankModal("en", 42, models.ThankMethods, "42"), cxslack.ModalThank,
+		{cxslack.ThankModal("en", 42, models.ThankMethods, "42", cxslack.EmailForm{}), cxslack.ModalThank,
 			map[string]string{cxslack.BlockMethod: "static_select", cxslack.BlockNote: "plain_text_input"}},
-		{cxslack.ResolveModal("en", 42, []string{"product", "process"}, nil, "42"), cxslack.ModalResolve,
+		{cxslack.ResolveModal("en", 42, []string{"product", "process"}, nil, "42", cxslack.EmailForm{}), cxslack.ModalResolve,
 			map[string]string{cxslack.BlockRootCause: "static_select", cxslack.BlockNote: "plain_text_input", cxslack.BlockSystemic: "checkboxes"}},
 		{cxslack.NoContactModal("en", 42, models.NoContactReasons, "42"), cxslack.ModalNoContact,
 			map[string]string{cxslack.BlockReason: "static_select", cxslack.BlockNote: "plain_text_input"}},

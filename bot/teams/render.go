@@ -12,6 +12,7 @@ import (
 
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
 
 // Adaptive Card constants.
@@ -59,8 +60,13 @@ const (
 	InputSystemic      = "systemic"
 	InputReason        = "reason"
 	InputNoContactNote = "noContactNote"
-	DataCaseID         = "caseId"
-	DataVerb           = "verb"
+	// The email to the customer: its subject and text (thank-you), or the
+	// toggle that sends the resolution message.
+	InputEmailSubject = "emailSubject"
+	InputEmailBody    = "emailBody"
+	InputTellByEmail  = "tellByEmail"
+	DataCaseID        = "caseId"
+	DataVerb          = "verb"
 )
 
 // RenderOptions carries what the card alone does not know: the choices of
@@ -165,7 +171,11 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 			element{"type": "TextRun", "text": clipRunes(l.LaterLine(), 400), "italic": true},
 		}})
 	}
-	if who := strings.Join(nonEmpty(c.CustomerName, c.MaskedEmail, c.MaskedPhone), " · "); who != "" {
+	unsub := ""
+	if c.Email == models.EmailSuppressed {
+		unsub = l10n.T(c.Lang, "email.unsubscribed")
+	}
+	if who := strings.Join(nonEmpty(c.CustomerName, c.MaskedEmail, c.MaskedPhone, unsub), " · "); who != "" {
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
 			element{"type": "TextRun", "text": c.T("card.customer") + ": ", "weight": "Bolder"},
 			element{"type": "TextRun", "text": clipRunes(who, 3*maxValueRunes)},
@@ -264,18 +274,36 @@ func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
 			choiceSet(c.Lang, InputAssignee, t("form.assign.to"), o.Assignees, nil),
 		}, execute(c.CaseID, VerbAssign, t("form.assign.submit"), "positive"))
 	case bot.ActionThank:
-		return showCard(c.ActionLabel(a), []any{
-			choiceSet(c.Lang, InputMethod, t("form.thank.method_teams"), orDefault(o.ThankMethods, []string{"call", "email", "meeting", "message", "other"}), catalogLabel(c.Lang, "method.")),
+		methods := c.ThankMethods
+		if methods == nil {
+			methods = orDefault(o.ThankMethods, []string{"call", "meeting", "message", "other"})
+		}
+		inputs := []any{
+			choiceSet(c.Lang, InputMethod, t("form.thank.method_teams"), methods, catalogLabel(c.Lang, "method.")),
 			element{"type": "Input.Text", "id": InputThankNote, "label": t("form.note"), "isMultiline": true, "maxLength": 1000},
-		}, execute(c.CaseID, VerbThank, t("form.thank.submit"), "positive"))
+		}
+		if d := c.ThankYouEmail; d != nil {
+			inputs = append(inputs,
+				element{"type": "TextBlock", "text": EscapeMarkdown(t("email.draft_heading")), "weight": "Bolder", "wrap": true, "spacing": "Medium"},
+				element{"type": "Input.Text", "id": InputEmailSubject, "label": t("email.subject"), "value": clipRunes(d.Subject, 300), "maxLength": 300},
+				element{"type": "Input.Text", "id": InputEmailBody, "label": t("email.body"), "value": clipRunes(d.Body, 5000),
+					"isMultiline": true, "maxLength": 5000})
+		}
+		return showCard(c.ActionLabel(a), inputs, execute(c.CaseID, VerbThank, t("form.thank.submit"), "positive"))
 	case bot.ActionResolve:
-		return showCard(c.ActionLabel(a), []any{
+		inputs := []any{
 			choiceSet(c.Lang, InputRootCause, t("form.resolve.root_cause"), o.RootCauses, rootCauseLabel(c, o)),
 			element{"type": "Input.Text", "id": InputResolution, "label": t("form.resolve.done"), "isMultiline": true,
 				"isRequired": true, "errorMessage": t("form.resolve.done_required"), "maxLength": 2000},
 			element{"type": "Input.Toggle", "id": InputSystemic, "title": t("form.resolve.systemic"),
 				"valueOn": "true", "valueOff": "false", "value": "false"},
-		}, execute(c.CaseID, VerbResolve, t("form.resolve.submit"), "positive"))
+		}
+		if c.Email.Allowed() {
+			inputs = append(inputs, element{"type": "Input.Toggle", "id": InputTellByEmail, "title": t("email.tell"),
+				"valueOn": "true", "valueOff": "false", "value": "false", "wrap": true},
+				element{"type": "TextBlock", "text": EscapeMarkdown(t("email.tell_hint")), "isSubtle": true, "size": "Small", "wrap": true, "spacing": "None"})
+		}
+		return showCard(c.ActionLabel(a), inputs, execute(c.CaseID, VerbResolve, t("form.resolve.submit"), "positive"))
 	case bot.ActionNoContact:
 		return showCard(c.ActionLabel(a), []any{
 			choiceSet(c.Lang, InputReason, t("form.no_contact.reason"), orDefault(o.NoContactReasons, []string{"anonymous", "no_consent", "unreachable"}), catalogLabel(c.Lang, "reason.")),
