@@ -418,14 +418,14 @@ func (s *Store) eraseTrail(tx *gorm.DB, now time.Time, rep *ErasureReport, e era
 	// Outbox texts of the cases; a message not yet sent that carried text
 	// of the customer is not sent at all.
 	caseIDs := append([]int64{0}, rep.CaseIDs...)
-	res := tx.Model(&OutboxMessage{}).Where("(case_id IN ? OR response_id IN ?) AND state = ? AND text <> ''", caseIDs, rep.ResponseIDs, OutboxPending).
-		Updates(map[string]any{"state": OutboxFailed, "text": "", "last_error": "not sent: the customer's data was erased"})
+	res := tx.Model(&OutboxMessage{}).Where("(case_id IN ? OR response_id IN ?) AND state = ? AND (text <> '' OR message IS NOT NULL)", caseIDs, rep.ResponseIDs, OutboxPending).
+		Updates(map[string]any{"state": OutboxFailed, "text": "", "message": nil, "last_error": "not sent: the customer's data was erased"})
 	if res.Error != nil {
 		return fmt.Errorf("erase pending messages: %w", res.Error)
 	}
 	n := res.RowsAffected
-	res = tx.Model(&OutboxMessage{}).Where("(case_id IN ? OR response_id IN ?) AND (text <> '' OR last_error <> '')", caseIDs, rep.ResponseIDs).
-		Updates(map[string]any{"text": "", "last_error": ""})
+	res = tx.Model(&OutboxMessage{}).Where("(case_id IN ? OR response_id IN ?) AND (text <> '' OR last_error <> '' OR message IS NOT NULL)", caseIDs, rep.ResponseIDs).
+		Updates(map[string]any{"text": "", "last_error": "", "message": nil})
 	if res.Error != nil {
 		return fmt.Errorf("erase sent messages: %w", res.Error)
 	}
