@@ -334,9 +334,12 @@ func (p *Parser) response(rec []string) (models.ResponseInput, string) {
 		case FieldComment:
 			in.Comment = v
 		case FieldSubmitted:
-			t, err := ParseTime(v, p.opts.Location)
+			t, err := models.ParseTime(v, p.opts.Location)
 			if err != nil {
 				return in, "submitted_at: " + err.Error()
+			}
+			if fe := models.CheckSubmittedAt(t, p.opts.Now); fe != nil {
+				return in, fe.Error()
 			}
 			in.SubmittedAt = t
 		case FieldTouchpoint:
@@ -389,35 +392,4 @@ func parseBool(v string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%q is not true or false", v)
-}
-
-var (
-	zonedLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05Z0700",
-		"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 -0700 MST", "2006-01-02 15:04Z07:00"}
-	localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"}
-)
-
-// ParseTime reads a submitted_at value: RFC 3339 (2026-10-03T10:00:00Z),
-// the same with a space, a date and time without a zone (taken in loc), a
-// date alone (midnight in loc), or unix seconds or milliseconds.
-func ParseTime(v string, loc *time.Location) (time.Time, error) {
-	for _, l := range zonedLayouts {
-		if t, err := time.Parse(l, v); err == nil {
-			return t, nil
-		}
-	}
-	for _, l := range localLayouts {
-		if t, err := time.ParseInLocation(l, v, loc); err == nil {
-			return t, nil
-		}
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
-		switch {
-		case len(v) <= 10:
-			return time.Unix(n, 0), nil
-		case len(v) == 13:
-			return time.UnixMilli(n), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time: write e.g. 2026-10-03T10:00:00Z, 2026-10-03 10:00 or 2026-10-03", v)
 }

@@ -29,6 +29,11 @@ type ResponseInput struct {
 	Touchpoint  string
 	Customer    Customer
 	Attributes  map[string]string
+
+	// SubmittedAtOmitted: the sender gave no submitted_at, so Normalize
+	// filled in the time of receipt. A repeat then keeps the stored time
+	// (the first receipt) and is compared as if it had sent it.
+	SubmittedAtOmitted bool `json:"-"`
 }
 
 // FieldError names the field of bad input and what is wrong with it.
@@ -39,7 +44,8 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
-// Normalize fills defaults: source "api", metric "nps", submitted_at now.
+// Normalize fills defaults: source "api", metric "nps", submitted_at now
+// (the first receipt: a repeat keeps the stored time).
 func (in *ResponseInput) Normalize(now time.Time) {
 	in.Source = strings.TrimSpace(in.Source)
 	if in.Source == "" {
@@ -51,7 +57,7 @@ func (in *ResponseInput) Normalize(now time.Time) {
 		in.Metric = MetricNPS
 	}
 	if in.SubmittedAt.IsZero() {
-		in.SubmittedAt = now
+		in.SubmittedAt, in.SubmittedAtOmitted = now, true
 	}
 	in.SubmittedAt = in.SubmittedAt.UTC().Truncate(time.Microsecond)
 	in.Customer.Email = strings.TrimSpace(in.Customer.Email)
@@ -75,8 +81,10 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 	if utf8.RuneCountInString(in.Comment) > MaxCommentLen {
 		return &FieldError{"comment", fmt.Sprintf("at most %d characters", MaxCommentLen)}
 	}
-	if in.SubmittedAt.After(now.Add(24 * time.Hour)) {
-		return &FieldError{"submitted_at", "more than a day in the future"}
+	if !in.SubmittedAtOmitted {
+		if fe := CheckSubmittedAt(in.SubmittedAt, now); fe != nil {
+			return fe
+		}
 	}
 	// The limits are the columns' sizes, so what validates always fits.
 	texts := []struct {
@@ -111,7 +119,15 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 
 // contentHash identifies the content of a response as sent.
 func (in *ResponseInput) contentHash() string {
-	b, _ := json.Marshal(in) // a struct of strings, ints and a map: cannot fail
+	return in.contentHashAt(in.SubmittedAt)
+}
+
+// contentHashAt is the content hash had submitted_at been t: a repeat that
+// omits it is compared at the stored time.
+func (in *ResponseInput) contentHashAt(t time.Time) string {
+	c := *in
+	c.SubmittedAt = t.UTC().Truncate(time.Microsecond)
+	b, _ := json.Marshal(&c) // a struct of strings, ints and a map: cannot fail
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
