@@ -398,10 +398,10 @@ func permanentIfMissing(err error) error {
 func dmText(m *models.OutboxMessage, c bot.Card) string {
 	if m.Kind == models.KindUnownedDM {
 		return fmt.Sprintf("Case #%d (%s) has no owner. Please assign it: thank-you due %s.",
-			c.CaseID, c.Headline(), c.ThankYouDue.UTC().Format("Mon 2 Jan 15:04 MST"))
+			c.CaseID, c.Headline(), models.FormatDue(c.ThankYouDue, c.Location))
 	}
 	return fmt.Sprintf("Case #%d is yours: %s. Thank the customer by %s and resolve by %s.",
-		c.CaseID, c.Headline(), c.ThankYouDue.UTC().Format("Mon 2 Jan 15:04 MST"), c.ResolutionDue.UTC().Format("Mon 2 Jan 15:04 MST"))
+		c.CaseID, c.Headline(), models.FormatDue(c.ThankYouDue, c.Location), models.FormatDue(c.ResolutionDue, c.Location))
 }
 
 func kudosText(r models.Response) string {

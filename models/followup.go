@@ -53,7 +53,15 @@ type SweepResult struct {
 // the team's managers are told; a case whose owner has left the team is
 // reported to the managers. Each notice is sent once.
 func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepResult, error) {
-	now = now.UTC()
+	return s.SweepSLAAsOf(ctx, p, now, now)
+}
+
+// SweepSLAAsOf is SweepSLA deciding as if the clock read asOf, with the
+// messages it queues deliverable from queueAt: a pass run by hand for a
+// later instant sends what it finds at once, not when that instant comes.
+func (s *Store) SweepSLAAsOf(ctx context.Context, p *Policy, asOf, queueAt time.Time) (SweepResult, error) {
+	now := asOf.UTC()
+	sw := sweep{now: now, queueAt: queueAt.UTC()}
 	var res SweepResult
 	// Every open case is looked at: owners can leave teams at any time, and
 	// the notice table, not this query, decides what is already sent.
@@ -76,7 +84,7 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			return res, err
 		}
 		for i := range cases {
-			if err := s.chase(ctx, p, now, &cases[i], sent, &res); err != nil {
+			if err := s.chase(ctx, p, sw, &cases[i], sent, &res); err != nil {
 				return res, err
 			}
 		}
@@ -84,13 +92,14 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			break
 		}
 	}
-	return res, s.sweepFixFollowUps(ctx, p, now, &res)
+	return res, s.sweepFixFollowUps(ctx, p, sw, &res)
 }
 
 // sweepFixFollowUps chases the third follow-up, "customer told of the fix",
 // like the other two: a reminder to the owner before it is due, the
 // managers told when it is late.
-func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time, res *SweepResult) error {
+func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, sw sweep, res *SweepResult) error {
+	now := sw.now
 	var fus []FixFollowUp
 	if err := s.db.WithContext(ctx).Where("told_at IS NULL").Order("id").Find(&fus).Error; err != nil {
 		return fmt.Errorf("fix follow-ups: %w", err)
@@ -120,11 +129,11 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time,
 			continue
 		}
 		loc := p.TeamLocation(team)
-		due := f.DueAt.In(loc).Format("Mon 2 Jan 15:04 MST")
+		due := FormatDue(f.DueAt, loc)
 		switch {
 		case !now.Before(f.DueAt):
 			text := fmt.Sprintf("⚠ Case #%d: the customer was to be told of the fix by %s (owner: %s).", c.ID, due, f.Owner)
-			done, err := s.notify(ctx, p, now, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeOverdue},
+			done, err := s.notify(ctx, p, sw, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeOverdue},
 				KindEscalationDM, managersOf(p, team), text, "")
 			if err != nil {
 				return err
@@ -134,7 +143,7 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time,
 			}
 		case !now.Before(RemindAt(f.DueAt, p.SLA.RemindBefore, team.Hours, loc, team.Holidays)):
 			text := fmt.Sprintf("Reminder: tell the customer of case #%d about the fix by %s (\"told %d\" when done).", c.ID, due, c.ID)
-			done, err := s.notify(ctx, p, now, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeReminder},
+			done, err := s.notify(ctx, p, sw, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeReminder},
 				KindReminderDM, []string{f.Owner}, text, "")
 			if err != nil {
 				return err
@@ -146,6 +155,10 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time,
 	}
 	return nil
 }
+
+// sweep is the time an SLA pass decides at and the time its messages are
+// deliverable from.
+type sweep struct{ now, queueAt time.Time }
 
 type noticeKey struct {
 	caseID         int64
@@ -169,7 +182,8 @@ func (s *Store) sentNotices(ctx context.Context, cases []Case) (map[noticeKey]bo
 }
 
 // chase decides what one case is owed now.
-func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, sent map[noticeKey]bool, res *SweepResult) error {
+func (s *Store) chase(ctx context.Context, p *Policy, sw sweep, c *Case, sent map[noticeKey]bool, res *SweepResult) error {
+	now := sw.now
 	team, ok := p.Team(c.TeamID)
 	if !ok {
 		return nil
@@ -194,7 +208,7 @@ func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, se
 			if sent[noticeKey{c.ID, fu.name, NoticeOverdue}] {
 				continue
 			}
-			done, err := s.escalate(ctx, p, team, now, c, fu.name, fu.label, fu.due)
+			done, err := s.escalate(ctx, p, team, sw, c, fu.name, fu.label, fu.due)
 			if err != nil {
 				return err
 			}
@@ -205,8 +219,8 @@ func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, se
 			if sent[noticeKey{c.ID, fu.name, NoticeReminder}] {
 				continue
 			}
-			text := fmt.Sprintf("Reminder: the %s of case #%d is due %s.", fu.label, c.ID, fu.due.In(loc).Format("Mon 2 Jan 15:04 MST"))
-			done, err := s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: fu.name, Kind: NoticeReminder},
+			text := fmt.Sprintf("Reminder: the %s of case #%d is due %s.", fu.label, c.ID, FormatDue(fu.due, loc))
+			done, err := s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: fu.name, Kind: NoticeReminder},
 				KindReminderDM, []string{c.Owner}, text, "")
 			if err != nil {
 				return err
@@ -228,7 +242,7 @@ func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, se
 		text = fmt.Sprintf("Case #%d belongs to %s, who is no longer in %s. Please reassign it.", c.ID, c.Owner, team.Name)
 	}
 	if kind != "" && !sent[noticeKey{c.ID, FollowupOwner, kind}] {
-		done, err := s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
+		done, err := s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
 			KindEscalationDM, managersOf(p, team), text, "")
 		if err != nil {
 			return err
@@ -249,18 +263,19 @@ func managersOf(p *Policy, t *TeamPolicy) []string {
 
 // escalate marks a follow-up overdue: the case flag, its trail, its card
 // and thread, and a DM to the team's managers.
-func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, now time.Time, c *Case, fu, label string, due time.Time) (bool, error) {
+func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, sw sweep, c *Case, fu, label string, due time.Time) (bool, error) {
 	loc := p.TeamLocation(team)
 	text := fmt.Sprintf("⚠ Case #%d: the %s was due %s and is overdue (owner: %s).", c.ID, label,
-		due.In(loc).Format("Mon 2 Jan 15:04 MST"), ownerOrNobody(c.Owner))
-	return s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: fu, Kind: NoticeOverdue},
-		KindEscalationDM, managersOf(p, team), text, "OVERDUE: the "+label+" was due "+due.In(loc).Format("Mon 2 Jan 15:04 MST"))
+		FormatDue(due, loc), ownerOrNobody(c.Owner))
+	return s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: fu, Kind: NoticeOverdue},
+		KindEscalationDM, managersOf(p, team), text, "OVERDUE: the "+label+" was due "+FormatDue(due, loc))
 }
 
 // notify records a notice and queues its messages in one transaction; it
 // reports false when another sweep already sent it. overdueNote, when set,
 // also marks the case overdue and refreshes its card with that thread line.
-func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n FollowupNotice, kind string, to []string, text, overdueNote string) (bool, error) {
+func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n FollowupNotice, kind string, to []string, text, overdueNote string) (bool, error) {
+	now := sw.now
 	sentNow := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n.At = now
@@ -280,7 +295,7 @@ func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n
 			if err := tx.Create(&ev).Error; err != nil {
 				return fmt.Errorf("record overdue: %w", err)
 			}
-			if err := s.queueCardRefresh(tx, now, c.ID, overdueNote); err != nil {
+			if err := s.queueCardRefresh(tx, sw.queueAt, c.ID, overdueNote); err != nil {
 				return err
 			}
 		}
@@ -291,7 +306,7 @@ func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n
 					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r)})
 			}
 		}
-		return enqueue(tx, now, msgs...)
+		return enqueue(tx, sw.queueAt, msgs...)
 	})
 	return sentNow, err
 }
