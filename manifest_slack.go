@@ -18,15 +18,11 @@ import (
 // paste it at api.slack.com/apps → Create New App → From an app manifest.
 func manifestSlack(_ context.Context, e *env) error {
 	fs := flag.NewFlagSet("manifest slack", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	socket := fs.Bool("socket", false, "Socket Mode instead of request URLs (default: when SLACK_APP_TOKEN is set)")
 	name := fs.String("name", "cxloop", "the app's and the bot user's name")
 	out := fs.String("out", "", "write the manifest to FILE instead of standard output")
-	if err := fs.Parse(e.args[1:]); err != nil {
-		return usageError("usage: cxloop manifest slack [--socket] [--name NAME] [--out FILE]")
-	}
-	if fs.NArg() > 0 {
-		return usageError("usage: cxloop manifest slack [--socket] [--name NAME] [--out FILE]")
+	if err := e.parseNoArgs(fs, e.args[1:]); err != nil {
+		return err
 	}
 	cfg, err := config.Load(e.getenv)
 	if err != nil {

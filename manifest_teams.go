@@ -34,10 +34,9 @@ var teamsCommands = []struct{ Title, Description string }{
 // (team and personal scopes, the command list) and its two icons.
 func manifestTeams(ctx context.Context, e *env) error {
 	fs := flag.NewFlagSet("manifest teams", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	out := fs.String("out", "cxloop-teams.zip", "where to write the app package")
-	if err := fs.Parse(e.args[1:]); err != nil {
-		return usageError("usage: cxloop manifest teams [--out FILE]")
+	if err := e.parseNoArgs(fs, e.args[1:]); err != nil {
+		return err
 	}
 	cfg, err := config.Load(e.getenv)
 	if err != nil {
