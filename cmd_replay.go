@@ -88,7 +88,7 @@ func replayCmd(ctx context.Context, e *env) error {
 func formMappings(in map[string]config.FormMapping) map[string]providers.FormMapping {
 	out := make(map[string]providers.FormMapping, len(in))
 	for id, m := range in {
-		out[id] = providers.FormMapping{Metric: m.Metric, Score: m.Score, Comment: m.Comment, Touchpoint: m.Touchpoint}
+		out[id] = providers.FormMapping{Metric: m.Metric, Score: m.Score, Comment: m.Comment, Touchpoint: m.Touchpoint, Language: m.Language}
 	}
 	return out
 }

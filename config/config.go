@@ -195,6 +195,7 @@ func EnvHelp() string {
 // Org is the YAML file: the organisation's teams, routing, SLAs and taxonomy.
 type Org struct {
 	Timezone    string             `yaml:"timezone"`
+	Language    string             `yaml:"language"`
 	Admins      []string           `yaml:"admins"`
 	Teams       []Team             `yaml:"teams"`
 	Routes      []Route            `yaml:"routes"`
@@ -226,6 +227,7 @@ type Team struct {
 	BusinessHours *BusinessHours `yaml:"business_hours"`
 	Timezone      string         `yaml:"timezone"`
 	Holidays      []string       `yaml:"holidays"`
+	Language      string         `yaml:"language"`
 }
 
 // BusinessHours are a team's working days and hours.
@@ -279,6 +281,7 @@ type Digest struct {
 	Schedule     string `yaml:"schedule"`
 	SlackChannel string `yaml:"slack_channel"`
 	TeamsChannel string `yaml:"teams_channel"`
+	Language     string `yaml:"language"`
 }
 
 // Kudos names where promoter comments go.
@@ -309,6 +312,9 @@ type FormMapping struct {
 	Score      string `yaml:"score"`
 	Comment    string `yaml:"comment"`
 	Touchpoint string `yaml:"touchpoint"`
+	// Language names the Typeform hidden field that carries the customer's
+	// language; Formbricks sends its own.
+	Language string `yaml:"language"`
 }
 
 // DefaultOrg is the built-in single-team setup used when no file exists.
@@ -347,6 +353,12 @@ func (o *Org) applyDefaults() {
 	if o.Timezone == "" {
 		o.Timezone = "UTC"
 	}
+	if o.Language == "" {
+		o.Language = models.LangEnglish
+	}
+	if o.Digest.Language == "" {
+		o.Digest.Language = o.Language
+	}
 	if o.SLA.ThankYou == "" {
 		o.SLA.ThankYou = "24h"
 	}
@@ -372,6 +384,9 @@ func (o *Org) applyDefaults() {
 		if o.Teams[i].Assign == "" {
 			o.Teams[i].Assign = string(models.AssignRoundRobin)
 		}
+		if o.Teams[i].Language == "" {
+			o.Teams[i].Language = o.Language
+		}
 	}
 }
 
@@ -390,6 +405,8 @@ func (o *Org) validate() error {
 		loc = time.UTC
 	}
 	o.location = loc
+	checkLanguage("language", o.Language, add)
+	checkLanguage("digest.language", o.Digest.Language, add)
 	if len(o.Teams) == 0 {
 		add("teams: at least one team is required")
 	}
@@ -405,6 +422,7 @@ func (o *Org) validate() error {
 			add("%s.id: duplicate team id %s", at, t.ID)
 		}
 		ids[t.ID] = true
+		checkLanguage(at+".language", t.Language, add)
 		switch models.AssignStrategy(t.Assign) {
 		case models.AssignRoundRobin, models.AssignLeastLoaded:
 		case models.AssignChampion:
@@ -500,6 +518,12 @@ func (o *Org) validate() error {
 		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+func checkLanguage(at, lang string, add func(string, ...any)) {
+	if !models.IsSupportedLanguage(lang) {
+		add("%s: must be one of %s, not %q", at, strings.Join(models.Languages, ", "), lang)
+	}
 }
 
 func checkMapping(at string, f FormMapping, add func(string, ...any)) {

@@ -99,6 +99,9 @@ teams:
 		{"no teams", "timezone: UTC\n", "teams: at least one team is required"},
 		{"typeform without score", base + "sources:\n  typeform:\n    forms:\n      F1: {metric: nps}\n", "sources.typeform.forms.F1.score: required"},
 		{"not yaml", "teams: [", "yaml:"},
+		{"unknown language", base + "language: lv\n", `language: must be one of en, et, pl, ru, not "lv"`},
+		{"team language a name", "teams:\n  - id: a\n    language: Estonian\n", `teams[0].language: must be one of en, et, pl, ru, not "Estonian"`},
+		{"digest language", base + "digest:\n  language: EN\n", `digest.language: must be one of en, et, pl, ru, not "EN"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +113,32 @@ teams:
 	}
 	if _, err := config.ParseOrg([]byte(base)); err != nil {
 		t.Errorf("a member in two teams is allowed: %v", err)
+	}
+}
+
+func TestLanguageDefaults(t *testing.T) {
+	org, err := config.ParseOrg([]byte(`
+language: et
+teams:
+  - id: tallinn
+  - id: warsaw
+    language: pl
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Org: *org}
+	p := cfg.Policy()
+	for _, tt := range []struct{ team, want string }{{"tallinn", "et"}, {"warsaw", "pl"}, {"nobody", "et"}} {
+		if got := p.TeamLanguage(tt.team); got != tt.want {
+			t.Errorf("team %s reads %q, want %q", tt.team, got, tt.want)
+		}
+	}
+	if p.DigestLanguage != "et" {
+		t.Errorf("digest language %q, want the organisation's et", p.DigestLanguage)
+	}
+	if def := config.DefaultOrg(); def.Language != "en" || def.Teams[0].Language != "en" || def.Digest.Language != "en" {
+		t.Errorf("built-in languages %q %q %q, want en", def.Language, def.Teams[0].Language, def.Digest.Language)
 	}
 }
 

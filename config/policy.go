@@ -17,13 +17,15 @@ const (
 func (c *Config) Policy() *models.Policy {
 	o := &c.Org
 	p := &models.Policy{
-		Location:    o.location,
-		DefaultTeam: o.DefaultTeam,
-		SLA:         o.sla,
-		Segments:    models.DefaultThresholds(),
-		Themes:      o.themes,
-		Admins:      o.Admins,
-		RootCauses:  o.RootCauses,
+		Location:       o.location,
+		DefaultTeam:    o.DefaultTeam,
+		SLA:            o.sla,
+		Segments:       models.DefaultThresholds(),
+		Themes:         o.themes,
+		Admins:         o.Admins,
+		RootCauses:     o.RootCauses,
+		Language:       o.Language,
+		DigestLanguage: o.Digest.Language,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]
@@ -40,6 +42,7 @@ func (c *Config) Policy() *models.Policy {
 		tp := models.TeamPolicy{
 			ID: t.ID, Name: t.Name, Members: t.Members, Managers: t.Managers, Champion: t.Champion,
 			Assign: models.AssignStrategy(t.Assign), Hours: o.teamHours[t.ID], Location: o.teamLoc[t.ID], Holidays: t.Holidays,
+			Language: t.Language,
 		}
 		if slack && t.SlackChannel != "" {
 			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportSlack, Channel: t.SlackChannel})

@@ -123,6 +123,7 @@ func TestIngestBadInput(t *testing.T) {
 			{"bad batch element", bearer, "application/json", batch(good, `{"external_id":"b","score":1}`, `{"external_id":"c","score":99}`), 400, "[2].score", "from 0 to 10"},
 			{"duplicate in batch", bearer, "application/json", batch(`{"external_id":"b","score":1}`, `{"external_id":"b","score":2}`), 400, "[1].external_id", "repeats element 0"},
 			{"empty batch", bearer, "application/json", `[]`, 400, "", "empty array"},
+			{"language not a code", bearer, "application/json", `{"external_id":"a","score":1,"language":"Estonian"}`, 400, "language", "ISO 639-1"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -143,6 +144,27 @@ func TestIngestBadInput(t *testing.T) {
 		}
 		if n := rows(t, s, "outbox_messages"); n != 0 {
 			t.Errorf("bad requests queued %d messages", n)
+		}
+	})
+}
+
+func TestIngestStoresLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ts := newServer(t, s)
+		body := `[{"external_id":"l1","score":2,"language":"ru"},{"external_id":"l2","score":2,"language":"pl-PL"},` +
+			`{"external_id":"l3","score":2,"language":"de"},{"external_id":"l4","score":2}]`
+		if code, res := post(t, ts.URL, "Bearer "+token, "application/json", body); code != 201 {
+			t.Fatalf("post %d %v", code, res)
+		}
+		want := map[string]string{"l1": "ru", "l2": "pl", "l3": "de", "l4": ""}
+		var got []models.Response
+		if err := s.DB().Order("external_id").Find(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range got {
+			if r.Language != want[r.ExternalID] {
+				t.Errorf("%s: language %q, want %q", r.ExternalID, r.Language, want[r.ExternalID])
+			}
 		}
 	})
 }

@@ -31,6 +31,7 @@ type responseJSON struct {
 	Touchpoint  string            `json:"touchpoint"`
 	Customer    *models.Customer  `json:"customer"`
 	Attributes  map[string]string `json:"attributes"`
+	Language    string            `json:"language"`
 }
 
 type ingestResult struct {
@@ -186,7 +187,7 @@ func parseOne(data []byte, now time.Time, loc *time.Location) (models.ResponseIn
 	}
 	in = models.ResponseInput{
 		Source: rj.Source, ExternalID: *rj.ExternalID, Metric: models.Metric(rj.Metric), Score: int(score),
-		Comment: rj.Comment, Touchpoint: rj.Touchpoint, Attributes: rj.Attributes,
+		Comment: rj.Comment, Touchpoint: rj.Touchpoint, Attributes: rj.Attributes, Language: rj.Language,
 	}
 	if rj.Customer != nil {
 		in.Customer = *rj.Customer

@@ -95,6 +95,36 @@ func TestImportGoodFile(t *testing.T) {
 	})
 }
 
+func TestImportLanguageColumn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		files := map[string]string{
+			"language": "external_id,score,language\nl-1,3,et\nl-2,3,pl-PL\nl-3,3,\n",
+			// A Qualtrics export names the respondent's language UserLanguage.
+			"qualtrics": "ResponseId,Score,UserLanguage\nq-1,3,RU\nq-2,3,EN-GB\n",
+		}
+		o := opts(nil)
+		o.Map = map[string]string{"ResponseId": "external_id"}
+		if _, err := importer.Import(ctx, s, policy(), strings.NewReader(files["qualtrics"]), o); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := importer.Import(ctx, s, policy(), strings.NewReader(files["language"]), opts(nil)); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"l-1": "et", "l-2": "pl", "l-3": "", "q-1": "ru", "q-2": "en"}
+		var got []models.Response
+		s.DB().Find(&got)
+		if len(got) != len(want) {
+			t.Fatalf("%d responses stored, want %d", len(got), len(want))
+		}
+		for _, r := range got {
+			if r.Language != want[r.ExternalID] {
+				t.Errorf("%s: language %q, want %q", r.ExternalID, r.Language, want[r.ExternalID])
+			}
+		}
+	})
+}
+
 func TestImportBadRows(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		dir := t.TempDir()

@@ -36,14 +36,16 @@ const (
 	FieldCustEmail  = "customer_email"
 	FieldCustPhone  = "customer_phone"
 	FieldContactOK  = "customer_contact_ok"
+	FieldLanguage   = "language"
 )
 
 // Fields lists the fields in documentation order.
 var Fields = []string{FieldExternalID, FieldScore, FieldMetric, FieldComment, FieldSubmitted, FieldTouchpoint, FieldSource,
-	FieldCustID, FieldCustName, FieldCustEmail, FieldCustPhone, FieldContactOK}
+	FieldCustID, FieldCustName, FieldCustEmail, FieldCustPhone, FieldContactOK, FieldLanguage}
 
 // fieldAliases are other header names taken for a field.
-var fieldAliases = map[string]string{"contact_ok": FieldContactOK}
+// Qualtrics exports name the respondent's language UserLanguage ("EN", "PL").
+var fieldAliases = map[string]string{"contact_ok": FieldContactOK, "userlanguage": FieldLanguage}
 
 // RejectColumn is the reason column of a rejects file. A column of that name
 // is skipped on import, so a corrected rejects file imports as it is.
@@ -358,6 +360,8 @@ func (p *Parser) response(rec []string) (models.ResponseInput, string) {
 				return in, "customer_contact_ok: " + err.Error()
 			}
 			in.Customer.ContactOK = &b
+		case FieldLanguage:
+			in.Language = v
 		}
 	}
 	if !scoreSeen {

@@ -46,7 +46,9 @@ type Response struct {
 	ContactOK     *bool
 	Attributes    map[string]string `gorm:"type:text;serializer:json"`
 	Themes        []string          `gorm:"type:text;serializer:json"`
-	TeamID        string            `gorm:"size:100;not null;index"`
+	// Language is the customer's ISO 639-1 code, empty when not known.
+	Language string `gorm:"size:10;not null;default:''"`
+	TeamID   string `gorm:"size:100;not null;index"`
 	// ContentHash identifies the content as sent, so an identical repeat is
 	// recognised without comparing every field.
 	ContentHash string    `gorm:"size:64;not null"`

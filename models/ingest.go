@@ -129,14 +129,14 @@ func newResponse(p *Policy, now time.Time, in *ResponseInput) (Response, error) 
 		Comment: in.Comment, SubmittedAt: in.SubmittedAt.UTC(), Touchpoint: in.Touchpoint,
 		CustomerID: in.Customer.ID, CustomerName: in.Customer.Name, CustomerEmail: in.Customer.Email,
 		CustomerPhone: in.Customer.Phone, ContactOK: in.Customer.ContactOK,
-		Attributes: in.Attributes, Themes: p.MatchThemes(in.Comment),
+		Attributes: in.Attributes, Themes: p.MatchThemes(in.Comment), Language: in.Language,
 		TeamID:      p.RouteTeam(in, seg),
 		ContentHash: in.contentHash(), Version: 1, ReceivedAt: now, UpdatedAt: now,
 	}, nil
 }
 
 var responseColumns = []string{"source", "external_id", "metric", "score", "segment", "comment", "submitted_at", "touchpoint",
-	"customer_id", "customer_name", "customer_email", "customer_phone", "contact_ok", "attributes", "themes", "team_id",
+	"customer_id", "customer_name", "customer_email", "customer_phone", "contact_ok", "attributes", "themes", "language", "team_id",
 	"content_hash", "version", "received_at", "updated_at"}
 
 // insertNew inserts the batch in one statement and returns the ids of the
@@ -149,7 +149,7 @@ func insertNew(tx *gorm.DB, rows []Response) (map[responseKey]int64, error) {
 		r := &rows[i]
 		vals[i] = []any{r.Source, r.ExternalID, r.Metric, r.Score, r.Segment, r.Comment, r.SubmittedAt, r.Touchpoint,
 			r.CustomerID, r.CustomerName, r.CustomerEmail, r.CustomerPhone, r.ContactOK, jsonText(r.Attributes), jsonText(r.Themes),
-			r.TeamID, r.ContentHash, r.Version, r.ReceivedAt, r.UpdatedAt}
+			r.Language, r.TeamID, r.ContentHash, r.Version, r.ReceivedAt, r.UpdatedAt}
 	}
 	sql, args := valuesSQL("responses", responseColumns, vals)
 	sql += " ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id"
@@ -271,7 +271,7 @@ func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *
 		"customer_email": incoming.CustomerEmail, "customer_phone": incoming.CustomerPhone,
 		"contact_ok": incoming.ContactOK, "content_hash": incoming.ContentHash,
 		"attributes": jsonText(incoming.Attributes), "themes": jsonText(incoming.Themes),
-		"version": gorm.Expr("version + 1"), "updated_at": now,
+		"language": incoming.Language, "version": gorm.Expr("version + 1"), "updated_at": now,
 	}
 	if !hasCase {
 		// Without a case nothing has been routed yet; the new content decides.

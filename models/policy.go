@@ -17,6 +17,10 @@ type Policy struct {
 	Themes      []Theme
 	Admins      []string
 	RootCauses  []string
+	// Language is the organisation's language (one of Languages), the
+	// default of every team's; DigestLanguage the digest's.
+	Language       string
+	DigestLanguage string
 	// DMTransports names the transports that deliver direct messages to people
 	// (for example "slack", "teams"); "log" when no platform is connected.
 	DMTransports []string
@@ -26,15 +30,17 @@ type Policy struct {
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.
 type TeamPolicy struct {
-	ID           string
-	Name         string
-	Members      []string
-	Managers     []string
-	Champion     string
-	Assign       AssignStrategy
-	Hours        *BusinessHours
-	Location     *time.Location
-	Holidays     []string // YYYY-MM-DD in the team's time zone
+	ID       string
+	Name     string
+	Members  []string
+	Managers []string
+	Champion string
+	Assign   AssignStrategy
+	Hours    *BusinessHours
+	Location *time.Location
+	Holidays []string // YYYY-MM-DD in the team's time zone
+	// Language is what the team's channel reads, one of Languages.
+	Language     string
 	Destinations []Destination
 }
 
@@ -91,6 +97,18 @@ func (p *Policy) TeamLocation(t *TeamPolicy) *time.Location {
 		return p.Location
 	}
 	return time.UTC
+}
+
+// TeamLanguage is the language the team reads: its own, else the
+// organisation's, else English.
+func (p *Policy) TeamLanguage(teamID string) string {
+	if t, ok := p.Team(teamID); ok && t.Language != "" {
+		return t.Language
+	}
+	if p.Language != "" {
+		return p.Language
+	}
+	return LangEnglish
 }
 
 // IsAdmin reports whether email is one of the admins.

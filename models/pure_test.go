@@ -116,6 +116,10 @@ func TestValidate(t *testing.T) {
 		{"long phone", func(in *models.ResponseInput) { in.Customer.Phone = strings.Repeat("5", 101) }, "customer.phone"},
 		{"future", func(in *models.ResponseInput) { in.SubmittedAt = now.Add(25 * time.Hour) }, "submitted_at"},
 		{"slightly future", func(in *models.ResponseInput) { in.SubmittedAt = now.Add(23 * time.Hour) }, ""},
+		{"language with region", func(in *models.ResponseInput) { in.Language = "pl-PL" }, ""},
+		{"language any ISO 639-1", func(in *models.ResponseInput) { in.Language = "DE" }, ""},
+		{"language a name", func(in *models.ResponseInput) { in.Language = "Eesti" }, "language"},
+		{"language default", func(in *models.ResponseInput) { in.Language = "default" }, "language"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +134,30 @@ func TestValidate(t *testing.T) {
 				t.Errorf("error %v, want one on %s", fe, tt.field)
 			}
 		})
+	}
+}
+
+func TestNormalizeLanguage(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"et", "et", true}, {"ET", "et", true}, {"pl-PL", "pl", true}, {"ru_RU", "ru", true},
+		{"EN-GB", "en", true}, {" de ", "de", true}, {"", "", false}, {"default", "", false},
+		{"e1", "", false}, {"рус", "", false}, {"-PL", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := models.NormalizeLanguage(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("NormalizeLanguage(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	for _, tt := range []struct{ locale, fallback, want string }{
+		{"pl-PL", "et", "pl"}, {"ru-RU", "en", "ru"}, {"de-DE", "et", "et"}, {"", "pl", "pl"}, {"en-US", "ru", "en"},
+	} {
+		if got := models.SupportedLanguage(tt.locale, tt.fallback); got != tt.want {
+			t.Errorf("SupportedLanguage(%q, %q) = %q, want %q", tt.locale, tt.fallback, got, tt.want)
+		}
 	}
 }
 

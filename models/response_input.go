@@ -29,6 +29,10 @@ type ResponseInput struct {
 	Touchpoint  string
 	Customer    Customer
 	Attributes  map[string]string
+	// Language is the customer's ISO 639-1 code ("et"), empty when unknown.
+	// Left out of the content hash when empty, so responses stored before
+	// it existed still count as identical repeats.
+	Language string `json:",omitempty"`
 
 	// SubmittedAtOmitted: the sender gave no submitted_at, so Normalize
 	// filled in the time of receipt. A repeat then keeps the stored time
@@ -61,6 +65,9 @@ func (in *ResponseInput) Normalize(now time.Time) {
 	}
 	in.SubmittedAt = in.SubmittedAt.UTC().Truncate(time.Microsecond)
 	in.Customer.Email = strings.TrimSpace(in.Customer.Email)
+	if l, ok := NormalizeLanguage(in.Language); ok {
+		in.Language = l
+	}
 }
 
 // Validate checks a normalised input; now bounds submitted_at.
@@ -80,6 +87,11 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 	}
 	if utf8.RuneCountInString(in.Comment) > MaxCommentLen {
 		return &FieldError{"comment", fmt.Sprintf("at most %d characters", MaxCommentLen)}
+	}
+	if in.Language != "" {
+		if _, ok := NormalizeLanguage(in.Language); !ok {
+			return &FieldError{"language", fmt.Sprintf("must be an ISO 639-1 code such as \"et\" or \"pl-PL\", not %q", in.Language)}
+		}
 	}
 	if !in.SubmittedAtOmitted {
 		if fe := CheckSubmittedAt(in.SubmittedAt, now); fe != nil {

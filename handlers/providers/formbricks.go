@@ -28,6 +28,8 @@ type formbricksResponse struct {
 	PersonAttributes map[string]json.RawMessage `json:"personAttributes"`
 	Data             map[string]json.RawMessage `json:"data"`
 	Meta             map[string]json.RawMessage `json:"meta"`
+	// Language is the survey language shown, "default" for the survey's own.
+	Language string `json:"language"`
 }
 
 type formbricksContact struct {
@@ -92,6 +94,7 @@ func MapFormbricks(body []byte, surveys map[string]FormMapping) ([]models.Respon
 		Metric:     models.Metric(m.Metric),
 		Score:      score,
 		Touchpoint: m.Touchpoint,
+		Language:   language(d.Language),
 	}
 	if m.Comment != "" {
 		if raw, ok := d.Data[m.Comment]; ok {

@@ -50,6 +50,9 @@ func TestMapFormbricks(t *testing.T) {
 		want    *models.ResponseInput
 	}{
 		{"created fixture: score only", loadFixture(t, created), npsSurvey, noErr, base()},
+		{"survey shown in Polish", mutate(t, created, data(func(d map[string]any) { d["language"] = "pl" })), npsSurvey, noErr,
+			with(func(r *models.ResponseInput) { r.Language = "pl" })},
+		{"language not a tag is dropped, the response kept", mutate(t, created, data(func(d map[string]any) { d["language"] = "polski" })), npsSurvey, noErr, base()},
 		{"finished fixture: same response with comment", loadFixture(t, finished), npsSurvey, noErr,
 			with(func(r *models.ResponseInput) { r.Comment = comment })},
 		{"second question as ces with touchpoint", loadFixture(t, finished),

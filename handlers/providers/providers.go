@@ -21,6 +21,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cxloop/cxloop/models"
 )
 
 // Source names stored in models.ResponseInput.Source by the mappers.
@@ -61,6 +63,20 @@ type FormMapping struct {
 	Score      string `yaml:"score" json:"score"`
 	Comment    string `yaml:"comment" json:"comment"`
 	Touchpoint string `yaml:"touchpoint" json:"touchpoint"`
+	// Language names the Typeform hidden field holding the customer's
+	// language ("et", "pl-PL"); Formbricks sends the language itself.
+	Language string `yaml:"language" json:"language"`
+}
+
+// language is a provider's language value as a response's, or "" when it
+// names none ("default", empty, not a language tag): a missing language
+// never costs the response.
+func language(v string) string {
+	l, ok := models.NormalizeLanguage(v)
+	if !ok {
+		return ""
+	}
+	return l
 }
 
 // parseScore reads an integer score from a JSON value. Numbers written as

@@ -108,13 +108,20 @@ func MapTypeform(body []byte, forms map[string]FormMapping) ([]models.ResponseIn
 		r.SubmittedAt = t.UTC()
 	}
 	for k, v := range fr.Hidden {
-		if strings.EqualFold(k, "email") {
+		switch {
+		case strings.EqualFold(k, "email"):
 			if r.Customer.Email, _, err = stringify(v); err != nil {
 				return nil, fmt.Errorf("%s: hidden %q: %w", what, k, err)
 			}
+		case m.Language != "" && strings.EqualFold(k, m.Language):
+			lang, _, err := stringify(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: hidden %q: %w", what, k, err)
+			}
+			r.Language = language(lang)
 		}
 	}
-	if r.Attributes, err = addAttributes(nil, fr.Hidden, "email"); err != nil {
+	if r.Attributes, err = addAttributes(nil, fr.Hidden, "email", m.Language); err != nil {
 		return nil, fmt.Errorf("%s: hidden: %w", what, err)
 	}
 	return []models.ResponseInput{r}, nil

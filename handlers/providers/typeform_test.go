@@ -45,6 +45,13 @@ func TestMapTypeform(t *testing.T) {
 		want  *models.ResponseInput
 	}{
 		{"fixture, mapped by field ref", loadFixture(t, fixture), npsForm, noErr, base()},
+		{"language from the hidden field the mapping names", mutate(t, fixture, resp(func(fr map[string]any) {
+			obj(fr, "hidden")["lang"] = "ET"
+		})), map[string]FormMapping{formID: {Metric: "nps", Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web", Language: "lang"}}, noErr,
+			with(func(r *models.ResponseInput) { r.Language = "et" })},
+		{"hidden language field not named stays an attribute", mutate(t, fixture, resp(func(fr map[string]any) {
+			obj(fr, "hidden")["lang"] = "et"
+		})), npsForm, noErr, with(func(r *models.ResponseInput) { r.Attributes["lang"] = "et" })},
 		{"mapped by field id", loadFixture(t, fixture),
 			map[string]FormMapping{formID: {Metric: "nps", Score: "Nq8LmZ2pXc4R", Comment: "Rt5YwB7kHd1S", Touchpoint: "web"}}, noErr, base()},
 		{"rating question as csat, no comment mapped", loadFixture(t, fixture),
