@@ -30,6 +30,7 @@ func importCmd(ctx context.Context, e *env) error {
 	dry := fs.Bool("dry-run", false, "read and validate the file and report; write nothing")
 	since := fs.String("cases-since", "", "open cases only for responses submitted on or after this date (YYYY-MM-DD, or all); default 30 days ago")
 	workers := fs.Int("workers", 0, "batches stored at once (default 4 on PostgreSQL, 1 on SQLite)")
+	encoding := fs.String("encoding", "", "the file's code page when it is not UTF-8: windows-1251 (Cyrillic), windows-1250 (Polish, Central European), windows-1257 (Baltic), …")
 	pos, err := e.parse(fs, e.args)
 	if err != nil {
 		return err
@@ -92,7 +93,7 @@ func importCmd(ctx context.Context, e *env) error {
 	}
 	progress := &importer.Progress{W: e.stderr, Terminal: term, Total: size}
 	opts := importer.Options{
-		Source: *source, Map: overrides, Location: loc, CasesSince: casesSince, DryRun: *dry,
+		Source: *source, Map: overrides, Location: loc, Encoding: *encoding, CasesSince: casesSince, DryRun: *dry,
 		Workers: *workers, Clock: clock, Rejects: rejects, Progress: progress.Update,
 		Layout: func(l *importer.Layout) { fmt.Fprintf(e.stderr, "%s: %s\n", path, l.Describe()) },
 	}

@@ -35,7 +35,7 @@ func cliCommands() []cliCommand {
 			if err := e.parseNoArgs(flag.NewFlagSet("migrate", flag.ContinueOnError), e.args); err != nil {
 				return err
 			}
-			return migrate(ctx, e.getenv, e.log)
+			return migrate(ctx, e)
 		}},
 		{"demo", "[--out DIR]", "an offline tour of the whole loop", demoCmd},
 		{"import", "FILE.csv [--source NAME] [--map column=field,...] [--dry-run] [--cases-since DATE|all] [--encoding NAME]", "bulk import responses", importCmd},
@@ -266,12 +266,12 @@ func open(ctx context.Context, getenv func(string) string, log *slog.Logger) (*c
 	return cfg, store, nil
 }
 
-func migrate(ctx context.Context, getenv func(string) string, log *slog.Logger) error {
-	_, store, err := open(ctx, getenv, log)
+func migrate(ctx context.Context, e *env) error {
+	_, store, err := open(ctx, e.getenv, e.log)
 	if err != nil {
 		return err
 	}
-	log.Info("schema is current", "version", models.CurrentSchema)
+	fmt.Fprintf(e.stdout, "schema is current (version %d)\n", models.CurrentSchema)
 	return store.Close()
 }
 

@@ -32,21 +32,29 @@ type RejectsFile struct {
 // WriteReject adds a row.
 func (r *RejectsFile) WriteReject(header []string, row *Row) error {
 	if r.w == nil {
-		f, err := os.Create(r.Path)
+		// 0600: the rows hold customers' contact details.
+		f, err := os.OpenFile(r.Path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
 		}
 		r.f, r.w = f, csv.NewWriter(f)
-		if err := r.w.Write(append(append([]string(nil), header...), RejectColumn)); err != nil {
+		cols := make([]string, 0, len(header)+1)
+		for _, h := range header {
+			cols = append(cols, Neutralize(h))
+		}
+		if err := r.w.Write(append(cols, RejectColumn)); err != nil {
 			return err
 		}
 	}
-	rec := append([]string(nil), row.Record...)
+	rec := make([]string, 0, len(header)+1)
+	for _, v := range row.Record {
+		rec = append(rec, Neutralize(v)) // opened in a spreadsheet, never a formula
+	}
 	for len(rec) < len(header) {
 		rec = append(rec, "")
 	}
 	r.N++
-	return r.w.Write(append(rec, fmt.Sprintf("line %d: %s", row.Line, row.Reason)))
+	return r.w.Write(append(rec, Neutralize(fmt.Sprintf("line %d: %s", row.Line, row.Reason))))
 }
 
 // Close flushes and closes the file, if one was written.
