@@ -156,4 +156,3 @@ func unneutralize(s string) string {
 	}
 	return s
 }
-
