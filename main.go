@@ -127,12 +127,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // newLogger is the log of a command: JSON at info for the service, for
 // collectors; text at warn for the other commands, whose answer is what a
-// person reads. CXLOOP_LOG_LEVEL overrides the level.
+// person reads. CXLOOP_LOG_LEVEL overrides the level. Personal data is
+// masked in both.
 func newLogger(cmd, level string, w io.Writer) *slog.Logger {
 	if cmd == "serve" {
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: logLevel(level, slog.LevelInfo)}))
+		return slog.New(models.MaskingLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: logLevel(level, slog.LevelInfo)})))
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: logLevel(level, slog.LevelWarn)}))
+	return slog.New(models.MaskingLogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: logLevel(level, slog.LevelWarn)})))
 }
 
 // env is what a command is given.

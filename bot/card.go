@@ -23,9 +23,9 @@ const (
 	ActionReopen      = models.OpReopen
 )
 
-// Card is a case as every platform shows it. Text fields hold the raw,
-// untrusted words of customers and survey tools; each renderer escapes them
-// for its own markup.
+// Card is a case as every platform shows it. Text fields hold the
+// untrusted words of customers and survey tools, with their personal data
+// masked; each renderer escapes them for its own markup.
 type Card struct {
 	CaseID        int64
 	Segment       models.Segment
@@ -71,17 +71,17 @@ func NewCard(v models.CaseView, p *models.Policy) Card {
 	}
 	card := Card{
 		CaseID: c.ID, Segment: r.Segment, Metric: r.Metric, Score: r.Score, TeamID: c.TeamID, TeamName: teamName,
-		Touchpoint: r.Touchpoint, Source: r.Source, Comment: r.Comment, CustomerName: r.CustomerName,
-		MaskedEmail: MaskEmail(r.CustomerEmail), MaskedPhone: MaskPhone(r.CustomerPhone), Owner: c.Owner,
+		Touchpoint: r.Touchpoint, Source: r.Source, Comment: models.MaskPersonalData(r.Comment), CustomerName: r.CustomerName,
+		MaskedEmail: models.MaskEmail(r.CustomerEmail), MaskedPhone: models.MaskPhone(r.CustomerPhone), Owner: c.Owner,
 		State: c.State, ThankYouDue: c.ThankYouDueAt, ResolutionDue: c.ResolutionDueAt, ThankedAt: c.ThankedAt,
 		ResolvedAt: c.ResolvedAt, Overdue: c.Overdue, Themes: r.Themes, RootCause: c.RootCause,
-		Resolution: c.Resolution, SubmittedAt: r.SubmittedAt, Location: p.TeamLocation(t),
+		Resolution: models.MaskPersonalData(c.Resolution), SubmittedAt: r.SubmittedAt, Location: p.TeamLocation(t),
 	}
 	for k, val := range r.Attributes {
 		if k == "employee_email" || strings.TrimSpace(val) == "" {
 			continue
 		}
-		card.Attributes = append(card.Attributes, Attribute{k, val})
+		card.Attributes = append(card.Attributes, Attribute{k, models.MaskPersonalData(val)})
 	}
 	sort.Slice(card.Attributes, func(i, j int) bool { return card.Attributes[i].Name < card.Attributes[j].Name })
 	card.Actions = ActionsFor(c.State, c.Owner != "")
@@ -124,45 +124,6 @@ func (c Card) StateLabel() string {
 		label += " · OVERDUE"
 	}
 	return label
-}
-
-// MaskEmail keeps the first letter and the domain: k***@example.org.
-func MaskEmail(email string) string {
-	email = strings.TrimSpace(email)
-	at := strings.LastIndexByte(email, '@')
-	if at <= 0 {
-		if email == "" {
-			return ""
-		}
-		return "***"
-	}
-	first, _ := utf8.DecodeRuneInString(email)
-	return string(first) + "***" + email[at:]
-}
-
-// MaskPhone keeps the country prefix and the last four digits: +372 ***0101.
-func MaskPhone(phone string) string {
-	phone = strings.TrimSpace(phone)
-	var digits []rune
-	for _, r := range phone {
-		if r >= '0' && r <= '9' {
-			digits = append(digits, r)
-		}
-	}
-	if len(digits) == 0 {
-		return ""
-	}
-	last := digits
-	if len(digits) > 4 {
-		last = digits[len(digits)-4:]
-	}
-	prefix := ""
-	if strings.HasPrefix(phone, "+") {
-		if sp := strings.IndexAny(phone, " -("); sp > 1 && sp <= 5 {
-			prefix = phone[:sp] + " "
-		}
-	}
-	return prefix + "***" + string(last)
 }
 
 func titleCase(s string) string {

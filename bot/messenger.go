@@ -72,3 +72,16 @@ func ClassOf(err error) (ErrorClass, time.Duration) {
 
 // PermanentError marks err as not worth retrying.
 func PermanentError(err error) error { return &DeliveryError{Class: Permanent, Err: err} }
+
+// ListItem is one line of a DM that lists cases.
+type ListItem struct {
+	CaseID int64
+	Text   string // plain text; the platform escapes it
+}
+
+// Lister is a Messenger that can send one DM listing cases, each line
+// linking to its case card. The delivery worker falls back to a plain
+// DirectMessage on platforms without it.
+type Lister interface {
+	DirectList(ctx context.Context, email, intro string, items []ListItem) error
+}

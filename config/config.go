@@ -207,6 +207,7 @@ type Org struct {
 	Digest      Digest             `yaml:"digest"`
 	Kudos       Kudos              `yaml:"kudos"`
 	Sources     Sources            `yaml:"sources"`
+	Away        Away               `yaml:"away"`
 	themes      []models.Theme     // parsed from Themes, in file order
 	location    *time.Location
 	sla         models.SLAPolicy
@@ -228,6 +229,15 @@ type Team struct {
 	Timezone      string         `yaml:"timezone"`
 	Holidays      []string       `yaml:"holidays"`
 	Language      string         `yaml:"language"`
+	// Burst caps new top-level case cards per channel per minute (default
+	// 5); the rest go into one roll-up message per minute.
+	Burst *int `yaml:"burst"`
+	// QuietHours holds DMs outside business hours until the next business
+	// day starts (default true).
+	QuietHours *bool `yaml:"quiet_hours"`
+	// Huddle is an optional cron schedule (in the team's time zone) for the
+	// post of the previous day's feedback.
+	Huddle string `yaml:"huddle"`
 }
 
 // BusinessHours are a team's working days and hours.
@@ -241,6 +251,8 @@ type BusinessHours struct {
 type Route struct {
 	When map[string]StringList `yaml:"when"`
 	Team string                `yaml:"team"`
+	// Urgent cases escalate at once, even in quiet hours.
+	Urgent bool `yaml:"urgent"`
 }
 
 // StringList accepts a scalar or a list in YAML.
@@ -289,6 +301,23 @@ type Kudos struct {
 	SlackChannel string `yaml:"slack_channel"`
 	TeamsChannel string `yaml:"teams_channel"`
 }
+
+// Away says which Slack statuses mark a person away: a status emoji, or a
+// status text containing one of the words (any case).
+type Away struct {
+	StatusEmoji []string `yaml:"status_emoji"`
+	StatusWords []string `yaml:"status_words"`
+}
+
+// DefaultAwayEmoji and DefaultAwayWords are the statuses read as away when
+// the YAML names none.
+var (
+	DefaultAwayEmoji = []string{":palm_tree:", "🌴"}
+	DefaultAwayWords = []string{"vacation", "holiday", "out of office", "ooo", "puhkusel", "urlop", "отпуск"}
+)
+
+// DefaultBurst is teams[].burst when unset.
+const DefaultBurst = 5
 
 // Sources maps survey tools' questions to the response fields.
 type Sources struct {
@@ -377,7 +406,21 @@ func (o *Org) applyDefaults() {
 	if o.DefaultTeam == "" && len(o.Teams) > 0 {
 		o.DefaultTeam = o.Teams[0].ID
 	}
+	if len(o.Away.StatusEmoji) == 0 {
+		o.Away.StatusEmoji = DefaultAwayEmoji
+	}
+	if len(o.Away.StatusWords) == 0 {
+		o.Away.StatusWords = DefaultAwayWords
+	}
 	for i := range o.Teams {
+		if o.Teams[i].Burst == nil {
+			b := DefaultBurst
+			o.Teams[i].Burst = &b
+		}
+		if o.Teams[i].QuietHours == nil {
+			q := true
+			o.Teams[i].QuietHours = &q
+		}
 		if o.Teams[i].Name == "" {
 			o.Teams[i].Name = o.Teams[i].ID
 		}
@@ -451,6 +494,14 @@ func (o *Org) validate() error {
 		for j, h := range t.Holidays {
 			if _, err := time.Parse("2006-01-02", h); err != nil {
 				add("%s.holidays[%d]: %q is not a date (YYYY-MM-DD)", at, j, h)
+			}
+		}
+		if *t.Burst < 1 {
+			add("%s.burst: must be at least 1, not %d", at, *t.Burst)
+		}
+		if t.Huddle != "" {
+			if _, err := cron.ParseStandard(t.Huddle); err != nil {
+				add("%s.huddle: %q is not a cron schedule: %v", at, t.Huddle, err)
 			}
 		}
 		if t.BusinessHours != nil {

@@ -161,3 +161,41 @@ func TestInvalidEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestNoiseSettings(t *testing.T) {
+	org, err := config.ParseOrg([]byte(`
+teams:
+  - id: a
+  - id: b
+    burst: 2
+    quiet_hours: false
+    huddle: "0 9 * * 1-5"
+routes:
+  - when: {segment_vip: "yes"}
+    team: a
+    urgent: true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := (&config.Config{Org: *org}).Policy()
+	a, _ := p.Team("a")
+	b, _ := p.Team("b")
+	if a.Burst != config.DefaultBurst || !a.QuietHours || a.Huddle != "" {
+		t.Errorf("team a: burst %d, quiet %v, huddle %q; want the defaults", a.Burst, a.QuietHours, a.Huddle)
+	}
+	if b.Burst != 2 || b.QuietHours || b.Huddle != "0 9 * * 1-5" {
+		t.Errorf("team b: burst %d, quiet %v, huddle %q; want 2, false, the schedule", b.Burst, b.QuietHours, b.Huddle)
+	}
+	if !p.Routes[0].Urgent {
+		t.Error("the urgent route lost its flag")
+	}
+	if !p.Away.Says("", "Puhkusel") {
+		t.Error("the default away words do not include puhkusel")
+	}
+	for _, bad := range []string{"teams: [{id: a, burst: 0}]", `teams: [{id: a, huddle: "at nine"}]`} {
+		if _, err := config.ParseOrg([]byte(bad)); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}

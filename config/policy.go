@@ -43,6 +43,7 @@ func (c *Config) Policy() *models.Policy {
 			ID: t.ID, Name: t.Name, Members: t.Members, Managers: t.Managers, Champion: t.Champion,
 			Assign: models.AssignStrategy(t.Assign), Hours: o.teamHours[t.ID], Location: o.teamLoc[t.ID], Holidays: t.Holidays,
 			Language: t.Language,
+			Burst:    *t.Burst, QuietHours: *t.QuietHours, Huddle: t.Huddle,
 		}
 		if slack && t.SlackChannel != "" {
 			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportSlack, Channel: t.SlackChannel})
@@ -60,9 +61,10 @@ func (c *Config) Policy() *models.Policy {
 		for k, v := range r.When {
 			when[k] = v
 		}
-		p.Routes = append(p.Routes, models.Route{When: when, Team: r.Team})
+		p.Routes = append(p.Routes, models.Route{When: when, Team: r.Team, Urgent: r.Urgent})
 	}
 	p.DMTransports = c.Transports()
+	p.Away = models.AwayStatus{Emoji: o.Away.StatusEmoji, Words: o.Away.StatusWords}
 	switch {
 	case slack && o.Kudos.SlackChannel != "":
 		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportSlack, Channel: o.Kudos.SlackChannel})

@@ -417,6 +417,11 @@ func contactText(v models.CaseView) string {
 	line("Email", r.CustomerEmail)
 	line("Phone", r.CustomerPhone)
 	line("Customer id", r.CustomerID)
+	for _, p := range models.FindPersonalData(r.Comment) {
+		if p.Kind != models.PersonalCard { // stored masked: there is nothing more to show
+			line("In the comment", p.Text)
+		}
+	}
 	switch {
 	case r.ContactOK == nil:
 	case *r.ContactOK:
@@ -438,7 +443,7 @@ func (a *SlackApp) fullComment(ctx context.Context, to slackTarget, caseID int64
 		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
 		return
 	}
-	a.tell(ctx, to, fmt.Sprintf("*Case #%d · the full comment*\n%s", caseID, cxslack.Quote(v.Response.Comment)))
+	a.tell(ctx, to, fmt.Sprintf("*Case #%d · the full comment*\n%s", caseID, cxslack.Quote(models.MaskPersonalData(v.Response.Comment))))
 }
 
 // fieldSentence ends a message with a full stop and starts it with a capital,

@@ -366,6 +366,11 @@ func (h *Teams) sendContact(ctx context.Context, actor string, v models.CaseView
 			fmt.Fprintf(&b, "%s: %s\n", kv[0], kv[1])
 		}
 	}
+	for _, p := range models.FindPersonalData(v.Response.Comment) {
+		if p.Kind != models.PersonalCard { // stored masked: there is nothing more to show
+			fmt.Fprintf(&b, "In the comment: %s\n", p.Text)
+		}
+	}
 	if c.Name == "" && c.Email == "" && c.Phone == "" {
 		b.WriteString("The customer left no contact details.\n")
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cxloop/cxloop/models"
 )
 
 // RejectsPath names the rejects file of an input: data/2025.csv →
@@ -47,14 +49,16 @@ func (r *RejectsFile) WriteReject(header []string, row *Row) error {
 		}
 	}
 	rec := make([]string, 0, len(header)+1)
-	for _, v := range row.Record {
-		rec = append(rec, Neutralize(v)) // opened in a spreadsheet, never a formula
+	for _, cell := range row.Record {
+		// A full card number is never written anywhere; opened in a
+		// spreadsheet, no cell runs as a formula.
+		rec = append(rec, Neutralize(models.MaskCardNumbers(cell)))
 	}
 	for len(rec) < len(header) {
 		rec = append(rec, "")
 	}
 	r.N++
-	return r.w.Write(append(rec, Neutralize(fmt.Sprintf("line %d: %s", row.Line, row.Reason))))
+	return r.w.Write(append(rec, Neutralize(models.MaskCardNumbers(fmt.Sprintf("line %d: %s", row.Line, row.Reason)))))
 }
 
 // Close flushes and closes the file, if one was written.

@@ -348,6 +348,8 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 			return "", err
 		}
 		return "", msgr.DirectMessage(ctx, m.Recipient, dmText(m, card), &card)
+	case models.KindReminderDM:
+		return "", d.sendReminders(ctx, msgr, m)
 	case models.KindDigest:
 		return digest.Deliver(ctx, d.Store, msgr, m)
 	case models.KindKudos:
@@ -411,7 +413,7 @@ func kudosText(r models.Response) string {
 		fmt.Fprintf(&b, ", %s", r.Touchpoint)
 	}
 	b.WriteString(") said:\n")
-	for _, line := range strings.Split(r.Comment, "\n") {
+	for _, line := range strings.Split(models.MaskPersonalData(r.Comment), "\n") {
 		b.WriteString("> " + line + "\n")
 	}
 	if e := r.Attributes["employee_email"]; e != "" {

@@ -115,6 +115,7 @@ func ownerOrNobody(o string) string {
 // the card update, the thread line and any DM — all in one transaction.
 func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64, actor string, op Op) (CaseView, error) {
 	now = now.UTC()
+	op.Note = MaskCardNumbers(op.Note) // staff paste card numbers too
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		c, err := s.lockCase(tx, p, caseID, actor, op.Kind)
 		if err != nil {
@@ -149,9 +150,11 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 		newOwner := (op.Kind == OpAssign || op.Kind == OpReopen) && !strings.EqualFold(c.Owner, actor)
 		if newOwner && c.Owner != "" {
 			var msgs []OutboxMessage
+			team, _ := p.Team(c.TeamID)
+			at := p.DMAt(team, now, false)
 			for _, tr := range p.DMTransports {
 				msgs = append(msgs, OutboxMessage{Kind: KindCaseDM, Transport: tr, Recipient: c.Owner, CaseID: c.ID,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, c.Owner)})
+					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, c.Owner), NextAttemptAt: at})
 			}
 			return enqueue(tx, now, msgs...)
 		}

@@ -56,9 +56,12 @@ const (
 // pending again, since it failed anew. created reports a new dead letter.
 func (s *Store) AddDeadLetter(ctx context.Context, provider string, body []byte, reason string, now time.Time) (DeadLetter, bool, error) {
 	now = now.UTC()
+	// Card numbers are masked before the body is kept (and hashed, so a
+	// repeat is still the same dead letter); the body still replays.
+	body = MaskCardNumbersJSON(body)
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
-	reason = truncate(reason, 4000)
+	reason = truncate(MaskCardNumbers(reason), 4000)
 	var d DeadLetter
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`INSERT INTO dead_letters (provider, body_hash, body, reason, received_at, last_received_at, deliveries, attempts)
@@ -144,7 +147,7 @@ func (s *Store) DeadLetterCounts(ctx context.Context) (map[string]int64, error) 
 // letter, with the reason as it stands now.
 func (s *Store) DeadLetterFailed(ctx context.Context, id int64, reason string, now time.Time) error {
 	err := s.db.WithContext(ctx).Model(&DeadLetter{}).Where("id = ?", id).Updates(map[string]any{
-		"reason": truncate(reason, 4000), "attempts": gorm.Expr("attempts + 1"), "last_tried_at": now.UTC(),
+		"reason": truncate(MaskCardNumbers(reason), 4000), "attempts": gorm.Expr("attempts + 1"), "last_tried_at": now.UTC(),
 	}).Error
 	if err != nil {
 		return fmt.Errorf("update dead letter %d: %w", id, err)

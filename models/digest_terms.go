@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"hash/fnv"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,7 +236,7 @@ WHERE submitted_at >= ? AND submitted_at < ? AND comment <> ''`, []any{st.Start,
 func (q *digestQuery) finishQuote(c quoteCandidate) Quote {
 	out := c.q
 	out.TeamName = q.teamName(out.TeamName) // the row held the team id
-	out.Text = clipWords(MaskContacts(strings.Join(strings.Fields(out.Text), " ")), 280)
+	out.Text = clipWords(RedactPersonalData(strings.Join(strings.Fields(out.Text), " ")), 280)
 	return out
 }
 
@@ -296,30 +295,6 @@ func pickQuotes(cands candHeap, scores map[string]float64, sign float64, k int) 
 		out = append(out, s.c)
 	}
 	return out
-}
-
-var (
-	emailRE = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(\.[\p{L}\p{N}\-]+)+`)
-	phoneRE = regexp.MustCompile(`\+?\d[\d ()./\-]{5,}\d`)
-	dateRE  = regexp.MustCompile(`^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$`)
-)
-
-// MaskContacts replaces e-mail addresses and phone numbers in customer text,
-// so that a quote never carries contact details.
-func MaskContacts(s string) string {
-	s = emailRE.ReplaceAllString(s, "[email]")
-	return phoneRE.ReplaceAllStringFunc(s, func(m string) string {
-		digits := 0
-		for _, r := range m {
-			if r >= '0' && r <= '9' {
-				digits++
-			}
-		}
-		if digits < 7 || dateRE.MatchString(m) {
-			return m
-		}
-		return "[phone]"
-	})
 }
 
 // clipWords shortens s to at most n runes at a word boundary, with "…".

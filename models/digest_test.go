@@ -398,20 +398,6 @@ func TestDigestThemesTermsQuotes(t *testing.T) {
 	})
 }
 
-func TestMaskContacts(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"call me on +372 5555 0000 please", "call me on [phone] please"},
-		{"mail kadri.k@example.com now", "mail [email] now"},
-		{"on 2026-10-03 I waited 40 minutes", "on 2026-10-03 I waited 40 minutes"},
-		{"номер 8 (912) 345-67-89", "номер [phone]"},
-	}
-	for _, tt := range tests {
-		if got := models.MaskContacts(tt.in); got != tt.want {
-			t.Errorf("MaskContacts(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestTermScoresShrinkRareWords(t *testing.T) {
 	c := models.NewTermCounts()
 	for i := 0; i < 50; i++ {

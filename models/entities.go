@@ -86,7 +86,9 @@ type Case struct {
 	ImprovementID *int64 `gorm:"index"`
 	// CustomerToldAt is the third follow-up: the customer heard of the fix.
 	CustomerToldAt *time.Time
-	UpdatedAt      time.Time `gorm:"not null"`
+	// Urgent cases (from a route marked urgent) escalate even in quiet hours.
+	Urgent    bool      `gorm:"not null;default:false"`
+	UpdatedAt time.Time `gorm:"not null"`
 }
 
 // CaseEvent is one line of a case's audit trail: who did what, when, and

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ const (
 
 // More outbox kinds: texts for people about a case.
 const (
-	KindReminderDM   = "dm.reminder"
+	KindReminderDM   = "dm.reminder" // one person's reminders of one sweep; Text is a ReminderList
 	KindEscalationDM = "dm.escalation"
 	KindAlertDM      = "dm.alert" // an operator alert: never alerts again when it fails
 )
@@ -42,7 +43,8 @@ type FollowupNotice struct {
 
 // SweepResult counts what one SLA pass sent.
 type SweepResult struct {
-	Reminders   int
+	Reminders   int // follow-ups reminded of
+	ReminderDMs int // the DMs that listed them: one per person per sweep
 	Escalations int
 	Unowned     int
 }
@@ -63,6 +65,7 @@ func (s *Store) SweepSLAAsOf(ctx context.Context, p *Policy, asOf, queueAt time.
 	now := asOf.UTC()
 	sw := sweep{now: now, queueAt: queueAt.UTC()}
 	var res SweepResult
+	var due []ReminderItem
 	// Every open case is looked at: owners can leave teams at any time, and
 	// the notice table, not this query, decides what is already sent.
 	const page = 500
@@ -84,7 +87,7 @@ func (s *Store) SweepSLAAsOf(ctx context.Context, p *Policy, asOf, queueAt time.
 			return res, err
 		}
 		for i := range cases {
-			if err := s.chase(ctx, p, sw, &cases[i], sent, &res); err != nil {
+			if err := s.chase(ctx, p, sw, &cases[i], sent, &res, &due); err != nil {
 				return res, err
 			}
 		}
@@ -92,13 +95,60 @@ func (s *Store) SweepSLAAsOf(ctx context.Context, p *Policy, asOf, queueAt time.
 			break
 		}
 	}
-	return res, s.sweepFixFollowUps(ctx, p, sw, &res)
+	if err := s.sweepFixFollowUps(ctx, p, sw, &res, &due); err != nil {
+		return res, err
+	}
+	return res, s.sendReminders(ctx, p, sw, due, &res)
+}
+
+// sendReminders sends each person one DM listing all their reminders of
+// this sweep, nearest due first. The notices and the DM are written in one
+// transaction, so a reminder is listed exactly once however many sweeps
+// run at once.
+func (s *Store) sendReminders(ctx context.Context, p *Policy, sw sweep, items []ReminderItem, res *SweepResult) error {
+	now := sw.now
+	for _, b := range BundleReminders(items) {
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var listed []ReminderItem
+			for _, it := range b.Items {
+				n := FollowupNotice{CaseID: it.CaseID, Followup: it.Followup, Kind: NoticeReminder, At: now}
+				ins := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&n)
+				if ins.Error != nil {
+					return fmt.Errorf("record reminder of case %d: %w", it.CaseID, ins.Error)
+				}
+				if ins.RowsAffected == 1 {
+					listed = append(listed, it)
+				}
+			}
+			if len(listed) == 0 {
+				return nil // a concurrent sweep sent them
+			}
+			text, err := EncodeReminderList(listed)
+			if err != nil {
+				return err
+			}
+			team, _ := p.Team(listed[0].TeamID)
+			at := sw.deliverable(p.DMAt(team, now, false))
+			var msgs []OutboxMessage
+			for _, tr := range p.DMTransports {
+				msgs = append(msgs, OutboxMessage{Kind: KindReminderDM, Transport: tr, Recipient: b.To, CaseID: listed[0].CaseID,
+					Text: text, OrderKey: fmt.Sprintf("reminders:%s:%s", tr, strings.ToLower(b.To)), NextAttemptAt: at})
+			}
+			res.Reminders += len(listed)
+			res.ReminderDMs++
+			return enqueue(tx, sw.queueAt, msgs...)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sweepFixFollowUps chases the third follow-up, "customer told of the fix",
 // like the other two: a reminder to the owner before it is due, the
 // managers told when it is late.
-func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, sw sweep, res *SweepResult) error {
+func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, sw sweep, res *SweepResult, reminders *[]ReminderItem) error {
 	now := sw.now
 	var fus []FixFollowUp
 	if err := s.db.WithContext(ctx).Where("told_at IS NULL").Order("id").Find(&fus).Error; err != nil {
@@ -134,7 +184,7 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, sw sweep, res 
 		case !now.Before(f.DueAt):
 			text := fmt.Sprintf("⚠ Case #%d: the customer was to be told of the fix by %s (owner: %s).", c.ID, due, f.Owner)
 			done, err := s.notify(ctx, p, sw, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeOverdue},
-				KindEscalationDM, managersOf(p, team), text, "")
+				KindEscalationDM, managersOf(p, team), text, "", p.DMAt(team, now, c.Urgent))
 			if err != nil {
 				return err
 			}
@@ -142,15 +192,7 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, sw sweep, res 
 				res.Escalations++
 			}
 		case !now.Before(RemindAt(f.DueAt, p.SLA.RemindBefore, team.Hours, loc, team.Holidays)):
-			text := fmt.Sprintf("Reminder: tell the customer of case #%d about the fix by %s (\"told %d\" when done).", c.ID, due, c.ID)
-			done, err := s.notify(ctx, p, sw, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeReminder},
-				KindReminderDM, []string{f.Owner}, text, "")
-			if err != nil {
-				return err
-			}
-			if done {
-				res.Reminders++
-			}
+			*reminders = append(*reminders, ReminderItem{CaseID: c.ID, Followup: FollowupFixTold, Owner: f.Owner, TeamID: c.TeamID, Due: f.DueAt})
 		}
 	}
 	return nil
@@ -159,6 +201,16 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, sw sweep, res 
 // sweep is the time an SLA pass decides at and the time its messages are
 // deliverable from.
 type sweep struct{ now, queueAt time.Time }
+
+// deliverable moves a message's first attempt, asked for at as the sweep
+// decides, to the queueing clock: a DM held for quiet hours stays held as
+// long, one due at once goes at once.
+func (sw sweep) deliverable(at time.Time) time.Time {
+	if !at.After(sw.now) {
+		return sw.queueAt
+	}
+	return sw.queueAt.Add(at.Sub(sw.now))
+}
 
 type noticeKey struct {
 	caseID         int64
@@ -182,7 +234,7 @@ func (s *Store) sentNotices(ctx context.Context, cases []Case) (map[noticeKey]bo
 }
 
 // chase decides what one case is owed now.
-func (s *Store) chase(ctx context.Context, p *Policy, sw sweep, c *Case, sent map[noticeKey]bool, res *SweepResult) error {
+func (s *Store) chase(ctx context.Context, p *Policy, sw sweep, c *Case, sent map[noticeKey]bool, res *SweepResult, due *[]ReminderItem) error {
 	now := sw.now
 	team, ok := p.Team(c.TeamID)
 	if !ok {
@@ -219,15 +271,7 @@ func (s *Store) chase(ctx context.Context, p *Policy, sw sweep, c *Case, sent ma
 			if sent[noticeKey{c.ID, fu.name, NoticeReminder}] {
 				continue
 			}
-			text := fmt.Sprintf("Reminder: the %s of case #%d is due %s.", fu.label, c.ID, FormatDue(fu.due, loc))
-			done, err := s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: fu.name, Kind: NoticeReminder},
-				KindReminderDM, []string{c.Owner}, text, "")
-			if err != nil {
-				return err
-			}
-			if done {
-				res.Reminders++
-			}
+			*due = append(*due, ReminderItem{CaseID: c.ID, Followup: fu.name, Owner: c.Owner, TeamID: c.TeamID, Due: fu.due})
 		}
 	}
 	// An owner who left the team (or a case nobody owns) leaves the customer
@@ -243,7 +287,7 @@ func (s *Store) chase(ctx context.Context, p *Policy, sw sweep, c *Case, sent ma
 	}
 	if kind != "" && !sent[noticeKey{c.ID, FollowupOwner, kind}] {
 		done, err := s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
-			KindEscalationDM, managersOf(p, team), text, "")
+			KindEscalationDM, managersOf(p, team), text, "", p.DMAt(team, now, c.Urgent))
 		if err != nil {
 			return err
 		}
@@ -268,14 +312,16 @@ func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, sw sw
 	text := fmt.Sprintf("⚠ Case #%d: the %s was due %s and is overdue (owner: %s).", c.ID, label,
 		FormatDue(due, loc), ownerOrNobody(c.Owner))
 	return s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: fu, Kind: NoticeOverdue},
-		KindEscalationDM, managersOf(p, team), text, "OVERDUE: the "+label+" was due "+FormatDue(due, loc))
+		KindEscalationDM, managersOf(p, team), text, "OVERDUE: the "+label+" was due "+FormatDue(due, loc),
+		p.DMAt(team, sw.now, c.Urgent))
 }
 
 // notify records a notice and queues its messages in one transaction; it
 // reports false when another sweep already sent it. overdueNote, when set,
 // also marks the case overdue and refreshes its card with that thread line.
-func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n FollowupNotice, kind string, to []string, text, overdueNote string) (bool, error) {
+func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n FollowupNotice, kind string, to []string, text, overdueNote string, at time.Time) (bool, error) {
 	now := sw.now
+	at = sw.deliverable(at)
 	sentNow := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n.At = now
@@ -303,7 +349,7 @@ func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n Foll
 		for _, tr := range p.DMTransports {
 			for _, r := range to {
 				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: r, CaseID: c.ID, Text: text,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r)})
+					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r), NextAttemptAt: at})
 			}
 		}
 		return enqueue(tx, sw.queueAt, msgs...)
@@ -322,4 +368,27 @@ func (s *Store) Alert(ctx context.Context, p *Policy, now time.Time, text string
 		}
 	}
 	return enqueue(s.db.WithContext(ctx), now.UTC(), msgs...)
+}
+
+// ReminderList is the payload of a reminder DM: the items it lists.
+type ReminderList struct {
+	Items []ReminderItem `json:"items"`
+}
+
+// EncodeReminderList writes a reminder DM's payload.
+func EncodeReminderList(items []ReminderItem) (string, error) {
+	b, err := json.Marshal(ReminderList{Items: items})
+	if err != nil {
+		return "", fmt.Errorf("encode reminders: %w", err)
+	}
+	return string(b), nil
+}
+
+// DecodeReminderList reads a reminder DM's payload.
+func DecodeReminderList(text string) (ReminderList, error) {
+	var l ReminderList
+	if err := json.Unmarshal([]byte(text), &l); err != nil {
+		return l, fmt.Errorf("decode reminders: %w", err)
+	}
+	return l, nil
 }

@@ -120,6 +120,7 @@ type responseKey struct{ source, externalID string }
 
 // newResponse classifies, tags and routes an input.
 func newResponse(p *Policy, now time.Time, in *ResponseInput) (Response, error) {
+	in.maskCards() // also for callers that did not normalise
 	seg, err := p.Classify(in.Metric, in.Score)
 	if err != nil {
 		return Response{}, err
@@ -322,12 +323,26 @@ func describeChange(old, nw *Response) string {
 // RouteTeam picks the team for a response: the first route whose conditions
 // all hold, else the default team.
 func (p *Policy) RouteTeam(in *ResponseInput, seg Segment) string {
-	for _, r := range p.Routes {
-		if routeMatches(r.When, in, seg) {
-			return r.Team
-		}
+	if r, ok := p.route(in, seg); ok {
+		return r.Team
 	}
 	return p.DefaultTeam
+}
+
+func (p *Policy) route(in *ResponseInput, seg Segment) (Route, bool) {
+	for _, r := range p.Routes {
+		if routeMatches(r.When, in, seg) {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
+// urgent reports whether the route a stored response takes is marked urgent.
+func (p *Policy) urgent(r *Response) bool {
+	in := ResponseInput{Source: r.Source, Metric: r.Metric, Touchpoint: r.Touchpoint, Attributes: r.Attributes}
+	rt, ok := p.route(&in, r.Segment)
+	return ok && rt.Urgent
 }
 
 func routeMatches(when map[string][]string, in *ResponseInput, seg Segment) bool {
@@ -393,6 +408,7 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 			ResponseID: r.ID, TeamID: team.ID, State: StateOpen, Owner: owners[i], OpenedAt: now,
 			ThankYouDueAt:   DueAt(now, p.SLA.ThankYou, team.Hours, loc, team.Holidays).UTC(),
 			ResolutionDueAt: DueAt(now, p.SLA.Resolution, team.Hours, loc, team.Holidays).UTC(),
+			Urgent:          p.urgent(r),
 			UpdatedAt:       now,
 		}
 		if owners[i] != "" {
@@ -425,10 +441,11 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 				recipients = p.Admins
 			}
 		}
+		at := p.DMAt(team, now, false)
 		for _, tr := range p.DMTransports {
 			for _, to := range recipients {
 				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: to, CaseID: c.ID,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to)})
+					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to), NextAttemptAt: at})
 			}
 		}
 	}
@@ -468,7 +485,7 @@ func (s *Store) insertEventsAndMessages(tx *gorm.DB, now time.Time, events []Cas
 	msgRows := make([][]any, len(msgs))
 	for i, m := range msgs {
 		msgRows[i] = []any{m.Kind, m.Transport, m.Channel, m.Recipient, m.CaseID, m.ResponseID, m.Text, m.OrderKey, paceKey(&m),
-			OutboxPending, now, 0, "", "", now}
+			OutboxPending, attemptAt(m.NextAttemptAt, now), 0, "", "", now}
 	}
 	evSQL, evArgs := valuesSQL("case_events", eventColumns, evRows)
 	msgSQL, msgArgs := valuesSQL("outbox_messages", outboxColumns, msgRows)
@@ -674,7 +691,7 @@ func enqueue(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
 	}
 	for i := range msgs {
 		msgs[i].State = OutboxPending
-		msgs[i].NextAttemptAt = now
+		msgs[i].NextAttemptAt = attemptAt(msgs[i].NextAttemptAt, now)
 		msgs[i].CreatedAt = now
 		msgs[i].PaceKey = paceKey(&msgs[i])
 	}
@@ -682,4 +699,13 @@ func enqueue(tx *gorm.DB, now time.Time, msgs ...OutboxMessage) error {
 		return fmt.Errorf("queue %s message: %w", msgs[0].Kind, err)
 	}
 	return nil
+}
+
+// attemptAt is a new message's first attempt: when its sender asked (a DM
+// held for quiet hours, a card held for its roll-up), never before now.
+func attemptAt(asked, now time.Time) time.Time {
+	if asked.After(now) {
+		return asked.UTC()
+	}
+	return now
 }

@@ -26,6 +26,8 @@ type Policy struct {
 	DMTransports []string
 	// KudosDestinations receive promoter comments; empty when none is set.
 	KudosDestinations []Destination
+	// Away says which platform statuses mark a person away.
+	Away AwayStatus
 }
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.
@@ -42,6 +44,15 @@ type TeamPolicy struct {
 	// Language is what the team's channel reads, one of Languages.
 	Language     string
 	Destinations []Destination
+	// Burst is the most new top-level cards per channel per minute; 0
+	// means no limit.
+	Burst int
+	// QuietHours holds DMs outside the business hours until the next
+	// business day starts.
+	QuietHours bool
+	// Huddle is the cron schedule, in the team's time zone, of the post of
+	// the previous day's feedback; empty for none.
+	Huddle string
 }
 
 // Destination is one channel on one transport.
@@ -63,6 +74,8 @@ const (
 type Route struct {
 	When map[string][]string
 	Team string
+	// Urgent cases escalate at once, even in quiet hours.
+	Urgent bool
 }
 
 // SLAPolicy holds the follow-up deadlines, in business hours where a team has them.

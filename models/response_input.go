@@ -48,8 +48,8 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
-// Normalize fills defaults: source "api", metric "nps", submitted_at now
-// (the first receipt: a repeat keeps the stored time).
+// Normalize fills defaults (source "api", metric "nps", submitted_at now:
+// the first receipt, which a repeat keeps) and masks card numbers.
 func (in *ResponseInput) Normalize(now time.Time) {
 	in.Source = strings.TrimSpace(in.Source)
 	if in.Source == "" {
@@ -67,6 +67,18 @@ func (in *ResponseInput) Normalize(now time.Time) {
 	in.Customer.Email = strings.TrimSpace(in.Customer.Email)
 	if l, ok := NormalizeLanguage(in.Language); ok {
 		in.Language = l
+	}
+	in.maskCards()
+}
+
+// maskCards replaces card numbers in the free text: a full card number is
+// never stored, so it is masked before anything else sees it.
+func (in *ResponseInput) maskCards() {
+	in.Comment = MaskCardNumbers(in.Comment)
+	in.Customer.Name = MaskCardNumbers(in.Customer.Name)
+	in.Touchpoint = MaskCardNumbers(in.Touchpoint)
+	for k, v := range in.Attributes {
+		in.Attributes[k] = MaskCardNumbers(v)
 	}
 }
 

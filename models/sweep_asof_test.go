@@ -39,8 +39,22 @@ func TestSweepAsOfQueuesForNow(t *testing.T) {
 		if msgs[0].NextAttemptAt.After(realNow) {
 			t.Errorf("reminder deliverable from %s, want by %s", msgs[0].NextAttemptAt.UTC(), realNow.UTC())
 		}
-		if want := "Thu 8 Oct 16:30 EEST"; !strings.Contains(msgs[0].Text, want) {
-			t.Errorf("reminder %q does not name %q", msgs[0].Text, want)
+		// The escalation names the due time in the team's zone.
+		if _, err := s.SweepSLAAsOf(ctx, p, time.Date(2026, 10, 8, 16, 30, 0, 0, tallinn), realNow); err != nil {
+			t.Fatal(err)
+		}
+		var esc []models.OutboxMessage
+		s.DB().Where("kind = ?", models.KindEscalationDM).Find(&esc)
+		if len(esc) == 0 {
+			t.Fatal("no escalation queued")
+		}
+		for _, m := range esc {
+			if want := "Thu 8 Oct 16:30 EEST"; !strings.Contains(m.Text, want) {
+				t.Errorf("escalation %q does not name %q", m.Text, want)
+			}
+			if m.NextAttemptAt.After(realNow) {
+				t.Errorf("escalation deliverable from %s, want by %s", m.NextAttemptAt.UTC(), realNow.UTC())
+			}
 		}
 		if want := models.FormatDue(time.Date(2026, 10, 8, 16, 30, 0, 0, tallinn), tallinn); want != "Thu 8 Oct 16:30 EEST" {
 			t.Errorf("FormatDue %q", want)

@@ -55,7 +55,7 @@ func KudosText(r models.Response, mention string) string {
 		b.WriteString(", " + esc(oneLine(r.Touchpoint), maxValueLen))
 	}
 	b.WriteString(") said:\n")
-	if q := Quote(r.Comment); q != "" {
+	if q := Quote(models.MaskPersonalData(r.Comment)); q != "" {
 		b.WriteString(q + "\n")
 	}
 	switch e := strings.TrimSpace(r.Attributes["employee_email"]); {

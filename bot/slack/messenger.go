@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -187,6 +188,34 @@ func (m *Messenger) DirectMessage(ctx context.Context, email, text string, card 
 		}
 	}
 	if _, _, err := m.api.PostMessageContext(ctx, ch.ID, textMessage(body)...); err != nil {
+		return fail("chat.postMessage", err)
+	}
+	return nil
+}
+
+// DirectList writes one DM: the intro, then one line per item, each with a
+// link to its case card where the card is known.
+func (m *Messenger) DirectList(ctx context.Context, email, intro string, items []bot.ListItem) error {
+	user, err := m.dir.UserID(ctx, email)
+	if err != nil {
+		return Classify(err)
+	}
+	ch, _, _, err := m.api.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return fail("conversations.open", err)
+	}
+	if ch == nil || ch.ID == "" {
+		return Classify(errors.New("slack conversations.open: no channel in the response"))
+	}
+	var b strings.Builder
+	b.WriteString(Escape(intro))
+	for _, it := range items {
+		b.WriteString("\n• " + Escape(it.Text))
+		if link := m.permalink(ctx, it.CaseID); link != "" {
+			b.WriteString(" <" + link + "|→ #" + strconv.FormatInt(it.CaseID, 10) + ">")
+		}
+	}
+	if _, _, err := m.api.PostMessageContext(ctx, ch.ID, textMessage(b.String())...); err != nil {
 		return fail("chat.postMessage", err)
 	}
 	return nil

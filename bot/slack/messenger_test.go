@@ -22,7 +22,7 @@ func sampleCard() bot.Card {
 		TeamID: "contact-center", TeamName: "Contact Center", Touchpoint: "call-center", Source: "web-survey",
 		Attributes:   []bot.Attribute{{Name: "country", Value: "EE"}, {Name: "product", Value: "loan"}},
 		Comment:      "Waited 40 minutes on the phone.\nNobody called back.",
-		CustomerName: "Kadri K.", MaskedEmail: bot.MaskEmail("kadri@example.com"), MaskedPhone: bot.MaskPhone("+372 5555 0000"),
+		CustomerName: "Kadri K.", MaskedEmail: models.MaskEmail("kadri@example.com"), MaskedPhone: models.MaskPhone("+372 5555 0000"),
 		Owner: "liis@example.com", State: models.StateAssigned,
 		ThankYouDue: due, ResolutionDue: due.Add(48 * time.Hour),
 		Themes: []string{"waiting"}, SubmittedAt: due.Add(-24 * time.Hour),

@@ -275,6 +275,16 @@ func (s *Server) Message(channel, ts string) (Message, bool) {
 // to Calls, WaitCalls and FailNext like a Web API method.
 const MethodResponseURL = "response_url"
 
+// DMChannel returns the DM channel conversations.open gave for the users
+// (comma-separated ids), or "" when none was opened.
+func (s *Server) DMChannel(users string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := strings.Split(users, ",")
+	sort.Strings(ids)
+	return s.dms[strings.Join(ids, ",")]
+}
+
 // ResponseURL returns a response_url (as Slack puts in slash commands and
 // interactions) that this server answers: posts to it are recorded as calls
 // of MethodResponseURL, with the JSON body's fields as Params.
