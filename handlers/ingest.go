@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -83,6 +84,11 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fe.Field, fe.Msg)
 		return
 	}
+	done, ok := s.admit(w, r.Context())
+	if !ok {
+		return
+	}
+	defer done()
 	s.store(w, r.Context(), inputs, now)
 }
 
@@ -91,6 +97,7 @@ func (s *Server) store(w http.ResponseWriter, ctx context.Context, inputs []mode
 	results, err := s.Store.Ingest(ctx, s.Policy, now, inputs, models.IngestOptions{})
 	if err != nil {
 		s.Log.Error("ingest", "err", err, "count", len(inputs))
+		w.Header().Set("Retry-After", strconv.Itoa(retryBusy))
 		writeError(w, http.StatusServiceUnavailable, "", "could not store the responses; nothing was stored, please retry")
 		return
 	}
