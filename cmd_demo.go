@@ -52,6 +52,7 @@ sla:
   thank_you: 24h
   resolution: 72h
   remind_before: 4h
+targets: {nps: 30, thanked_in_sla: "90%", resolved_in_sla: "80%"}
 root_causes: [product, price, process, staff, channel, other]
 themes:
   waiting: [wait, queue, slow, "järjekord", "ootama", "kolejk", "czeka", "очеред", "ждал"]
@@ -146,6 +147,9 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 	}
 	defer store.Close()
 	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := seedDemoDirectory(ctx, store, today); err != nil {
 		return err
 	}
 
@@ -254,6 +258,28 @@ func runDemo(ctx context.Context, w io.Writer, outDir string, today time.Time) e
 		fmt.Fprintf(w, "   %s (%d bytes)\n", path, len(files[name]))
 	}
 	fmt.Fprintf(w, "\n%s\n", indent(report.Summary))
+	return nil
+}
+
+// demoPeople are the demo's staff as a platform directory knows them; the
+// digest names people by these names rather than by email.
+var demoPeople = map[string]string{
+	"cx.lead@example.com": "Kristi Lepp", "mari.manager@example.com": "Mari Maasikas", "jaan@example.com": "Jaan Tamm",
+	"liis@example.com": "Liis Kask", "kadri@example.com": "Kadri Saar", "anna.manager@example.com": "Anna Ozola",
+	"janis@example.com": "Jānis Bērziņš", "olga@example.com": "Olga Petrova", "piotr.manager@example.com": "Piotr Nowak",
+	"marta@example.com": "Marta Kowalska", "tomasz@example.com": "Tomasz Wiśniewski",
+}
+
+// seedDemoDirectory fills the directory cache as users.lookupByEmail would.
+func seedDemoDirectory(ctx context.Context, store *models.Store, at time.Time) error {
+	i := 0
+	for email, name := range demoPeople {
+		i++
+		u := models.PlatformUser{Platform: "slack", Email: email, UserID: fmt.Sprintf("U0DEMO%02d", i), Name: name, CheckedAt: at.UTC()}
+		if err := store.SavePlatformUser(ctx, u); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

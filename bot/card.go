@@ -1,12 +1,12 @@
 package bot
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -53,6 +53,20 @@ type Card struct {
 	Resolution    string
 	SubmittedAt   time.Time
 	Actions       []Action
+	// Lang is the language the card is written in: the team's for its
+	// channel, the reader's for a DM.
+	Lang string
+	// Labels names root causes and themes per language, as the YAML gives
+	// them: Labels[id][lang]. Ids without one show as written.
+	Labels map[string]map[string]string
+}
+
+// Label is a root cause's or theme's name in the card's language.
+func (c Card) Label(id string) string {
+	if l := c.Labels[id][c.Lang]; l != "" {
+		return l
+	}
+	return id
 }
 
 // Attribute is one survey attribute, in name order.
@@ -75,7 +89,8 @@ func NewCard(v models.CaseView, p *models.Policy) Card {
 		MaskedEmail: models.MaskEmail(r.CustomerEmail), MaskedPhone: models.MaskPhone(r.CustomerPhone), Owner: c.Owner,
 		State: c.State, ThankYouDue: c.ThankYouDueAt, ResolutionDue: c.ResolutionDueAt, ThankedAt: c.ThankedAt,
 		ResolvedAt: c.ResolvedAt, Overdue: c.Overdue, Themes: r.Themes, RootCause: c.RootCause,
-		Resolution: models.MaskPersonalData(c.Resolution), SubmittedAt: r.SubmittedAt, Location: p.TeamLocation(t),
+		Resolution: models.MaskPersonalData(c.Resolution), SubmittedAt: r.SubmittedAt, Lang: p.TeamLanguage(c.TeamID),
+		Labels: p.Labels, Location: p.TeamLocation(t),
 	}
 	for k, val := range r.Attributes {
 		if k == "employee_email" || strings.TrimSpace(val) == "" {
@@ -106,24 +121,66 @@ func ActionsFor(s models.CaseState, owned bool) []Action {
 	}
 }
 
-// Headline is a one-line summary: "Detractor · NPS 3 · Contact Center".
-func (c Card) Headline() string {
-	return fmt.Sprintf("%s · %s %d · %s", titleCase(string(c.Segment)), strings.ToUpper(string(c.Metric)), c.Score, c.TeamName)
+// T is the message id in the card's language.
+func (c Card) T(id string, kv ...any) string { return l10n.T(c.Lang, id, kv...) }
+
+// SegmentLabel is the segment as the card's reader calls it: "Kriitik".
+func (c Card) SegmentLabel() string {
+	switch c.Segment {
+	case models.SegmentDetractor, models.SegmentPassive, models.SegmentPromoter:
+		return c.T("segment." + string(c.Segment))
+	}
+	return titleCase(string(c.Segment))
 }
 
-// StateLabel is the state as people read it.
+// MetricLabel is the metric's abbreviation, the same in every language.
+func (c Card) MetricLabel() string { return strings.ToUpper(string(c.Metric)) }
+
+// Headline is a one-line summary: "Detractor · NPS 3 · Contact Center".
+func (c Card) Headline() string {
+	return c.T("card.headline", "Segment", c.SegmentLabel(), "Metric", c.MetricLabel(), "Score", c.Score, "Team", c.TeamName)
+}
+
+// Ref names the case: "Case #12", "Juhtum #12".
+func (c Card) Ref() string { return c.T("case.ref", "CaseID", c.CaseID) }
+
+// StateName is the state without the overdue marker: "Assigned".
+func (c Card) StateName() string {
+	switch c.State {
+	case models.StateOpen, models.StateAssigned, models.StateThanked, models.StateResolved, models.StateNoContact:
+		return c.T("state." + string(c.State))
+	}
+	return string(c.State)
+}
+
+// ShowsOverdue reports whether the card carries the overdue marker.
+func (c Card) ShowsOverdue() bool { return c.Overdue && !c.State.Closed() }
+
+// StateLabel is the state as people read it, with the overdue marker.
 func (c Card) StateLabel() string {
-	label := map[models.CaseState]string{
-		models.StateOpen: "Open — no owner", models.StateAssigned: "Assigned", models.StateThanked: "Thanked",
-		models.StateResolved: "Resolved", models.StateNoContact: "Closed — no contact",
-	}[c.State]
-	if label == "" {
-		label = string(c.State)
+	if c.ShowsOverdue() {
+		return c.T("state.with_overdue", "State", c.StateName(), "Overdue", c.T("state.overdue"))
 	}
-	if c.Overdue && !c.State.Closed() {
-		label += " · OVERDUE"
+	return c.StateName()
+}
+
+// Summary is the case in one line: "Case #12 · Detractor · NPS 3 · Team · Assigned".
+func (c Card) Summary() string {
+	return c.T("card.summary", "CaseID", c.CaseID, "Headline", c.Headline(), "State", c.StateLabel())
+}
+
+// ActionLabel is a button's text in the card's language.
+func (c Card) ActionLabel(a Action) string {
+	if id, ok := actionLabels[a]; ok {
+		return c.T(id)
 	}
-	return label
+	return titleCase(strings.ReplaceAll(string(a), "_", " "))
+}
+
+var actionLabels = map[Action]string{
+	ActionTake: "card.button.take", ActionAssign: "card.button.assign", ActionThank: "card.button.thank",
+	ActionResolve: "card.button.resolve", ActionNoContact: "card.button.no_contact",
+	ActionShowContact: "card.button.show_contact", ActionReopen: "card.button.reopen",
 }
 
 func titleCase(s string) string {

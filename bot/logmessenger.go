@@ -52,12 +52,12 @@ func (l *LogMessenger) PostText(_ context.Context, channel, text string) (string
 }
 
 // DirectMessage prints a DM.
-func (l *LogMessenger) DirectMessage(_ context.Context, email, text string, card *Card) error {
+func (l *LogMessenger) DirectMessage(_ context.Context, email string, text Text, card *Card) error {
 	suffix := ""
 	if card != nil {
 		suffix = fmt.Sprintf(" [case #%d]", card.CaseID)
 	}
-	return l.print(fmt.Sprintf("── DM → %s ──\n%s%s\n\n", email, text, suffix))
+	return l.print(fmt.Sprintf("── DM → %s ──\n%s%s\n\n", email, text.String(), suffix))
 }
 
 // RenderText is the card as plain text. Customer text is shown as it came;

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cxloop/cxloop/models"
 )
 
 // Messenger delivers messages to one chat platform. Channels and message
@@ -21,8 +23,10 @@ type Messenger interface {
 	Reply(ctx context.Context, channel, ref, text string) error
 	// PostText posts a plain message to a channel (kudos, announcements).
 	PostText(ctx context.Context, channel, text string) (ref string, err error)
-	// DirectMessage writes to a person; card, when set, is the case concerned.
-	DirectMessage(ctx context.Context, email, text string, card *Card) error
+	// DirectMessage writes to a person in their own language when the
+	// platform knows it, else in text.Lang; card, when set, is the case
+	// concerned and is shown in the same language.
+	DirectMessage(ctx context.Context, email string, text Text, card *Card) error
 }
 
 // ErrorClass says what the delivery worker should do after a failure.
@@ -72,6 +76,20 @@ func ClassOf(err error) (ErrorClass, time.Duration) {
 
 // PermanentError marks err as not worth retrying.
 func PermanentError(err error) error { return &DeliveryError{Class: Permanent, Err: err} }
+
+// ReaderLanguage is a Messenger that knows the language a person reads:
+// their platform locale when cxloop speaks it, else fallback.
+type ReaderLanguage interface {
+	ReaderLang(ctx context.Context, email, fallback string) string
+}
+
+// ReaderLang is the language of a message to email through m.
+func ReaderLang(ctx context.Context, m Messenger, email, fallback string) string {
+	if r, ok := m.(ReaderLanguage); ok {
+		return r.ReaderLang(ctx, email, fallback)
+	}
+	return models.SupportedLanguage(fallback, models.LangEnglish)
+}
 
 // ListItem is one line of a DM that lists cases.
 type ListItem struct {

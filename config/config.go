@@ -205,6 +205,7 @@ type Org struct {
 	RootCauses  []string           `yaml:"root_causes"`
 	Themes      yaml.Node          `yaml:"themes"`
 	Digest      Digest             `yaml:"digest"`
+	Targets     Targets            `yaml:"targets"`
 	Kudos       Kudos              `yaml:"kudos"`
 	Sources     Sources            `yaml:"sources"`
 	Away        Away               `yaml:"away"`
@@ -213,6 +214,8 @@ type Org struct {
 	sla         models.SLAPolicy
 	teamHours   map[string]*models.BusinessHours
 	teamLoc     map[string]*time.Location
+	targets     models.Targets
+	teamTargets map[string]models.Targets
 }
 
 // Team is one team of the organisation.
@@ -228,6 +231,7 @@ type Team struct {
 	BusinessHours *BusinessHours `yaml:"business_hours"`
 	Timezone      string         `yaml:"timezone"`
 	Holidays      []string       `yaml:"holidays"`
+	Targets       Targets        `yaml:"targets"`
 	Language      string         `yaml:"language"`
 	// Burst caps new top-level case cards per channel per minute (default
 	// 5); the rest go into one roll-up message per minute.
@@ -544,6 +548,11 @@ func (o *Org) validate() error {
 		if th.DetractorMax < lo || th.PromoterMin > hi || th.DetractorMax >= th.PromoterMin {
 			add("segments.%s: need %d ≤ detractor_max < promoter_min ≤ %d", name, lo, hi)
 		}
+	}
+	o.targets = parseTargets(o.Targets, "targets", add)
+	o.teamTargets = map[string]models.Targets{}
+	for i, t := range o.Teams {
+		o.teamTargets[t.ID] = parseTargets(t.Targets, fmt.Sprintf("teams[%d].targets", i), add)
 	}
 	if _, err := cron.ParseStandard(o.Digest.Schedule); err != nil {
 		add("digest.schedule: %q is not a cron schedule: %v", o.Digest.Schedule, err)

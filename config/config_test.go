@@ -102,6 +102,9 @@ teams:
 		{"unknown language", base + "language: lv\n", `language: must be one of en, et, pl, ru, not "lv"`},
 		{"team language a name", "teams:\n  - id: a\n    language: Estonian\n", `teams[0].language: must be one of en, et, pl, ru, not "Estonian"`},
 		{"digest language", base + "digest:\n  language: EN\n", `digest.language: must be one of en, et, pl, ru, not "EN"`},
+		{"bad share target", base + "targets: {thanked_in_sla: ninety}\n", `targets.thanked_in_sla: "ninety" is not a percentage`},
+		{"share above 100%", base + "targets: {resolved_in_sla: 120%}\n", `targets.resolved_in_sla: "120%" is not a percentage`},
+		{"nps out of range", "teams:\n  - id: a\n    targets: {nps: 130}\n", "teams[0].targets.nps: 130 is not an NPS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,6 +116,31 @@ teams:
 	}
 	if _, err := config.ParseOrg([]byte(base)); err != nil {
 		t.Errorf("a member in two teams is allowed: %v", err)
+	}
+}
+
+func TestTargets(t *testing.T) {
+	o, err := config.ParseOrg([]byte(`
+targets: {nps: 30, thanked_in_sla: "90%", resolved_in_sla: 80%}
+teams:
+  - id: a
+    targets: {nps: 20}
+  - id: b
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := (&config.Config{Org: *o}).Policy()
+	a, b := p.TeamTargets("a"), p.TeamTargets("b")
+	if *p.Targets.NPS != 30 || *p.Targets.ThankedInSLA != 0.9 || *p.Targets.ResolvedInSLA != 0.8 {
+		t.Errorf("organisation targets %+v", p.Targets)
+	}
+	if *a.NPS != 20 || *a.ThankedInSLA != 0.9 || *b.NPS != 30 {
+		t.Errorf("team a %v, team b %v: a team inherits what it does not set", *a.NPS, *b.NPS)
+	}
+	none, _ := config.ParseOrg([]byte("teams:\n  - id: a\n"))
+	if q := (&config.Config{Org: *none}).Policy(); !q.Targets.Empty() || !q.TeamTargets("a").Empty() {
+		t.Error("targets set without any in the file")
 	}
 }
 

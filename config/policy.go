@@ -26,6 +26,7 @@ func (c *Config) Policy() *models.Policy {
 		RootCauses:     o.RootCauses,
 		Language:       o.Language,
 		DigestLanguage: o.Digest.Language,
+		Targets:        o.targets,
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]
@@ -42,6 +43,7 @@ func (c *Config) Policy() *models.Policy {
 		tp := models.TeamPolicy{
 			ID: t.ID, Name: t.Name, Members: t.Members, Managers: t.Managers, Champion: t.Champion,
 			Assign: models.AssignStrategy(t.Assign), Hours: o.teamHours[t.ID], Location: o.teamLoc[t.ID], Holidays: t.Holidays,
+			Targets:  o.teamTargets[t.ID],
 			Language: t.Language,
 			Burst:    *t.Burst, QuietHours: *t.QuietHours, Huddle: t.Huddle,
 		}

@@ -36,6 +36,8 @@ type Reply struct {
 	Text   string
 	Cards  []bot.Card
 	Public bool // answer in the channel instead of privately
+	// Lang is the language the answer and its cards are written in.
+	Lang string
 }
 
 // ResolvePerson turns a platform's reference to a person ("<@U123>", a

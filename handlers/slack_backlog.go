@@ -79,7 +79,8 @@ func (a *SlackApp) backlogMessage(ctx context.Context, actor, notice string) (st
 	}
 	// The closed list shows the latest changes first.
 	sort.SliceStable(closed, func(i, j int) bool { return closed[i].UpdatedAt.After(closed[j].UpdatedAt) })
-	o := cxslack.BacklogOptions{Viewer: actor, Manage: a.Policy.CanManageBacklog(actor), Notice: notice, OwnerIDs: map[string]string{}}
+	lang := a.Directory.Lang(ctx, actor, a.Policy.PersonLanguage(actor))
+	o := cxslack.BacklogOptions{Lang: lang, Viewer: actor, Manage: a.Policy.CanManageBacklog(actor), Notice: notice, OwnerIDs: map[string]string{}}
 	total := len(open)
 	if len(open) > backlogOpenShown {
 		o.MoreOpen, open = len(open)-backlogOpenShown, open[:backlogOpenShown]
@@ -97,7 +98,7 @@ func (a *SlackApp) backlogMessage(ctx context.Context, actor, notice string) (st
 			o.OwnerIDs[key] = id
 		}
 	}
-	return cxslack.BacklogFallback(total, notice), cxslack.BacklogBlocks(open, closed, o), nil
+	return cxslack.BacklogFallback(lang, total, notice), cxslack.BacklogBlocks(open, closed, o), nil
 }
 
 // backlog answers "/cx backlog" privately with the rendered backlog.
@@ -163,7 +164,7 @@ func itemChanged(op models.ItemOp, it models.ImprovementSummary) string {
 		return fmt.Sprintf("Improvement %s is done. The owners of its %d linked %s are asked to tell their customers what changed, "+
 			"and the team channels hear of it.", name, it.Linked, map[bool]string{true: "case", false: "cases"}[it.Linked == 1])
 	}
-	return fmt.Sprintf("Improvement %s is now %s.", name, strings.ToLower(cxslack.StatusLabel(it.Status)))
+	return fmt.Sprintf("Improvement %s is now %s.", name, strings.ToLower(cxslack.StatusLabel(models.LangEnglish, it.Status)))
 }
 
 // itemAction handles a backlog button press in the background.
@@ -181,7 +182,7 @@ func (a *SlackApp) itemAction(ctx context.Context, ic *slackgo.InteractionCallba
 	actor, err := a.Directory.Email(ctx, ic.User.ID)
 	if err != nil {
 		a.Log.Warn("slack: who pressed a button", "user", ic.User.ID, "err", err)
-		a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+		a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 		return
 	}
 	op := models.ItemOp{Kind: models.ItemOpTake}
@@ -210,13 +211,17 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 		a.tell(ctx, to, cxslack.Escape(itemOutcome(err, itemID)))
 		return
 	}
+	lang := a.Policy.TeamLanguage("")
 	if err == nil {
 		var actor string
 		actor, err = a.Directory.Email(check, ic.User.ID)
+		if err == nil {
+			lang = a.Directory.Lang(check, actor, a.Policy.PersonLanguage(actor))
+		}
 		switch {
 		case errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err):
 			cancel()
-			a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+			a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 			return
 		case err == nil && !a.Policy.CanManageBacklog(actor):
 			cancel()
@@ -239,9 +244,9 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 			a.tell(ctx, to, fmt.Sprintf("Improvement #%d is done; its status cannot change any more.", itemID))
 			return
 		}
-		view = cxslack.ItemStatusModal(item, meta)
+		view = cxslack.ItemStatusModal(lang, item, meta)
 	} else {
-		view = cxslack.ItemRenameModal(item, meta)
+		view = cxslack.ItemRenameModal(lang, item, meta)
 	}
 	if _, err := a.Messenger.API().OpenViewContext(ctx, ic.TriggerID, view); err != nil {
 		a.Log.Warn("slack: open a modal", "item", itemID, "action", actionID, "err", err)
@@ -290,7 +295,7 @@ func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCal
 		if err != nil {
 			h.give(nil)
 			a.Log.Warn("slack: who submitted a form", "user", ic.User.ID, "err", err)
-			a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+			a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 			return
 		}
 		it, err := a.Store.ActOnImprovement(ctx, a.Policy, a.Clock.Now(), meta.Item, actor, op)

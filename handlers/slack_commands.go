@@ -9,6 +9,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 )
 
@@ -20,7 +21,7 @@ func (a *SlackApp) command(cmd slackgo.SlashCommand) bool {
 		actor, err := a.Directory.Email(ctx, cmd.UserID)
 		if err != nil {
 			a.Log.Warn("slack: who ran a command", "user", cmd.UserID, "err", err)
-			a.reply(ctx, to, Reply{Text: slackWhoAreYou})
+			a.reply(ctx, to, Reply{Text: a.whoAreYou()})
 			return
 		}
 		// The backlog has buttons in Slack; ChatOps' text answer serves
@@ -36,9 +37,9 @@ func (a *SlackApp) command(cmd slackgo.SlashCommand) bool {
 	})
 }
 
-// slackWhoAreYou answers someone whose email Slack does not show.
-const slackWhoAreYou = "I could not find your email address in Slack, so I cannot tell who you are in cxloop. " +
-	"Ask the admin to check that the app has the users:read.email scope."
+// whoAreYou answers someone whose email Slack does not show, in the
+// organisation's language: who they are is what is unknown.
+func (a *SlackApp) whoAreYou() string { return l10n.T(a.Policy.TeamLanguage(""), "slack.who_are_you") }
 
 // slackUserMention matches Slack's escaped user mention, <@U123> or <@U123|name>.
 var slackUserMention = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>`)
@@ -90,10 +91,13 @@ func (a *SlackApp) reply(ctx context.Context, to slackTarget, r Reply) {
 	text := slackReplyText(r.Text)
 	var cards [][]slackgo.Block
 	for _, c := range r.Cards {
+		if r.Lang != "" {
+			c.Lang = r.Lang
+		}
 		cards = append(cards, a.Messenger.CardBlocks(ctx, c))
 	}
 	to.Public = r.Public
-	a.send(ctx, to, text, cxslack.ReplyBlocks(text, cards...))
+	a.send(ctx, to, text, cxslack.ReplyBlocks(r.Lang, text, cards...))
 }
 
 // tell answers privately with escaped text.

@@ -182,3 +182,44 @@ func ConfiguredEmails(p *models.Policy) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Locale returns the person's Slack locale ("pl-PL"), from the cache or
+// users.info (include_locale); "" when Slack gives none. It implements
+// bot/slack.LocaleDirectory.
+func (d *SlackDirectory) Locale(ctx context.Context, email string) (string, error) {
+	key := strings.ToLower(strings.TrimSpace(email))
+	now := d.clock.Now()
+	cached, err := d.store.PlatformUser(ctx, PlatformSlack, key)
+	if err == nil && cached.Locale != "" && now.Sub(cached.CheckedAt) < d.TTL {
+		return strings.TrimPrefix(cached.Locale, models.LocaleNone), nil
+	}
+	id, err := d.UserID(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	u, err := d.api.GetUserInfoContext(ctx, id) // slack-go asks with include_locale=true
+	if err != nil {
+		return "", cxslack.Classify(fmt.Errorf("slack users.info: %w", err))
+	}
+	loc := u.Locale
+	if loc == "" {
+		loc = models.LocaleNone
+	}
+	if err := d.store.SetPlatformLocale(ctx, PlatformSlack, key, loc); err != nil {
+		d.log.Warn("slack: cache a locale", "err", err)
+	}
+	return u.Locale, nil
+}
+
+// Lang is the language of a message to one person: their Slack locale when
+// cxloop speaks it, else fallback (their team's).
+func (d *SlackDirectory) Lang(ctx context.Context, email, fallback string) string {
+	if d == nil || email == "" {
+		return models.SupportedLanguage(fallback, models.LangEnglish)
+	}
+	loc, err := d.Locale(ctx, email)
+	if err != nil {
+		return models.SupportedLanguage(fallback, models.LangEnglish)
+	}
+	return models.SupportedLanguage(loc, models.SupportedLanguage(fallback, models.LangEnglish))
+}

@@ -3,13 +3,13 @@ package handlers
 import (
 	"context"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/models"
 )
@@ -42,8 +42,10 @@ func (a *SlackApp) publishHome(ctx context.Context, userID string) {
 func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTabViewRequest, error) {
 	email, err := a.Directory.Email(ctx, userID)
 	if err != nil {
-		return cxslack.HomeView(cxslack.Escape(slackWhoAreYou), nil, nil), nil
+		lang := a.Policy.TeamLanguage("")
+		return cxslack.HomeView(lang, cxslack.Escape(l10n.T(lang, "slack.who_are_you")), nil, nil), nil
 	}
+	lang := a.Directory.Lang(ctx, email, a.Policy.PersonLanguage(email))
 	var memberOf, manages []string
 	admin := a.Policy.IsAdmin(email)
 	for _, t := range a.Policy.Teams {
@@ -60,7 +62,7 @@ func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTab
 		return slackgo.HomeTabViewRequest{}, err
 	}
 	sortByNextDue(mine)
-	sections := []cxslack.HomeSection{a.homeSection(ctx, "mine", "Your open cases", "You have no open cases. 🎉", mine, homeMine)}
+	sections := []cxslack.HomeSection{a.homeSection(ctx, lang, "mine", l10n.T(lang, "home.mine.title"), l10n.T(lang, "home.mine.empty"), mine, homeMine)}
 	if len(memberOf) > 0 {
 		yes := true
 		overdue, err := a.Store.Cases(ctx, models.CaseFilter{TeamIDs: memberOf, States: models.OpenStates, Overdue: &yes, Limit: 200})
@@ -68,7 +70,7 @@ func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTab
 			return slackgo.HomeTabViewRequest{}, err
 		}
 		sortByNextDue(overdue)
-		sections = append(sections, a.homeSection(ctx, "overdue", "Overdue in your teams", "Nothing is overdue.", overdue, homeTeam))
+		sections = append(sections, a.homeSection(ctx, lang, "overdue", l10n.T(lang, "home.overdue.title"), l10n.T(lang, "home.overdue.empty"), overdue, homeTeam))
 	}
 	if len(manages) > 0 {
 		unowned, err := a.Store.Cases(ctx, models.CaseFilter{TeamIDs: manages, States: []models.CaseState{models.StateOpen}, Limit: 200})
@@ -76,7 +78,7 @@ func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTab
 			return slackgo.HomeTabViewRequest{}, err
 		}
 		sortByNextDue(unowned)
-		sections = append(sections, a.homeSection(ctx, "unowned", "Without an owner in the teams you manage", "Every case has an owner.", unowned, homeTeam))
+		sections = append(sections, a.homeSection(ctx, lang, "unowned", l10n.T(lang, "home.unowned.title"), l10n.T(lang, "home.unowned.empty"), unowned, homeTeam))
 	}
 	owners := map[string]string{}
 	for _, s := range sections {
@@ -91,12 +93,11 @@ func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTab
 			}
 		}
 	}
-	intro := "*cxloop* · the customer-feedback loop. Buttons work here as on the cards; `/cx help` lists the commands." +
-		"\n_Updated " + slackDateNow(a.Clock.Now()) + "._"
-	return cxslack.HomeView(intro, sections, owners), nil
+	intro := l10n.T(lang, "home.intro") + "\n_" + l10n.T(lang, "home.updated", "Date", cxslack.DateText(lang, a.Clock.Now())) + "_"
+	return cxslack.HomeView(lang, intro, sections, owners), nil
 }
 
-func (a *SlackApp) homeSection(ctx context.Context, key, title, empty string, cases []models.Case, limit int) cxslack.HomeSection {
+func (a *SlackApp) homeSection(ctx context.Context, lang, key, title, empty string, cases []models.Case, limit int) cxslack.HomeSection {
 	s := cxslack.HomeSection{Key: key, Title: title, Empty: empty}
 	for i, c := range cases {
 		if i == limit {
@@ -107,7 +108,9 @@ func (a *SlackApp) homeSection(ctx context.Context, key, title, empty string, ca
 		if err != nil {
 			continue
 		}
-		s.Cards = append(s.Cards, bot.NewCard(v, a.Policy))
+		card := bot.NewCard(v, a.Policy)
+		card.Lang = lang
+		s.Cards = append(s.Cards, card)
 	}
 	return s
 }
@@ -128,8 +131,4 @@ func sortByNextDue(cases []models.Case) {
 		}
 		return cases[i].ID < cases[j].ID
 	})
-}
-
-func slackDateNow(t time.Time) string {
-	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^{date_short_pretty} {time}|" + t.UTC().Format("2006-01-02 15:04 UTC") + ">"
 }

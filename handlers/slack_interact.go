@@ -112,7 +112,7 @@ func (a *SlackApp) blockAction(ctx context.Context, ic *slackgo.InteractionCallb
 	actor, err := a.Directory.Email(ctx, ic.User.ID)
 	if err != nil {
 		a.Log.Warn("slack: who pressed a button", "user", ic.User.ID, "err", err)
-		a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+		a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 		return
 	}
 	switch actionID {
@@ -158,12 +158,12 @@ func slackUserError(err error) bool {
 // when the check cannot finish in time the modal opens and the check
 // happens on submission.
 func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, op models.OpKind, caseID int64, received time.Time) {
-	var teamName string
+	var teamName, teamID string
 	check, cancel := context.WithDeadline(ctx, received.Add(a.TriggerWait))
 	actor, err := a.Directory.Email(check, ic.User.ID)
 	if errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err) {
 		cancel()
-		a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+		a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 		return
 	}
 	if err == nil {
@@ -180,25 +180,30 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 				return
 			}
 			if t, ok := a.Policy.Team(v.Case.TeamID); ok {
-				teamName = t.Name
+				teamName, teamID = t.Name, t.ID
 			}
 		}
 	}
+	fallback := a.Policy.TeamLanguage(teamID)
+	if teamID == "" {
+		fallback = a.Policy.PersonLanguage(actor)
+	}
+	lang := a.Directory.Lang(check, actor, fallback)
 	cancel()
 	if teamName == "" {
-		teamName = "the case's team"
+		teamName = "—"
 	}
 	meta := modalMeta{Case: caseID, Channel: to.ChannelID, Home: fromHomeTab(ic)}.String()
 	var view slackgo.ModalViewRequest
 	switch op {
 	case models.OpAssign:
-		view = cxslack.AssignModal(caseID, teamName, "", meta)
+		view = cxslack.AssignModal(lang, caseID, teamName, "", meta)
 	case models.OpThank:
-		view = cxslack.ThankModal(caseID, models.ThankMethods, meta)
+		view = cxslack.ThankModal(lang, caseID, models.ThankMethods, meta)
 	case models.OpResolve:
-		view = cxslack.ResolveModal(caseID, a.Policy.RootCauses, meta)
+		view = cxslack.ResolveModal(lang, caseID, a.Policy.RootCauses, a.Policy.RootCauseLabel(lang), meta)
 	case models.OpNoContact:
-		view = cxslack.NoContactModal(caseID, models.NoContactReasons, meta)
+		view = cxslack.NoContactModal(lang, caseID, models.NoContactReasons, meta)
 	default:
 		return
 	}
@@ -334,7 +339,7 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 		h.give(nil)
 		if err != nil {
 			if errors.Is(err, ErrSlackNoEmail) || errors.Is(err, errSlackUnknownActor) {
-				a.tell(ctx, to, cxslack.Escape(slackWhoAreYou))
+				a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 				return
 			}
 			a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", meta.Case)))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/jobs/digest"
 	"github.com/cxloop/cxloop/metrics"
 	"github.com/cxloop/cxloop/models"
@@ -335,7 +336,7 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 			return "", err
 		}
 		if m.Kind == models.KindThreadReply {
-			return "", msgr.Reply(ctx, m.Channel, ref.Ref, m.Text)
+			return "", msgr.Reply(ctx, m.Channel, ref.Ref, d.text(ctx, m).In(d.caseLang(ctx, m.CaseID)))
 		}
 		card, err := d.card(ctx, m.CaseID)
 		if err != nil {
@@ -347,7 +348,7 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		if err != nil {
 			return "", err
 		}
-		return "", msgr.DirectMessage(ctx, m.Recipient, dmText(m, card), &card)
+		return "", msgr.DirectMessage(ctx, m.Recipient, d.dmText(m, card), &card)
 	case models.KindReminderDM:
 		return "", d.sendReminders(ctx, msgr, m)
 	case models.KindDigest:
@@ -364,10 +365,10 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		}
 		return msgr.PostText(ctx, m.Channel, kudosText(r))
 	default:
-		if m.Text != "" && m.Channel != "" {
-			return msgr.PostText(ctx, m.Channel, m.Text)
+		if (m.Text != "" || m.Message != nil) && m.Channel != "" {
+			return msgr.PostText(ctx, m.Channel, d.text(ctx, m).In(d.channelLang(m.Transport, m.Channel)))
 		}
-		if m.Text != "" && m.Recipient != "" {
+		if (m.Text != "" || m.Message != nil) && m.Recipient != "" {
 			var card *bot.Card
 			if m.CaseID != 0 {
 				c, err := d.card(ctx, m.CaseID)
@@ -376,7 +377,7 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 				}
 				card = &c
 			}
-			return "", msgr.DirectMessage(ctx, m.Recipient, m.Text, card)
+			return "", msgr.DirectMessage(ctx, m.Recipient, d.text(ctx, m), card)
 		}
 		return "", bot.PermanentError(fmt.Errorf("unknown message kind %q", m.Kind))
 	}
@@ -397,13 +398,60 @@ func permanentIfMissing(err error) error {
 	return err
 }
 
-func dmText(m *models.OutboxMessage, c bot.Card) string {
-	if m.Kind == models.KindUnownedDM {
-		return fmt.Sprintf("Case #%d (%s) has no owner. Please assign it: thank-you due %s.",
-			c.CaseID, c.Headline(), models.FormatDue(c.ThankYouDue, c.Location))
+// text is a message's words: its catalog message, written for the reader,
+// or the text it was queued with. A DM's fallback language is its case's
+// team's, else the recipient's team's.
+func (d *Deliverer) text(ctx context.Context, m *models.OutboxMessage) bot.Text {
+	if m.Message == nil {
+		return bot.Plain(m.Text)
 	}
-	return fmt.Sprintf("Case #%d is yours: %s. Thank the customer by %s and resolve by %s.",
-		c.CaseID, c.Headline(), models.FormatDue(c.ThankYouDue, c.Location), models.FormatDue(c.ResolutionDue, c.Location))
+	lang := d.Policy.PersonLanguage(m.Recipient)
+	if m.CaseID != 0 {
+		if v, err := d.Store.CaseView(ctx, m.CaseID); err == nil {
+			lang = d.Policy.TeamLanguage(v.Case.TeamID)
+		}
+	}
+	return bot.Message(lang, *m.Message)
+}
+
+// caseLang is the language of the case's team, which its channel reads.
+func (d *Deliverer) caseLang(ctx context.Context, caseID int64) string {
+	v, err := d.Store.CaseView(ctx, caseID)
+	if err != nil {
+		return d.Policy.TeamLanguage("")
+	}
+	return d.Policy.TeamLanguage(v.Case.TeamID)
+}
+
+// channelLang is the language of the team whose channel this is, else the
+// organisation's.
+func (d *Deliverer) channelLang(transport, channel string) string {
+	for _, t := range d.Policy.Teams {
+		for _, dst := range t.Destinations {
+			if dst.Transport == transport && dst.Channel == channel {
+				return d.Policy.TeamLanguage(t.ID)
+			}
+		}
+	}
+	return d.Policy.TeamLanguage("")
+}
+
+// dmText tells a person of a case given to them, or a manager of a case
+// nobody could be given, in the reader's language; times in the team's zone.
+func (d *Deliverer) dmText(m *models.OutboxMessage, card bot.Card) bot.Text {
+	loc := time.UTC
+	if t, ok := d.Policy.Team(card.TeamID); ok {
+		loc = d.Policy.TeamLocation(t)
+	}
+	return bot.Written(card.Lang, func(lang string) string {
+		c := card
+		c.Lang = lang
+		if m.Kind == models.KindUnownedDM {
+			return c.T("dm.case_unowned", "CaseID", c.CaseID, "Headline", c.Headline(), "ThankBy", l10n.DateTime(lang, c.ThankYouDue.In(loc)))
+		}
+		return c.T("dm.case_yours", "CaseID", c.CaseID, "Headline", c.Headline(),
+			"ThankBy", l10n.DateTime(lang, c.ThankYouDue.In(loc)), "ResolveBy", l10n.DateTime(lang, c.ResolutionDue.In(loc)))
+	})
 }
 
 func kudosText(r models.Response) string {

@@ -55,7 +55,7 @@ func (f *flaky) PostCard(ctx context.Context, ch string, c bot.Card) (string, er
 	return f.LogMessenger.PostCard(ctx, ch, c)
 }
 
-func (f *flaky) DirectMessage(ctx context.Context, to, text string, c *bot.Card) error {
+func (f *flaky) DirectMessage(ctx context.Context, to string, text bot.Text, c *bot.Card) error {
 	if err := f.next(); err != nil {
 		return err
 	}

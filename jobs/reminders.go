@@ -2,10 +2,10 @@ package jobs
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -16,41 +16,44 @@ func (d *Deliverer) sendReminders(ctx context.Context, msgr bot.Messenger, m *mo
 	if err != nil {
 		return bot.PermanentError(err)
 	}
-	intro, items := reminderLines(d.Policy, list.Items)
+	fallback := d.Policy.PersonLanguage(m.Recipient)
+	if len(list.Items) > 0 {
+		fallback = d.Policy.TeamLanguage(list.Items[0].TeamID)
+	}
+	lang := bot.ReaderLang(ctx, msgr, m.Recipient, fallback)
+	intro, items := reminderLines(d.Policy, lang, list.Items)
 	if l, ok := msgr.(bot.Lister); ok {
 		return l.DirectList(ctx, m.Recipient, intro, items)
 	}
 	var b strings.Builder
 	b.WriteString(intro)
 	for _, it := range items {
-		fmt.Fprintf(&b, "\n• #%d %s", it.CaseID, it.Text)
+		b.WriteString("\n• " + it.Text)
 	}
-	return msgr.DirectMessage(ctx, m.Recipient, b.String(), nil)
+	return msgr.DirectMessage(ctx, m.Recipient, bot.Plain(b.String()), nil)
 }
 
 // reminderLines phrases a reminder DM: an intro and one line per follow-up,
 // its due time in its team's zone.
-func reminderLines(p *models.Policy, items []models.ReminderItem) (string, []bot.ListItem) {
-	intro := "Reminder: this follow-up is due soon:"
+func reminderLines(p *models.Policy, lang string, items []models.ReminderItem) (string, []bot.ListItem) {
+	intro := l10n.T(lang, "reminders.intro_one")
 	if len(items) != 1 {
-		intro = fmt.Sprintf("Reminder: %d follow-ups are due soon, nearest first:", len(items))
+		intro = l10n.N(lang, "reminders.intro", len(items))
 	}
 	out := make([]bot.ListItem, len(items))
 	for i, it := range items {
 		team, _ := p.Team(it.TeamID)
-		due := models.FormatDue(it.Due, p.TeamLocation(team))
-		var what string
+		due := l10n.DateTime(lang, it.Due.In(p.TeamLocation(team)))
+		id := "reminders.line.due"
 		switch it.Followup {
 		case models.FollowupThankYou:
-			what = fmt.Sprintf("case #%d: thank the customer by %s", it.CaseID, due)
+			id = "reminders.line.thank_you"
 		case models.FollowupResolution:
-			what = fmt.Sprintf("case #%d: resolve by %s", it.CaseID, due)
+			id = "reminders.line.resolution"
 		case models.FollowupFixTold:
-			what = fmt.Sprintf("case #%d: tell the customer about the fix by %s (\"told %d\" when done)", it.CaseID, due, it.CaseID)
-		default:
-			what = fmt.Sprintf("case #%d: due %s", it.CaseID, due)
+			id = "reminders.line.fix_told"
 		}
-		out[i] = bot.ListItem{CaseID: it.CaseID, Text: what}
+		out[i] = bot.ListItem{CaseID: it.CaseID, Text: l10n.T(lang, id, "CaseID", it.CaseID, "Due", due)}
 	}
 	return intro, out
 }

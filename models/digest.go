@@ -20,7 +20,10 @@ type DigestStats struct {
 	Location string    // the time zone the month is counted in
 	Start    time.Time // first instant of the month (UTC)
 	End      time.Time // first instant of the next month (UTC), exclusive
-	BuiltAt  time.Time // the "now" that open and overdue counts refer to
+	BuiltAt  time.Time // the "now" the digest was built at
+	// AsOf is the instant overdue counts refer to: BuiltAt, or the month's
+	// end for a month that is over, so a past month reads as it stood then.
+	AsOf time.Time
 
 	Responses int64 // all metrics
 	NPS       NPS
@@ -43,6 +46,20 @@ type DigestStats struct {
 	Trend       []MonthNPS    // twelve months ending with this one, oldest first
 
 	Improvements ImprovementDigest
+
+	// Targets are the organisation's goals (each team's are on TeamStats).
+	Targets Targets
+	// Names are people's display names from the platform directory caches,
+	// by lower-case email; people not found there are shown by email.
+	Names map[string]string
+}
+
+// Name is the display name of the person with that email, or the email.
+func (st *DigestStats) Name(email string) string {
+	if n := st.Names[strings.ToLower(email)]; n != "" {
+		return n
+	}
+	return email
 }
 
 // ScoreStats summarises a CSAT or CES month.
@@ -73,7 +90,7 @@ type LoopHealth struct {
 	MedianHoursToThank   *float64
 	MedianHoursToResolve *float64
 
-	// OverdueNow is the open cases past a due time at BuiltAt (any month).
+	// OverdueNow is the open cases past a due time at AsOf (any month).
 	OverdueNow int64
 }
 
@@ -99,6 +116,7 @@ type TeamStats struct {
 	Responses int64 // all metrics
 	NPS       NPS
 	Loop      LoopHealth
+	Targets   Targets // the team's, with the organisation's where it sets none
 }
 
 // GroupNPS is the NPS of one group (a touchpoint).
@@ -157,7 +175,32 @@ type ImprovementDigest struct {
 	// Top is the open items with the most linked detractor cases, at most
 	// three: the proposed priorities.
 	Top []ImprovementSummary
+	// DoneItems are the items marked done in the month, in the order done.
+	DoneItems []DoneItem
 }
+
+// MaxInProgress is how many improvement items may be in progress before the
+// digest warns that there are too many ("fewer priorities are better").
+const MaxInProgress = 5
+
+// DoneItem is an improvement finished in the month and what came of it.
+type DoneItem struct {
+	ImprovementSummary
+	// Customers told of the fix: by the fix_done email, by the owner (by
+	// phone), not yet; and linked customers who cannot be told (no contact
+	// possible or no consent).
+	ToldByEmail, ToldByPhone, NotYetTold, CannotTell int64
+	// Theme is the theme most of the linked detractors named ("" if none).
+	Theme string
+	// Before and After count the detractor responses with Theme in the
+	// Days before the item was done and in the same number of days since
+	// (up to AsOf), so the two counts cover equal spans.
+	Before, After int64
+	Days          int
+}
+
+// ToldOf is how many customers can be told of the fix.
+func (d DoneItem) ToldOf() int64 { return d.ToldByEmail + d.ToldByPhone + d.NotYetTold }
 
 // Digest sizes.
 const (
@@ -181,11 +224,14 @@ func (s *Store) DigestStats(ctx context.Context, p *Policy, month string, now ti
 	if err != nil {
 		return nil, err
 	}
-	st := &DigestStats{Month: month, Location: loc.String(), Start: start, End: end, BuiltAt: now.UTC()}
+	st := &DigestStats{Month: month, Location: loc.String(), Start: start, End: end, BuiltAt: now.UTC(), AsOf: now.UTC(), Targets: p.Targets}
+	if st.AsOf.After(end) {
+		st.AsOf = end
+	}
 	q := digestQuery{s: s, p: p, st: st, loc: loc}
 	run := func(db *gorm.DB) error {
 		q.db = db
-		for _, step := range []func() error{q.responses, q.trend, q.loop, q.overdue, q.themes, q.terms, q.recognition, q.improvements} {
+		for _, step := range []func() error{q.responses, q.trend, q.loop, q.overdue, q.themes, q.terms, q.recognition, q.improvements, q.doneItems, q.names} {
 			if err := step(); err != nil {
 				return err
 			}
@@ -266,7 +312,7 @@ func (q *digestQuery) team(id string) *TeamStats {
 			return &q.st.Teams[i]
 		}
 	}
-	q.st.Teams = append(q.st.Teams, TeamStats{ID: id, Name: q.teamName(id)})
+	q.st.Teams = append(q.st.Teams, TeamStats{ID: id, Name: q.teamName(id), Targets: q.p.TeamTargets(id)})
 	return &q.st.Teams[len(q.st.Teams)-1]
 }
 
@@ -441,13 +487,15 @@ SELECT k, tot, g, avg(h) FROM r WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2 G
 	})
 }
 
-// overdue: open cases past a due time now, whenever they were opened.
+// overdue: the cases that were open and past a due time at AsOf, whenever
+// they were opened. The timestamps, not the current state, decide, so a
+// past month counts what was overdue at its end.
 func (q *digestQuery) overdue() error {
-	now := q.st.BuiltAt
+	at := q.st.AsOf
 	return q.each("overdue cases", `SELECT team_id, count(*) FROM cases
-WHERE state IN ('open', 'assigned', 'thanked')
-  AND (overdue = ? OR (thanked_at IS NULL AND state <> 'thanked' AND thank_you_due_at < ?) OR resolution_due_at < ?)
-GROUP BY team_id`, []any{true, now, now}, func(r *sql.Rows) error {
+WHERE opened_at < ? AND (closed_at IS NULL OR closed_at > ?) AND (resolved_at IS NULL OR resolved_at > ?)
+  AND (((thanked_at IS NULL OR thanked_at > ?) AND thank_you_due_at < ?) OR resolution_due_at < ?)
+GROUP BY team_id`, []any{at, at, at, at, at, at}, func(r *sql.Rows) error {
 		var team string
 		var n int64
 		if err := r.Scan(&team, &n); err != nil {

@@ -141,6 +141,9 @@ type OutboxMessage struct {
 	CaseID     int64  `gorm:"index"`
 	ResponseID int64
 	Text       string `gorm:"type:text"`
+	// Message, when set, is written in the reader's language at delivery
+	// and takes the place of Text.
+	Message *Message `gorm:"type:text;serializer:json"`
 	// OrderKey serialises messages that must not overtake each other (a card's
 	// post, then its updates).
 	OrderKey string `gorm:"size:250;not null;index"`

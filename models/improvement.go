@@ -36,8 +36,17 @@ type FixFollowUp struct {
 	DueAt         time.Time  `gorm:"not null;index"`
 	ToldAt        *time.Time `gorm:"index"`
 	ToldBy        string     `gorm:"size:300"`
-	Note          string     `gorm:"type:text"`
+	// ToldVia is how the customer heard: ToldByEmail when the fix_done
+	// email went out, ToldByPhone when the owner marked it told by hand.
+	ToldVia string `gorm:"size:20"`
+	Note    string `gorm:"type:text"`
 }
+
+// How a customer was told of a fix.
+const (
+	ToldByEmail = "email"
+	ToldByPhone = "phone"
+)
 
 // TableName keeps the table's name short.
 func (FixFollowUp) TableName() string { return "fix_followups" }
@@ -422,7 +431,7 @@ func (s *Store) MarkCustomerTold(ctx context.Context, p *Policy, now time.Time, 
 			return fmt.Errorf("follow-up of case %d: %w", caseID, err)
 		}
 		if err := tx.Model(&FixFollowUp{}).Where("id = ?", f.ID).
-			Updates(map[string]any{"told_at": now, "told_by": actor, "note": note}).Error; err != nil {
+			Updates(map[string]any{"told_at": now, "told_by": actor, "told_via": ToldByPhone, "note": note}).Error; err != nil {
 			return fmt.Errorf("close follow-up of case %d: %w", caseID, err)
 		}
 		if err := tx.Model(&Case{}).Where("id = ?", caseID).

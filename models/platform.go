@@ -12,12 +12,36 @@ import (
 // PlatformUser caches who an email is on a chat platform (a Slack user id,
 // a Teams account), so people are looked up once a day, not on every card.
 type PlatformUser struct {
-	Platform  string `gorm:"primaryKey;size:20"`
-	Email     string `gorm:"primaryKey;size:300"` // lower case
-	UserID    string `gorm:"size:200;index"`      // empty: the email resolves to nobody
-	Name      string `gorm:"size:300"`
-	Extra     string `gorm:"type:text"` // platform details (JSON), e.g. a Teams account
+	Platform string `gorm:"primaryKey;size:20"`
+	Email    string `gorm:"primaryKey;size:300"` // lower case
+	UserID   string `gorm:"size:200;index"`      // empty: the email resolves to nobody
+	Name     string `gorm:"size:300"`
+	Extra    string `gorm:"type:text"` // platform details (JSON), e.g. a Teams account
+	// Locale is the person's platform locale ("pl-PL"); LocaleNone when the
+	// platform was asked and told none, empty when not asked yet.
+	Locale    string `gorm:"size:35;not null;default:''"`
 	CheckedAt time.Time
+}
+
+// LocaleNone records that a platform gave a person no locale.
+const LocaleNone = "-"
+
+// SetPlatformLocale records a person's locale on a platform, keeping the
+// rest of their entry; a person not cached yet gets an entry of their own.
+func (s *Store) SetPlatformLocale(ctx context.Context, platform, email, locale string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	db := s.db.WithContext(ctx)
+	res := db.Model(&PlatformUser{}).Where("platform = ? AND email = ?", platform, email).Update("locale", locale)
+	if res.Error != nil {
+		return fmt.Errorf("save locale of %s: %w", email, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		u := PlatformUser{Platform: platform, Email: email, Locale: locale}
+		if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&u).Error; err != nil {
+			return fmt.Errorf("save locale of %s: %w", email, err)
+		}
+	}
+	return nil
 }
 
 // PlatformUser returns the cached entry of email on platform.
@@ -43,7 +67,13 @@ func (s *Store) PlatformUserByID(ctx context.Context, platform, userID string) (
 // SavePlatformUser stores or refreshes a cache entry.
 func (s *Store) SavePlatformUser(ctx context.Context, u PlatformUser) error {
 	u.Email = strings.ToLower(u.Email)
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&u).Error; err != nil {
+	// A refresh that does not know the locale keeps the one recorded.
+	cols := []string{"user_id", "name", "extra", "checked_at"}
+	if u.Locale != "" {
+		cols = append(cols, "locale")
+	}
+	onConflict := clause.OnConflict{Columns: []clause.Column{{Name: "platform"}, {Name: "email"}}, DoUpdates: clause.AssignmentColumns(cols)}
+	if err := s.db.WithContext(ctx).Clauses(onConflict).Create(&u).Error; err != nil {
 		return fmt.Errorf("save platform user %s: %w", u.Email, err)
 	}
 	return nil

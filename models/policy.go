@@ -17,6 +17,9 @@ type Policy struct {
 	Themes      []Theme
 	Admins      []string
 	RootCauses  []string
+	// Labels names root causes and themes per language: Labels[id][lang].
+	// An id or language missing from it reads as the id.
+	Labels map[string]map[string]string
 	// Language is the organisation's language (one of Languages), the
 	// default of every team's; DigestLanguage the digest's.
 	Language       string
@@ -28,6 +31,8 @@ type Policy struct {
 	KudosDestinations []Destination
 	// Away says which platform statuses mark a person away.
 	Away AwayStatus
+	// Targets are the organisation's goals; teams inherit what they do not set.
+	Targets Targets
 }
 
 // TeamPolicy is one team: who is in it, where its cards go, how it assigns.
@@ -52,7 +57,8 @@ type TeamPolicy struct {
 	QuietHours bool
 	// Huddle is the cron schedule, in the team's time zone, of the post of
 	// the previous day's feedback; empty for none.
-	Huddle string
+	Huddle  string
+	Targets Targets // the team's own; see Policy.TeamTargets
 }
 
 // Destination is one channel on one transport.
@@ -122,6 +128,29 @@ func (p *Policy) TeamLanguage(teamID string) string {
 		return p.Language
 	}
 	return LangEnglish
+}
+
+// PersonLanguage is the language of the first team the person belongs to
+// (as member or manager), else the organisation's: what they read when
+// neither a case nor their platform says otherwise.
+func (p *Policy) PersonLanguage(email string) string {
+	for i := range p.Teams {
+		if p.Teams[i].IsMember(email) || p.Teams[i].IsManager(email) {
+			return p.TeamLanguage(p.Teams[i].ID)
+		}
+	}
+	return p.TeamLanguage("")
+}
+
+// RootCauseLabel names root causes (and themes) in lang, as the YAML
+// labels them; an id without a label in lang is shown as written.
+func (p *Policy) RootCauseLabel(lang string) func(id string) string {
+	return func(id string) string {
+		if l := p.Labels[id][lang]; l != "" {
+			return l
+		}
+		return id
+	}
 }
 
 // IsAdmin reports whether email is one of the admins.

@@ -16,7 +16,7 @@ import (
 )
 
 // SchemaVersion of this build; /readyz is green only when the database holds it.
-const CurrentSchema = 2
+const CurrentSchema = 3
 
 // migrateLockKey is the Postgres advisory lock taken while migrating.
 const migrateLockKey = 0x63786c6f6f70 // "cxloop"

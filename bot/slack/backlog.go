@@ -7,6 +7,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -34,14 +35,6 @@ const MaxItemTitle = 300
 // times longer.
 const itemTitleLen = 5 * MaxItemTitle
 
-// statusLabels name the item statuses as people read them.
-var statusLabels = map[string]string{
-	models.ImprovementProposed:   "Proposed",
-	models.ImprovementInProgress: "In progress",
-	models.ImprovementDone:       "Done",
-	models.ImprovementDropped:    "Dropped",
-}
-
 var statusEmoji = map[string]string{
 	models.ImprovementProposed:   ":bulb:",
 	models.ImprovementInProgress: ":hammer_and_wrench:",
@@ -49,16 +42,18 @@ var statusEmoji = map[string]string{
 	models.ImprovementDropped:    ":wastebasket:",
 }
 
-// StatusLabel is an item status as people read it: "In progress".
-func StatusLabel(status string) string {
-	if l, ok := statusLabels[status]; ok {
-		return l
+// StatusLabel is an item status as people read it in lang: "In progress".
+func StatusLabel(lang, status string) string {
+	if _, ok := statusEmoji[status]; ok {
+		return l10n.T(lang, "backlog.status."+status)
 	}
 	return titleCase(strings.ReplaceAll(status, "_", " "))
 }
 
 // BacklogOptions says who looks at the backlog and what to tell them.
 type BacklogOptions struct {
+	// Lang is the language of the answer: the viewer's.
+	Lang string
 	// Viewer is the email of the person the (private) answer is for.
 	Viewer string
 	// Manage shows the buttons: the viewer may change items (admins and
@@ -80,17 +75,18 @@ type BacklogOptions struct {
 // bring it back. Titles and emails are escaped. The result stays within
 // MaxBlocks; items that do not fit are counted.
 func BacklogBlocks(open, closed []models.ImprovementSummary, o BacklogOptions) []slackgo.Block {
-	blocks := []slackgo.Block{slackgo.NewHeaderBlock(plain("Improvement backlog"), slackgo.HeaderBlockOptionBlockID("backlog-header"))}
+	lang := o.Lang
+	blocks := []slackgo.Block{slackgo.NewHeaderBlock(plain(l10n.T(lang, "backlog.title")), slackgo.HeaderBlockOptionBlockID("backlog-header"))}
 	if o.Notice != "" {
 		blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(clip(o.Notice, MaxTextLen)), nil, nil, slackgo.SectionBlockOptionBlockID("backlog-notice")))
 	}
-	intro := "The systemic issues behind detractor cases, most detractors first. Marking an item *done* tells the owners of its cases to call their customers back."
+	intro := l10n.T(lang, "backlog.intro")
 	if !o.Manage {
-		intro += " Admins and team managers can change items."
+		intro = l10n.T(lang, "backlog.intro_readonly")
 	}
 	blocks = append(blocks, slackgo.NewContextBlock("backlog-intro", mrkdwn(intro)))
 	if len(open) == 0 {
-		blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn("Nothing is open: no systemic issue is waiting. Resolving a case as a _systemic issue_ adds one here."),
+		blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(l10n.T(lang, "backlog.empty")),
 			nil, nil, slackgo.SectionBlockOptionBlockID("backlog-empty")))
 	}
 	// Room for the closed list's divider and title, one closed item and
@@ -107,11 +103,11 @@ func BacklogBlocks(open, closed []models.ImprovementSummary, o BacklogOptions) [
 	}
 	if moreOpen > 0 {
 		blocks = append(blocks, slackgo.NewContextBlock("backlog-more-open",
-			mrkdwn(fmt.Sprintf("…and %d more open %s with fewer detractors.", moreOpen, pluralWord(moreOpen, "item", "items")))))
+			mrkdwn(l10n.N(lang, "backlog.more_open", moreOpen))))
 	}
 	if len(closed) > 0 && len(blocks)+3 <= MaxBlocks {
 		blocks = append(blocks, slackgo.NewDividerBlock(),
-			slackgo.NewContextBlock("backlog-closed-title", mrkdwn("*Done and dropped*")))
+			slackgo.NewContextBlock("backlog-closed-title", mrkdwn("*"+l10n.T(lang, "backlog.closed_title")+"*")))
 		moreClosed := o.MoreClosed
 		for i, it := range closed {
 			if len(blocks)+2 > MaxBlocks {
@@ -122,17 +118,17 @@ func BacklogBlocks(open, closed []models.ImprovementSummary, o BacklogOptions) [
 		}
 		if moreClosed > 0 && len(blocks) < MaxBlocks {
 			blocks = append(blocks, slackgo.NewContextBlock("backlog-more-closed",
-				mrkdwn(fmt.Sprintf("…and %d more done or dropped.", moreClosed))))
+				mrkdwn(l10n.N(lang, "backlog.more_closed", moreClosed))))
 		}
 	}
 	return blocks
 }
 
 // BacklogFallback is the notification text of a backlog answer, escaped.
-func BacklogFallback(open int, notice string) string {
-	s := "Improvement backlog: nothing open"
+func BacklogFallback(lang string, open int, notice string) string {
+	s := l10n.T(lang, "backlog.fallback_none")
 	if open > 0 {
-		s = fmt.Sprintf("Improvement backlog: %d open %s", open, pluralWord(open, "item", "items"))
+		s = l10n.N(lang, "backlog.fallback", open)
 	}
 	if notice != "" {
 		s = notice + " · " + s
@@ -144,14 +140,15 @@ func BacklogFallback(open int, notice string) string {
 // root cause.
 func itemLine(it models.ImprovementSummary, o BacklogOptions) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*#%d %s*\n%s %s · %s", it.ID, esc(oneLine(it.Title), itemTitleLen), statusEmoji[it.Status], StatusLabel(it.Status),
-		pluralWord64(it.Linked, "detractor case", "detractor cases"))
+	lang := o.Lang
+	fmt.Fprintf(&b, "*#%d %s*\n%s %s · %s", it.ID, esc(oneLine(it.Title), itemTitleLen), statusEmoji[it.Status], StatusLabel(lang, it.Status),
+		l10n.N(lang, "backlog.detractor_cases", int(it.Linked)))
 	if it.Told > 0 {
-		fmt.Fprintf(&b, " (%d told of the fix)", it.Told)
+		b.WriteString(" " + l10n.N(lang, "backlog.told", int(it.Told)))
 	}
-	b.WriteString(" · owner " + ownerText(it.Owner, o.OwnerIDs[strings.ToLower(it.Owner)]))
+	b.WriteString(" · " + l10n.T(lang, "home.owner", "Owner", ownerText(lang, it.Owner, o.OwnerIDs[strings.ToLower(it.Owner)])))
 	if it.RootCause != "" {
-		b.WriteString(" · root cause " + code(it.RootCause, maxValueLen))
+		b.WriteString(" · " + l10n.T(lang, "backlog.root_cause", "RootCause", code(it.RootCause, maxValueLen)))
 	}
 	return b.String()
 }
@@ -164,30 +161,31 @@ func itemBlocks(it models.ImprovementSummary, o BacklogOptions) []slackgo.Block 
 	}
 	var buttons []slackgo.BlockElement
 	if !strings.EqualFold(it.Owner, o.Viewer) || o.Viewer == "" {
-		buttons = append(buttons, slackgo.NewButtonBlockElement(ActionItemTake, id, plain("Take ownership")).WithStyle(slackgo.StylePrimary))
+		buttons = append(buttons, slackgo.NewButtonBlockElement(ActionItemTake, id, plain(l10n.T(o.Lang, "backlog.button.take"))).WithStyle(slackgo.StylePrimary))
 	}
 	if len(models.NextImprovementStatuses(it.Status)) > 0 {
-		buttons = append(buttons, slackgo.NewButtonBlockElement(ActionItemStatus, id, plain("Set status…")))
+		buttons = append(buttons, slackgo.NewButtonBlockElement(ActionItemStatus, id, plain(l10n.T(o.Lang, "backlog.button.status"))))
 	}
-	buttons = append(buttons, slackgo.NewButtonBlockElement(ActionItemRename, id, plain("Rename…")))
+	buttons = append(buttons, slackgo.NewButtonBlockElement(ActionItemRename, id, plain(l10n.T(o.Lang, "backlog.button.rename"))))
 	return append(blocks, slackgo.NewActionBlock("item-"+id+"-actions", buttons...))
 }
 
 func closedItemBlock(it models.ImprovementSummary, o BacklogOptions) slackgo.Block {
 	id := strconv.FormatInt(it.ID, 10)
-	text := fmt.Sprintf("%s #%d %s · %s · %s", statusEmoji[it.Status], it.ID, esc(oneLine(it.Title), itemTitleLen), StatusLabel(it.Status),
-		pluralWord64(it.Linked, "detractor case", "detractor cases"))
+	lang := o.Lang
+	text := fmt.Sprintf("%s #%d %s · %s · %s", statusEmoji[it.Status], it.ID, esc(oneLine(it.Title), itemTitleLen), StatusLabel(lang, it.Status),
+		l10n.N(lang, "backlog.detractor_cases", int(it.Linked)))
 	if it.Status == models.ImprovementDone {
 		if it.DoneAt != nil {
-			text += " · done " + slackDate(*it.DoneAt)
+			text += " · " + l10n.T(lang, "backlog.done_at", "Date", slackDate(lang, *it.DoneAt))
 		}
 		if it.Linked > 0 {
-			text += fmt.Sprintf(" · %d of %d customers told", it.Told, it.Linked)
+			text += " · " + l10n.N(lang, "backlog.told_of", int(it.Linked), "Told", l10n.Number(lang, int(it.Told)))
 		}
 	}
 	var acc *slackgo.Accessory
 	if o.Manage && len(models.NextImprovementStatuses(it.Status)) > 0 {
-		acc = slackgo.NewAccessory(slackgo.NewButtonBlockElement(ActionItemStatus, id, plain("Set status…")))
+		acc = slackgo.NewAccessory(slackgo.NewButtonBlockElement(ActionItemStatus, id, plain(l10n.T(lang, "backlog.button.status"))))
 	}
 	return slackgo.NewSectionBlock(mrkdwn(text), nil, acc, slackgo.SectionBlockOptionBlockID("item-"+id+"-closed"))
 }
@@ -195,42 +193,27 @@ func closedItemBlock(it models.ImprovementSummary, o BacklogOptions) slackgo.Blo
 // ItemStatusModal asks for an item's new status, offering the statuses it
 // may move to (see models.NextImprovementStatuses); metadata travels back in
 // the submission's private_metadata.
-func ItemStatusModal(it models.ImprovementSummary, metadata string) slackgo.ModalViewRequest {
+func ItemStatusModal(lang string, it models.ImprovementSummary, metadata string) slackgo.ModalViewRequest {
 	var opts []*slackgo.OptionBlockObject
 	for _, st := range models.NextImprovementStatuses(it.Status) {
-		opts = append(opts, slackgo.NewOptionBlockObject(st, plain(StatusLabel(st)), nil))
+		opts = append(opts, slackgo.NewOptionBlockObject(st, plain(StatusLabel(lang, st)), nil))
 	}
-	sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "item_status_select", opts...)
-	intro := fmt.Sprintf("*#%d %s* is %s.", it.ID, esc(oneLine(it.Title), itemTitleLen), strings.ToLower(StatusLabel(it.Status)))
+	sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain(l10n.T(lang, "form.choose")), "item_status_select", opts...)
+	intro := l10n.T(lang, "backlog.status_intro", "Item", fmt.Sprintf("#%d %s", it.ID, esc(oneLine(it.Title), itemTitleLen)), "Status", StatusLabel(lang, it.Status))
 	if it.Linked > 0 {
-		intro += fmt.Sprintf("\nMarking it *done* asks the owners of its %s to tell their customers what changed, and announces it in the team channels.",
-			pluralWord64(it.Linked, "linked case", "linked cases"))
+		intro += "\n" + l10n.N(lang, "backlog.status_done_effect", int(it.Linked))
 	}
-	return modal(ModalItemStatus, fmt.Sprintf("Improvement #%d", it.ID), "Save", metadata,
+	return modal(lang, ModalItemStatus, l10n.T(lang, "backlog.status_title", "ItemID", it.ID), l10n.T(lang, "form.save"), metadata,
 		slackgo.NewSectionBlock(mrkdwn(intro), nil, nil),
-		slackgo.NewInputBlock(BlockItemStatus, plain("New status"), nil, sel),
+		slackgo.NewInputBlock(BlockItemStatus, plain(l10n.T(lang, "backlog.new_status")), nil, sel),
 	)
 }
 
 // ItemRenameModal asks for an item's new title, the current one filled in.
-func ItemRenameModal(it models.ImprovementSummary, metadata string) slackgo.ModalViewRequest {
-	in := slackgo.NewPlainTextInputBlockElement(plain("What will be fixed?"), "item_title_input").
+func ItemRenameModal(lang string, it models.ImprovementSummary, metadata string) slackgo.ModalViewRequest {
+	in := slackgo.NewPlainTextInputBlockElement(plain(l10n.T(lang, "backlog.rename_placeholder")), "item_title_input").
 		WithInitialValue(clip(oneLine(it.Title), MaxItemTitle)).WithMaxLength(MaxItemTitle)
-	return modal(ModalItemRename, fmt.Sprintf("Rename #%d", it.ID), "Rename", metadata,
-		slackgo.NewInputBlock(BlockItemTitle, plain("Title"), nil, in),
+	return modal(lang, ModalItemRename, l10n.T(lang, "backlog.rename_title", "ItemID", it.ID), l10n.T(lang, "backlog.rename_submit"), metadata,
+		slackgo.NewInputBlock(BlockItemTitle, plain(l10n.T(lang, "backlog.title_label")), nil, in),
 	)
-}
-
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func pluralWord64(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

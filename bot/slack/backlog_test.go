@@ -131,7 +131,7 @@ func TestBacklogBlocks(t *testing.T) {
 
 func TestItemModals(t *testing.T) {
 	it := backlogItem(4, models.ImprovementProposed, "Call back <!here>", "", 3)
-	v := cxslack.ItemStatusModal(it, `{"item":4}`)
+	v := cxslack.ItemStatusModal("en", it, `{"item":4}`)
 	if v.CallbackID != cxslack.ModalItemStatus || inputs(t, v)[cxslack.BlockItemStatus] != "static_select" || v.PrivateMetadata != `{"item":4}` {
 		t.Errorf("status modal %+v", v)
 	}
@@ -144,7 +144,7 @@ func TestItemModals(t *testing.T) {
 	if strings.Contains(string(js), `"value":"proposed"`) {
 		t.Errorf("status modal offers the current status: %s", js)
 	}
-	v = cxslack.ItemRenameModal(it, `{"item":4}`)
+	v = cxslack.ItemRenameModal("en", it, `{"item":4}`)
 	if v.CallbackID != cxslack.ModalItemRename || inputs(t, v)[cxslack.BlockItemTitle] != "plain_text_input" {
 		t.Errorf("rename modal %+v", v)
 	}

@@ -15,6 +15,8 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
 
 // DefaultTimeout bounds every Web API call. slack-go's own client has no
@@ -168,10 +170,17 @@ func (m *Messenger) PostText(ctx context.Context, channel, text string) (string,
 // DirectMessage writes text, escaped, to the person with that email in
 // their DM with the bot. With a card it adds a summary of the case and, when
 // a CardLocator knows where the card is, a link to it.
-func (m *Messenger) DirectMessage(ctx context.Context, email, text string, card *bot.Card) error {
+func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text, card *bot.Card) error {
 	user, err := m.dir.UserID(ctx, email)
 	if err != nil {
 		return Classify(err)
+	}
+	lang := m.ReaderLang(ctx, email, t.Lang)
+	text := t.In(lang)
+	if card != nil {
+		c := *card
+		c.Lang = lang
+		card = &c
 	}
 	ch, _, _, err := m.api.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil {
@@ -184,13 +193,34 @@ func (m *Messenger) DirectMessage(ctx context.Context, email, text string, card 
 	if card != nil {
 		body += "\n" + Summary(*card)
 		if link := m.permalink(ctx, card.CaseID); link != "" {
-			body += "\n<" + link + "|Open the case card>"
+			body += "\n<" + link + "|" + Escape(card.T("dm.open_card")) + ">"
 		}
 	}
 	if _, _, err := m.api.PostMessageContext(ctx, ch.ID, textMessage(body)...); err != nil {
 		return fail("chat.postMessage", err)
 	}
 	return nil
+}
+
+// LocaleDirectory is a Directory that also knows people's Slack locale
+// ("pl-PL"), as users.info with include_locale tells it.
+type LocaleDirectory interface {
+	Locale(ctx context.Context, email string) (string, error)
+}
+
+// ReaderLang is the language a message to email is written in: the
+// person's Slack locale when cxloop speaks it, else fallback. A failed
+// lookup falls back too: the message matters more than its language.
+func (m *Messenger) ReaderLang(ctx context.Context, email, fallback string) string {
+	ld, ok := m.dir.(LocaleDirectory)
+	if !ok {
+		return l10n.Lang(fallback)
+	}
+	loc, err := ld.Locale(ctx, email)
+	if err != nil {
+		return l10n.Lang(fallback)
+	}
+	return models.SupportedLanguage(loc, l10n.Lang(fallback))
 }
 
 // DirectList writes one DM: the intro, then one line per item, each with a

@@ -151,7 +151,7 @@ func TestDirectMessage(t *testing.T) {
 	t.Run("resolves, opens, posts", func(t *testing.T) {
 		m, s := newMessenger(t)
 		card := sampleCard()
-		if err := m.DirectMessage(ctx, "Liis@Example.com", "A case is yours.", &card); err != nil {
+		if err := m.DirectMessage(ctx, "Liis@Example.com", bot.Plain("A case is yours."), &card); err != nil {
 			t.Fatal(err)
 		}
 		if got := s.Calls("users.lookupByEmail"); len(got) == 0 {
@@ -181,7 +181,7 @@ func TestDirectMessage(t *testing.T) {
 		if ref, err = m.PostCard(ctx, "C0CONTACT", card); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.DirectMessage(ctx, "liis@example.com", "Reminder", &card); err != nil {
+		if err := m.DirectMessage(ctx, "liis@example.com", bot.Plain("Reminder"), &card); err != nil {
 			t.Fatal(err)
 		}
 		if got := s.Calls("chat.getPermalink"); len(got) != 1 || got[0].Params.Get("message_ts") != ref {
@@ -193,7 +193,7 @@ func TestDirectMessage(t *testing.T) {
 	})
 	t.Run("unknown person is permanent", func(t *testing.T) {
 		m, s := newMessenger(t)
-		err := m.DirectMessage(ctx, "nobody@example.com", "hi", nil)
+		err := m.DirectMessage(ctx, "nobody@example.com", bot.Plain("hi"), nil)
 		if class, _ := bot.ClassOf(err); class != bot.Permanent {
 			t.Fatalf("got %v (%v), want permanent", class, err)
 		}
@@ -241,7 +241,7 @@ func TestErrorClasses(t *testing.T) {
 			return err
 		}},
 		{"DirectMessage", "conversations.open", func(ctx context.Context, m *cxslack.Messenger) error {
-			return m.DirectMessage(ctx, "liis@example.com", "hi", nil)
+			return m.DirectMessage(ctx, "liis@example.com", bot.Plain("hi"), nil)
 		}},
 	}
 	for _, tt := range tests {

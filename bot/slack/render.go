@@ -11,6 +11,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 )
 
 // Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
@@ -29,6 +30,7 @@ const (
 	maxButtons    = 25  // elements per actions block
 	maxValueLen   = 200 // one short untrusted value: team, touchpoint, attribute, theme, name
 	maxNoteLen    = 1000
+	maxButtonLen  = 75  // button text
 	fallbackLen   = 150 // comment excerpt in the notification text
 )
 
@@ -59,7 +61,7 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 
 	// Header: plain_text, so nothing in it is interpreted; only enums and
 	// numbers go into it anyway.
-	head := fmt.Sprintf("%s · %s %d · Case #%d", titleCase(string(c.Segment)), strings.ToUpper(string(c.Metric)), c.Score, c.CaseID)
+	head := c.T("card.header", "Segment", c.SegmentLabel(), "Metric", c.MetricLabel(), "Score", c.Score, "CaseID", c.CaseID)
 	blocks := []slackgo.Block{
 		slackgo.NewHeaderBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(head, maxHeaderLen), true, false),
 			slackgo.HeaderBlockOptionBlockID(blockID("header"))),
@@ -71,27 +73,27 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 			fields = append(fields, mrkdwn("*"+label+"*\n"+value))
 		}
 	}
-	addField("Team", esc(c.TeamName, maxValueLen))
-	addField("State", stateText(c))
-	addField("Owner", ownerText(c.Owner, o.OwnerID))
-	addField("Touchpoint", esc(c.Touchpoint, maxValueLen))
+	addField(c.T("card.field.team"), esc(c.TeamName, maxValueLen))
+	addField(c.T("card.field.state"), stateText(c))
+	addField(c.T("card.field.owner"), ownerText(c.Lang, c.Owner, o.OwnerID))
+	addField(c.T("card.field.touchpoint"), esc(c.Touchpoint, maxValueLen))
 	switch {
 	case c.ThankedAt != nil:
-		addField("Thanked", slackDate(*c.ThankedAt))
+		addField(c.T("card.field.thanked"), slackDate(c.Lang, *c.ThankedAt))
 	case !c.State.Closed() && !c.ThankYouDue.IsZero():
-		addField("Thank you by", slackDate(c.ThankYouDue))
+		addField(c.T("card.field.thank_by"), slackDate(c.Lang, c.ThankYouDue))
 	}
 	switch {
 	case c.ResolvedAt != nil:
-		addField("Resolved", slackDate(*c.ResolvedAt))
+		addField(c.T("card.field.resolved"), slackDate(c.Lang, *c.ResolvedAt))
 	case !c.State.Closed() && !c.ResolutionDue.IsZero():
-		addField("Resolve by", slackDate(c.ResolutionDue))
+		addField(c.T("card.field.resolve_by"), slackDate(c.Lang, c.ResolutionDue))
 	}
 	blocks = append(blocks, slackgo.NewSectionBlock(nil, fields, nil, slackgo.SectionBlockOptionBlockID(blockID("fields"))))
 
 	comment, cut := quoteWithin(c.Comment, MaxTextLen)
 	if comment == "" {
-		comment = "_No comment._"
+		comment = "_" + Escape(c.T("card.comment.none")) + "_"
 	}
 	blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(comment), nil, nil, slackgo.SectionBlockOptionBlockID(blockID("comment"))))
 
@@ -104,29 +106,29 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 	if len(c.Themes) > 0 {
 		tags := make([]string, len(c.Themes))
 		for i, t := range c.Themes {
-			tags[i] = code(t, maxValueLen)
+			tags[i] = code(c.Label(t), maxValueLen)
 		}
 		blocks = append(blocks, slackgo.NewContextBlock(blockID("themes"), mrkdwn(joinWithin(":label: ", tags, "  ", MaxTextLen))))
 	}
 	if c.RootCause != "" || c.Resolution != "" {
 		var b strings.Builder
 		if c.RootCause != "" {
-			b.WriteString("*Root cause:* " + esc(c.RootCause, maxValueLen))
+			b.WriteString("*" + c.T("card.root_cause") + ":* " + esc(c.Label(c.RootCause), maxValueLen))
 		}
 		if c.Resolution != "" {
 			if b.Len() > 0 {
 				b.WriteString("\n")
 			}
-			b.WriteString("*Resolution:* " + esc(c.Resolution, maxNoteLen))
+			b.WriteString("*" + c.T("card.resolution") + ":* " + esc(c.Resolution, maxNoteLen))
 		}
 		blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(b.String()), nil, nil, slackgo.SectionBlockOptionBlockID(blockID("resolution"))))
 	}
 	var foot []string
 	if c.Source != "" {
-		foot = append(foot, "Source "+esc(c.Source, maxValueLen))
+		foot = append(foot, c.T("card.footer.source", "Source", esc(c.Source, maxValueLen)))
 	}
 	if !c.SubmittedAt.IsZero() {
-		foot = append(foot, "submitted "+slackDate(c.SubmittedAt))
+		foot = append(foot, c.T("card.footer.submitted", "Date", slackDate(c.Lang, c.SubmittedAt)))
 	}
 	if len(foot) > 0 {
 		blocks = append(blocks, slackgo.NewContextBlock(blockID("footer"), mrkdwn(strings.Join(foot, " · "))))
@@ -134,7 +136,7 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 
 	var buttons []slackgo.BlockElement
 	for _, a := range c.Actions {
-		btn := slackgo.NewButtonBlockElement(ActionID(a), id, slackgo.NewTextBlockObject(slackgo.PlainTextType, actionLabel(a), true, false))
+		btn := slackgo.NewButtonBlockElement(ActionID(a), id, slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(c.ActionLabel(a), maxButtonLen), true, false))
 		if a == bot.ActionTake {
 			btn = btn.WithStyle(slackgo.StylePrimary)
 		}
@@ -142,7 +144,7 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 	}
 	if cut {
 		buttons = append(buttons, slackgo.NewButtonBlockElement(ActionFullComment, id,
-			slackgo.NewTextBlockObject(slackgo.PlainTextType, "Show full comment", true, false)))
+			slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(c.T("card.button.full_comment"), maxButtonLen), true, false)))
 	}
 	if len(buttons) > maxButtons {
 		buttons = buttons[:maxButtons]
@@ -163,10 +165,7 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 // FallbackText is the message's plain text: what notifications and clients
 // without Block Kit show. It is escaped like the blocks.
 func FallbackText(c bot.Card) string {
-	s := fmt.Sprintf("Case #%d · %s", c.CaseID, Escape(c.Headline()))
-	if c.Overdue && !c.State.Closed() {
-		s += " · OVERDUE"
-	}
+	s := Escape(c.Summary())
 	if line := firstLine(c.Comment); line != "" {
 		s += ": “" + Escape(clip(line, fallbackLen)) + "”"
 	}
@@ -175,7 +174,7 @@ func FallbackText(c bot.Card) string {
 
 // Summary is a one-line, escaped mention of a case for DMs and threads.
 func Summary(c bot.Card) string {
-	s := fmt.Sprintf("*Case #%d* · %s · %s", c.CaseID, Escape(c.Headline()), Escape(c.StateLabel()))
+	s := "*" + Escape(c.Ref()) + "* · " + Escape(c.Headline()) + " · " + Escape(c.StateLabel())
 	if line := firstLine(c.Comment); line != "" {
 		s += "\n> " + Escape(clip(line, fallbackLen))
 	}
@@ -279,10 +278,9 @@ func normaliseNewlines(s string) string {
 }
 
 func stateText(c bot.Card) string {
-	label := strings.TrimSuffix(c.StateLabel(), " · OVERDUE")
-	s := Escape(label)
-	if c.Overdue && !c.State.Closed() {
-		s += "\n:rotating_light: *OVERDUE*"
+	s := Escape(c.StateName())
+	if c.ShowsOverdue() {
+		s += "\n:rotating_light: *" + Escape(c.T("state.overdue")) + "*"
 	}
 	return s
 }
@@ -290,9 +288,9 @@ func stateText(c bot.Card) string {
 // ownerText mentions the owner when the directory resolved a plausible user
 // id, and otherwise names them by email, escaped: a mention built from an
 // unchecked id could be anything.
-func ownerText(email, userID string) string {
+func ownerText(lang, email, userID string) string {
 	if email == "" {
-		return "_nobody yet_"
+		return "_" + Escape(l10n.T(lang, "card.owner.nobody")) + "_"
 	}
 	if IsUserID(userID) {
 		return "<@" + userID + ">"
@@ -329,7 +327,7 @@ func customerText(c bot.Card) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "*Customer:* " + strings.Join(parts, " · ")
+	return "*" + c.T("card.customer") + ":* " + strings.Join(parts, " · ")
 }
 
 // attributeElements renders attributes as context elements, one each; past
@@ -384,30 +382,13 @@ func code(s string, limit int) string {
 	return "`" + esc(s, limit-2) + "`"
 }
 
-// slackDate shows a time in each reader's own time zone, with a UTC
-// fallback for clients that cannot.
-func slackDate(t time.Time) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
-}
+// DateText is slackDate for callers outside the package.
+func DateText(lang string, t time.Time) string { return slackDate(lang, t) }
 
-func actionLabel(a bot.Action) string {
-	switch a {
-	case bot.ActionTake:
-		return "Take it"
-	case bot.ActionAssign:
-		return "Assign…"
-	case bot.ActionThank:
-		return "Log thank-you…"
-	case bot.ActionResolve:
-		return "Resolve…"
-	case bot.ActionNoContact:
-		return "No contact…"
-	case bot.ActionShowContact:
-		return "Show contact"
-	case bot.ActionReopen:
-		return "Reopen"
-	}
-	return clip(titleCase(strings.ReplaceAll(string(a), "_", " ")), 75)
+// slackDate shows a time in each reader's own time zone and Slack locale,
+// with a fallback in lang and UTC for clients that cannot.
+func slackDate(lang string, t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), Escape(l10n.DateTime(lang, t.UTC())))
 }
 
 // mrkdwn is a mrkdwn text object with verbatim set, so that Slack does not

@@ -101,7 +101,7 @@ func TestRenderCardLayout(t *testing.T) {
 		"*Team*\nContact Center",
 		"*Owner*\n<@U0LIIS>",
 		"*Touchpoint*\ncall-center",
-		fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|2026-10-05 09:00 UTC>", due.Unix()),
+		fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|Mon 5 Oct 09:00 UTC>", due.Unix()),
 		fmt.Sprintf("<!date^%d^", due.Add(48*time.Hour).Unix()),
 		"> Waited 40 minutes on the phone.\n> Nobody called back.",
 		"`k***@example.com`",

@@ -9,6 +9,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 )
 
 // Callback ids of the case modals; a view_submission names its modal by them.
@@ -41,59 +42,61 @@ const (
 	maxMetadata   = 3000
 )
 
-// Thank-you methods and no-contact reasons as people read them; the values
-// are the domain's.
-var (
-	methodLabels = map[string]string{"call": "Call", "email": "Email", "meeting": "Meeting", "message": "Message", "other": "Other"}
-	reasonLabels = map[string]string{"anonymous": "Anonymous response", "no_consent": "No consent to contact", "unreachable": "Unreachable"}
+// Thank-you methods and no-contact reasons are labelled from the catalog
+// under these prefixes ("method.call"); the values are the domain's.
+const (
+	methodLabels = "method."
+	reasonLabels = "reason."
 )
 
 // AssignModal asks for the new owner of a case with a user picker.
 // initialUser (a Slack user id, may be empty) is preselected; metadata
 // travels back in the submission's private_metadata.
-func AssignModal(caseID int64, teamName, initialUser, metadata string) slackgo.ModalViewRequest {
-	sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeUser, plain("Choose a person"), "assignee_select")
+func AssignModal(lang string, caseID int64, teamName, initialUser, metadata string) slackgo.ModalViewRequest {
+	sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeUser, plain(l10n.T(lang, "form.choose_person")), "assignee_select")
 	if IsUserID(initialUser) {
 		sel.InitialUser = initialUser
 	}
-	intro := "Give the case to a member or manager of *" + esc(teamName, maxValueLen) + "*. They get a direct message."
-	return modal(ModalAssign, fmt.Sprintf("Assign case #%d", caseID), "Assign", metadata,
+	intro := l10n.T(lang, "form.assign.intro", "Team", esc(teamName, maxValueLen))
+	return modal(lang, ModalAssign, l10n.T(lang, "form.assign.title", "CaseID", caseID), l10n.T(lang, "form.assign.submit"), metadata,
 		slackgo.NewSectionBlock(mrkdwn(intro), nil, nil),
-		slackgo.NewInputBlock(BlockAssignee, plain("New owner"), nil, sel),
+		slackgo.NewInputBlock(BlockAssignee, plain(l10n.T(lang, "form.assign.new_owner")), nil, sel),
 	)
 }
 
 // ThankModal logs the thank-you contact: how, and a note.
-func ThankModal(caseID int64, methods []string, metadata string) slackgo.ModalViewRequest {
-	return modal(ModalThank, fmt.Sprintf("Thank-you · #%d", caseID), "Save", metadata,
-		slackgo.NewInputBlock(BlockMethod, plain("How did you reach them?"), nil,
-			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "how_select", selectOptions(methods, methodLabels)...)),
-		noteInput(BlockNote, "Note", true),
+func ThankModal(lang string, caseID int64, methods []string, metadata string) slackgo.ModalViewRequest {
+	return modal(lang, ModalThank, l10n.T(lang, "form.thank.title", "CaseID", caseID), l10n.T(lang, "form.save"), metadata,
+		slackgo.NewInputBlock(BlockMethod, plain(l10n.T(lang, "form.thank.method")), nil,
+			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain(l10n.T(lang, "form.choose")), "how_select", selectOptions(lang, methods, methodLabels)...)),
+		noteInput(BlockNote, l10n.T(lang, "form.note"), true),
 	)
 }
 
 // ResolveModal closes the loop: root cause, what was done, systemic or not.
-func ResolveModal(caseID int64, rootCauses []string, metadata string) slackgo.ModalViewRequest {
+// rootCauses are the configured causes' ids; label names each in lang
+// (the YAML's own label, or the id).
+func ResolveModal(lang string, caseID int64, rootCauses []string, label func(string) string, metadata string) slackgo.ModalViewRequest {
 	systemic := slackgo.NewCheckboxGroupsBlockElement("systemic_check",
-		slackgo.NewOptionBlockObject("systemic", plain("Systemic issue: add it to the improvement backlog"), nil))
-	return modal(ModalResolve, fmt.Sprintf("Resolve case #%d", caseID), "Resolve", metadata,
-		slackgo.NewInputBlock(BlockRootCause, plain("Root cause"), nil,
-			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "root_cause_select", selectOptions(rootCauses, nil)...)),
-		noteInput(BlockNote, "What was done for the customer?", false),
-		slackgo.NewInputBlock(BlockSystemic, plain("Outer loop"), nil, systemic).WithOptional(true),
+		slackgo.NewOptionBlockObject("systemic", plain(l10n.T(lang, "form.resolve.systemic")), nil))
+	return modal(lang, ModalResolve, l10n.T(lang, "form.resolve.title", "CaseID", caseID), l10n.T(lang, "form.resolve.submit"), metadata,
+		slackgo.NewInputBlock(BlockRootCause, plain(l10n.T(lang, "form.resolve.root_cause")), nil,
+			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain(l10n.T(lang, "form.choose")), "root_cause_select", labelledOptions(rootCauses, label)...)),
+		noteInput(BlockNote, l10n.T(lang, "form.resolve.done"), false),
+		slackgo.NewInputBlock(BlockSystemic, plain(l10n.T(lang, "form.resolve.outer_loop")), nil, systemic).WithOptional(true),
 	)
 }
 
 // NoContactModal closes a case without customer contact: why, and a note.
-func NoContactModal(caseID int64, reasons []string, metadata string) slackgo.ModalViewRequest {
-	return modal(ModalNoContact, fmt.Sprintf("No contact · #%d", caseID), "Close case", metadata,
-		slackgo.NewInputBlock(BlockReason, plain("Why can't the customer be contacted?"), nil,
-			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), "reason_select", selectOptions(reasons, reasonLabels)...)),
-		noteInput(BlockNote, "Note", true),
+func NoContactModal(lang string, caseID int64, reasons []string, metadata string) slackgo.ModalViewRequest {
+	return modal(lang, ModalNoContact, l10n.T(lang, "form.no_contact.title", "CaseID", caseID), l10n.T(lang, "form.no_contact.submit"), metadata,
+		slackgo.NewInputBlock(BlockReason, plain(l10n.T(lang, "form.no_contact.reason")), nil,
+			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain(l10n.T(lang, "form.choose")), "reason_select", selectOptions(lang, reasons, reasonLabels)...)),
+		noteInput(BlockNote, l10n.T(lang, "form.note"), true),
 	)
 }
 
-func modal(callbackID, title, submit, metadata string, blocks ...slackgo.Block) slackgo.ModalViewRequest {
+func modal(lang, callbackID, title, submit, metadata string, blocks ...slackgo.Block) slackgo.ModalViewRequest {
 	if len(metadata) > maxMetadata {
 		metadata = "" // never happens with the ids cxloop puts there
 	}
@@ -102,7 +105,7 @@ func modal(callbackID, title, submit, metadata string, blocks ...slackgo.Block) 
 		CallbackID:      callbackID,
 		Title:           plain(clip(title, maxTitleLen)),
 		Submit:          plain(clip(submit, maxTitleLen)),
-		Close:           plain("Cancel"),
+		Close:           plain(clip(l10n.T(lang, "form.cancel"), maxTitleLen)),
 		PrivateMetadata: metadata,
 		Blocks:          slackgo.Blocks{BlockSet: blocks},
 	}
@@ -115,19 +118,30 @@ func noteInput(blockID, label string, optional bool) *slackgo.InputBlock {
 	return slackgo.NewInputBlock(blockID, plain(label), nil, in).WithOptional(optional)
 }
 
-// selectOptions turns values into select options, labelled from labels or, when
-// missing there, by the value itself.
-func selectOptions(values []string, labels map[string]string) []*slackgo.OptionBlockObject {
+// selectOptions turns values into select options, labelled from the
+// catalog under prefix or, when it has no such message, by the value itself.
+func selectOptions(lang string, values []string, prefix string) []*slackgo.OptionBlockObject {
+	return labelledOptions(values, func(v string) string {
+		if l := l10n.T(lang, prefix+v); l != prefix+v {
+			return l
+		}
+		return titleCase(strings.ReplaceAll(v, "_", " "))
+	})
+}
+
+// labelledOptions turns values into select options labelled by label (the
+// value itself when label is nil).
+func labelledOptions(values []string, label func(string) string) []*slackgo.OptionBlockObject {
 	var out []*slackgo.OptionBlockObject
 	for _, v := range values {
 		if len(out) == maxOptions || v == "" || len(v) > maxOptionVal {
 			continue
 		}
-		label := labels[v]
-		if label == "" {
-			label = titleCase(strings.ReplaceAll(v, "_", " "))
+		text := v
+		if label != nil {
+			text = label(v)
 		}
-		out = append(out, slackgo.NewOptionBlockObject(v, plain(clip(label, maxOptionText)), nil))
+		out = append(out, slackgo.NewOptionBlockObject(v, plain(clip(text, maxOptionText)), nil))
 	}
 	return out
 }
@@ -148,7 +162,7 @@ type HomeSection struct {
 // as a compact summary with its buttons. ownerIDs maps owners' emails to
 // Slack user ids for mentions (may be nil). The view stays within
 // MaxViewBlocks: cases that do not fit are counted instead.
-func HomeView(intro string, sections []HomeSection, ownerIDs map[string]string) slackgo.HomeTabViewRequest {
+func HomeView(lang, intro string, sections []HomeSection, ownerIDs map[string]string) slackgo.HomeTabViewRequest {
 	blocks := []slackgo.Block{slackgo.NewSectionBlock(mrkdwn(clip(intro, MaxTextLen)), nil, nil, slackgo.SectionBlockOptionBlockID("home-intro"))}
 	for _, s := range sections {
 		// Reserve room for this section's header, a "more" line and a divider.
@@ -172,7 +186,7 @@ func HomeView(intro string, sections []HomeSection, ownerIDs map[string]string) 
 		}
 		if more > 0 && len(blocks) < MaxViewBlocks {
 			blocks = append(blocks, slackgo.NewContextBlock("home-"+s.Key+"-more",
-				mrkdwn(fmt.Sprintf("…and %d more. `/cx mine` and `/cx team` list them.", more))))
+				mrkdwn(l10n.T(lang, "home.more", "Count", l10n.Number(lang, more)))))
 		}
 	}
 	return slackgo.HomeTabViewRequest{Type: slackgo.VTHomeTab, Blocks: slackgo.Blocks{BlockSet: blocks}}
@@ -184,13 +198,14 @@ func HomeView(intro string, sections []HomeSection, ownerIDs map[string]string) 
 func CompactCard(c bot.Card, prefix string, o RenderOptions) []slackgo.Block {
 	id := strconv.FormatInt(c.CaseID, 10)
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Case #%d* · %s\n%s · owner %s", c.CaseID, Escape(c.Headline()), stateLine(c), ownerText(c.Owner, o.OwnerID))
+	b.WriteString("*" + Escape(c.Ref()) + "* · " + Escape(c.Headline()) + "\n" + stateLine(c) + " · " +
+		c.T("home.owner", "Owner", ownerText(c.Lang, c.Owner, o.OwnerID)))
 	switch {
 	case c.State.Closed():
 	case c.ThankedAt == nil && !c.ThankYouDue.IsZero():
-		b.WriteString(" · thank you by " + slackDate(c.ThankYouDue))
+		b.WriteString(" · " + c.T("home.thank_by", "Date", slackDate(c.Lang, c.ThankYouDue)))
 	case !c.ResolutionDue.IsZero():
-		b.WriteString(" · resolve by " + slackDate(c.ResolutionDue))
+		b.WriteString(" · " + c.T("home.resolve_by", "Date", slackDate(c.Lang, c.ResolutionDue)))
 	}
 	if line := firstLine(c.Comment); line != "" {
 		b.WriteString("\n> " + Escape(clip(line, fallbackLen)))
@@ -198,7 +213,7 @@ func CompactCard(c bot.Card, prefix string, o RenderOptions) []slackgo.Block {
 	blocks := []slackgo.Block{slackgo.NewSectionBlock(mrkdwn(b.String()), nil, nil, slackgo.SectionBlockOptionBlockID(prefix+"-"+id+"-summary"))}
 	var buttons []slackgo.BlockElement
 	for _, a := range c.Actions {
-		btn := slackgo.NewButtonBlockElement(ActionID(a), id, plain(actionLabel(a)))
+		btn := slackgo.NewButtonBlockElement(ActionID(a), id, plain(clip(c.ActionLabel(a), maxButtonLen)))
 		if a == bot.ActionTake {
 			btn = btn.WithStyle(slackgo.StylePrimary)
 		}
@@ -211,9 +226,9 @@ func CompactCard(c bot.Card, prefix string, o RenderOptions) []slackgo.Block {
 }
 
 func stateLine(c bot.Card) string {
-	s := Escape(strings.TrimSuffix(c.StateLabel(), " · OVERDUE"))
-	if c.Overdue && !c.State.Closed() {
-		s += " · :rotating_light: *OVERDUE*"
+	s := Escape(c.StateName())
+	if c.ShowsOverdue() {
+		s += " · :rotating_light: *" + Escape(c.T("state.overdue")) + "*"
 	}
 	return s
 }
@@ -221,7 +236,7 @@ func stateLine(c bot.Card) string {
 // ReplyBlocks lays out a private answer: the text (already escaped
 // mrkdwn), then each card's blocks after a divider, as many as fit in one
 // message; the rest are counted in a closing line.
-func ReplyBlocks(escaped string, cards ...[]slackgo.Block) []slackgo.Block {
+func ReplyBlocks(lang, escaped string, cards ...[]slackgo.Block) []slackgo.Block {
 	blocks := TextBlocks(escaped, "reply")
 	left := 0
 	for i, cb := range cards {
@@ -233,12 +248,7 @@ func ReplyBlocks(escaped string, cards ...[]slackgo.Block) []slackgo.Block {
 		blocks = append(blocks, cb...)
 	}
 	if left > 0 {
-		noun := "case"
-		if left > 1 {
-			noun = "cases"
-		}
-		blocks = append(blocks, slackgo.NewContextBlock("reply-more",
-			mrkdwn(fmt.Sprintf("…and %d more %s; the Home tab lists them all.", left, noun))))
+		blocks = append(blocks, slackgo.NewContextBlock("reply-more", mrkdwn(l10n.N(lang, "reply.more", left))))
 	}
 	return blocks
 }

@@ -51,13 +51,13 @@ func TestModals(t *testing.T) {
 		callback string
 		want     map[string]string
 	}{
-		{cxslack.AssignModal(123456, "Contact <!here> Center", "U0LIIS", `{"case":123456}`), cxslack.ModalAssign,
+		{cxslack.AssignModal("en", 123456, "Contact <!here> Center", "U0LIIS", `{"case":123456}`), cxslack.ModalAssign,
 			map[string]string{cxslack.BlockAssignee: "users_select"}},
-		{cxslack.ThankModal(42, models.ThankMethods, "42"), cxslack.ModalThank,
+		{cxslack.ThankModal("en", 42, models.ThankMethods, "42"), cxslack.ModalThank,
 			map[string]string{cxslack.BlockMethod: "static_select", cxslack.BlockNote: "plain_text_input"}},
-		{cxslack.ResolveModal(42, []string{"product", "process"}, "42"), cxslack.ModalResolve,
+		{cxslack.ResolveModal("en", 42, []string{"product", "process"}, nil, "42"), cxslack.ModalResolve,
 			map[string]string{cxslack.BlockRootCause: "static_select", cxslack.BlockNote: "plain_text_input", cxslack.BlockSystemic: "checkboxes"}},
-		{cxslack.NoContactModal(42, models.NoContactReasons, "42"), cxslack.ModalNoContact,
+		{cxslack.NoContactModal("en", 42, models.NoContactReasons, "42"), cxslack.ModalNoContact,
 			map[string]string{cxslack.BlockReason: "static_select", cxslack.BlockNote: "plain_text_input"}},
 	}
 	for _, tt := range tests {
@@ -94,7 +94,7 @@ func TestHomeViewStaysWithinLimits(t *testing.T) {
 		c.Comment = "<!channel> " + strings.Repeat("x", 400)
 		cards = append(cards, c)
 	}
-	view := cxslack.HomeView("hello", []cxslack.HomeSection{
+	view := cxslack.HomeView("en", "hello", []cxslack.HomeSection{
 		{Key: "mine", Title: "Yours", Cards: cards[:40], More: 3},
 		{Key: "overdue", Title: "Overdue", Cards: cards[20:]},
 		{Key: "unowned", Title: "Unowned", Empty: "none"},
@@ -136,7 +136,7 @@ func TestReplyBlocksFitOneMessage(t *testing.T) {
 		cards = append(cards, cxslack.RenderCard(c))
 	}
 	long := strings.Repeat("line &lt;x&gt;\n", 500)
-	blocks := cxslack.ReplyBlocks(long, cards...)
+	blocks := cxslack.ReplyBlocks("en", long, cards...)
 	if len(blocks) > cxslack.MaxBlocks {
 		t.Fatalf("%d blocks", len(blocks))
 	}

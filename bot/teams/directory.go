@@ -37,6 +37,7 @@ type Store interface {
 	PlatformUser(ctx context.Context, platform, email string) (models.PlatformUser, error)
 	PlatformUserByID(ctx context.Context, platform, userID string) (models.PlatformUser, error)
 	SavePlatformUser(ctx context.Context, u models.PlatformUser) error
+	SetPlatformLocale(ctx context.Context, platform, email, locale string) error
 }
 
 // Person is a Teams user as cxloop knows them.
@@ -218,4 +219,27 @@ func fromUser(u models.PlatformUser) Person {
 	var x personExtra
 	_ = json.Unmarshal([]byte(u.Extra), &x)
 	return Person{Email: u.Email, Name: u.Name, UserID: u.UserID, AADObjectID: x.AADObjectID, TenantID: x.TenantID, ServiceURL: x.ServiceURL}
+}
+
+// Locale returns the Teams locale last seen on an activity from the person
+// ("pl-PL"), or "" when none was seen.
+func (d *Directory) Locale(ctx context.Context, email string) (string, error) {
+	u, err := d.store.PlatformUser(ctx, Platform, email)
+	if errors.Is(err, models.ErrNotFound) || u.Locale == models.LocaleNone {
+		return "", nil
+	}
+	return u.Locale, err
+}
+
+// RememberLocale records the locale of an activity the person sent, so that
+// later messages to them, sent proactively, are in their language.
+func (d *Directory) RememberLocale(ctx context.Context, email, locale string) error {
+	if strings.TrimSpace(locale) == "" || strings.TrimSpace(email) == "" {
+		return nil
+	}
+	u, err := d.store.PlatformUser(ctx, Platform, email)
+	if err == nil && u.Locale == locale {
+		return nil
+	}
+	return d.store.SetPlatformLocale(ctx, Platform, email, locale)
 }

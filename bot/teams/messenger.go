@@ -14,6 +14,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -181,16 +182,30 @@ func (m *Messenger) Reply(ctx context.Context, channel, ref, text string) error 
 // DirectMessage writes to the person in their 1:1 chat with the bot,
 // creating the chat the first time. With a card, the text heads the card
 // (one message: Teams splits a text with a card into two).
-func (m *Messenger) DirectMessage(ctx context.Context, email, text string, card *bot.Card) error {
+func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text, card *bot.Card) error {
+	lang := m.ReaderLang(ctx, email, t.Lang)
+	text := t.In(lang)
 	act := Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown"}
 	if card != nil {
-		rendered := m.Render(*card)
+		c := *card
+		c.Lang = lang
+		rendered := m.Render(c)
 		body, _ := rendered["body"].([]any)
 		rendered["body"] = append([]any{element{"type": "TextBlock", "wrap": true, "weight": "Bolder", "text": EscapeMarkdown(text)}}, body...)
 		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(rendered)}
 	}
 	_, err := m.SendPersonal(ctx, email, act)
 	return err
+}
+
+// ReaderLang is the language of a message to email: the locale Teams gave
+// on the person's last activity when cxloop speaks it, else fallback.
+func (m *Messenger) ReaderLang(ctx context.Context, email, fallback string) string {
+	loc, err := m.dir.Locale(ctx, email)
+	if err != nil {
+		return l10n.Lang(fallback)
+	}
+	return models.SupportedLanguage(loc, l10n.Lang(fallback))
 }
 
 // SendPersonal sends an activity to the person's 1:1 chat with the bot and

@@ -2,7 +2,6 @@ package teams
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 )
 
 // Adaptive Card constants.
@@ -58,8 +58,10 @@ const (
 // RenderOptions carries what the card alone does not know: the choices of
 // its forms.
 type RenderOptions struct {
-	Assignees        []string // team members and managers, by email
-	RootCauses       []string
+	Assignees  []string // team members and managers, by email
+	RootCauses []string
+	// RootCauseLabel names a root cause in the card's language; nil shows the id.
+	RootCauseLabel   func(string) string
 	ThankMethods     []string
 	NoContactReasons []string
 }
@@ -93,7 +95,7 @@ func RenderCard(c bot.Card, o RenderOptions) element {
 func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribute) element {
 	body := []any{
 		element{"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true,
-			"text": fmt.Sprintf("Case #%d · %s %s %d", c.CaseID, titleCase(string(c.Segment)), strings.ToUpper(string(c.Metric)), c.Score)},
+			"text": EscapeMarkdown(c.T("card.title", "CaseID", c.CaseID, "Segment", c.SegmentLabel(), "Metric", c.MetricLabel(), "Score", c.Score))},
 	}
 	state := element{"type": "TextBlock", "wrap": true, "spacing": "None", "text": EscapeMarkdown(c.StateLabel())}
 	if c.Overdue && !c.State.Closed() {
@@ -108,32 +110,32 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 			element{"type": "Column", "width": "stretch", "items": []any{value}},
 		}})
 	}
-	addFact("Team", plain(clipRunes(c.TeamName, maxValueRunes)))
+	addFact(c.T("card.field.team"), plain(clipRunes(c.TeamName, maxValueRunes)))
 	owner := c.Owner
 	if owner == "" {
-		owner = "nobody yet"
+		owner = c.T("card.owner.nobody")
 	}
-	addFact("Owner", plain(owner))
+	addFact(c.T("card.field.owner"), plain(owner))
 	if c.Touchpoint != "" {
-		addFact("Touchpoint", plain(clipRunes(c.Touchpoint, maxValueRunes)))
+		addFact(c.T("card.field.touchpoint"), plain(clipRunes(c.Touchpoint, maxValueRunes)))
 	}
 	switch {
 	case c.ThankedAt != nil:
-		addFact("Thanked", dateText(*c.ThankedAt))
+		addFact(c.T("card.field.thanked"), dateText(*c.ThankedAt))
 	case !c.State.Closed() && !c.ThankYouDue.IsZero():
-		addFact("Thank by", dateText(c.ThankYouDue))
+		addFact(c.T("card.field.thank_by"), dateText(c.ThankYouDue))
 	}
 	switch {
 	case c.ResolvedAt != nil:
-		addFact("Resolved", dateText(*c.ResolvedAt))
+		addFact(c.T("card.field.resolved"), dateText(*c.ResolvedAt))
 	case !c.State.Closed() && !c.ResolutionDue.IsZero():
-		addFact("Resolve by", dateText(c.ResolutionDue))
+		addFact(c.T("card.field.resolve_by"), dateText(c.ResolutionDue))
 	}
 	body = append(body, element{"type": "Container", "spacing": "Medium", "items": facts})
 
 	quote := comment
 	if quote == "" {
-		quote = "(no comment)"
+		quote = c.T("card.comment.none")
 	} else if cut := clipRunes(quote, maxCommentRunes); cut != quote {
 		quote = cut
 	}
@@ -146,11 +148,11 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 	}})
 	if comment != c.Comment {
 		body = append(body, element{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true,
-			"text": EscapeMarkdown(fmt.Sprintf("The comment was shortened; \"show %d\" gives the whole case.", c.CaseID))})
+			"text": EscapeMarkdown(c.T("card.comment.shortened", "CaseID", c.CaseID))})
 	}
 	if who := strings.Join(nonEmpty(c.CustomerName, c.MaskedEmail, c.MaskedPhone), " · "); who != "" {
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
-			element{"type": "TextRun", "text": "Customer: ", "weight": "Bolder"},
+			element{"type": "TextRun", "text": c.T("card.customer") + ": ", "weight": "Bolder"},
 			element{"type": "TextRun", "text": clipRunes(who, 3*maxValueRunes)},
 		}})
 	}
@@ -169,34 +171,34 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 	if len(c.Themes) > 0 {
 		themes := make([]string, len(c.Themes))
 		for i, t := range c.Themes {
-			themes[i] = clipRunes(t, maxValueRunes)
+			themes[i] = clipRunes(c.Label(t), maxValueRunes)
 		}
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
-			element{"type": "TextRun", "text": "Themes: ", "weight": "Bolder"},
+			element{"type": "TextRun", "text": c.T("card.themes") + ": ", "weight": "Bolder"},
 			element{"type": "TextRun", "text": strings.Join(themes, ", ")},
 		}})
 	}
 	if c.RootCause != "" || c.Resolution != "" {
 		var in []any
 		if c.RootCause != "" {
-			in = append(in, element{"type": "TextRun", "text": "Root cause: ", "weight": "Bolder"},
-				element{"type": "TextRun", "text": clipRunes(c.RootCause, maxValueRunes)})
+			in = append(in, element{"type": "TextRun", "text": c.T("card.root_cause") + ": ", "weight": "Bolder"},
+				element{"type": "TextRun", "text": clipRunes(c.Label(c.RootCause), maxValueRunes)})
 		}
 		if c.Resolution != "" {
 			if len(in) > 0 {
 				in = append(in, element{"type": "TextRun", "text": "\n"})
 			}
-			in = append(in, element{"type": "TextRun", "text": "Resolution: ", "weight": "Bolder"},
+			in = append(in, element{"type": "TextRun", "text": c.T("card.resolution") + ": ", "weight": "Bolder"},
 				element{"type": "TextRun", "text": clipRunes(c.Resolution, maxNoteRunes)})
 		}
 		body = append(body, element{"type": "RichTextBlock", "inlines": in})
 	}
 	var foot []string
 	if c.Source != "" {
-		foot = append(foot, "Source "+clipRunes(c.Source, maxValueRunes))
+		foot = append(foot, c.T("card.footer.source", "Source", clipRunes(c.Source, maxValueRunes)))
 	}
 	if !c.SubmittedAt.IsZero() {
-		foot = append(foot, "submitted "+c.SubmittedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		foot = append(foot, c.T("card.footer.submitted", "Date", l10n.DateTime(c.Lang, c.SubmittedAt.UTC())))
 	}
 	if len(foot) > 0 {
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
@@ -225,43 +227,53 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 // renderAction is one button: Action.Execute with an Action.Submit fallback,
 // or a ShowCard holding the form and its Execute button.
 func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
+	t := c.T
 	switch a {
 	case bot.ActionTake:
-		return execute(c.CaseID, VerbTake, "Take it", "positive")
+		return execute(c.CaseID, VerbTake, c.ActionLabel(a), "positive")
 	case bot.ActionShowContact:
-		return execute(c.CaseID, VerbShowContact, "Show contact", "")
+		return execute(c.CaseID, VerbShowContact, c.ActionLabel(a), "")
 	case bot.ActionReopen:
-		return execute(c.CaseID, VerbReopen, "Reopen", "")
+		return execute(c.CaseID, VerbReopen, c.ActionLabel(a), "")
 	case bot.ActionAssign:
 		if len(o.Assignees) == 0 {
 			return nil
 		}
-		return showCard("Assign…", []any{
-			choiceSet(InputAssignee, "Assign to", o.Assignees, nil),
-		}, execute(c.CaseID, VerbAssign, "Assign", "positive"))
+		return showCard(c.ActionLabel(a), []any{
+			choiceSet(c.Lang, InputAssignee, t("form.assign.to"), o.Assignees, nil),
+		}, execute(c.CaseID, VerbAssign, t("form.assign.submit"), "positive"))
 	case bot.ActionThank:
-		return showCard("Log thank-you…", []any{
-			choiceSet(InputMethod, "How was the customer thanked?", orDefault(o.ThankMethods, []string{"call", "email", "meeting", "message", "other"}), nil),
-			element{"type": "Input.Text", "id": InputNote, "label": "Note", "isMultiline": true, "maxLength": 1000},
-		}, execute(c.CaseID, VerbThank, "Log thank-you", "positive"))
+		return showCard(c.ActionLabel(a), []any{
+			choiceSet(c.Lang, InputMethod, t("form.thank.method_teams"), orDefault(o.ThankMethods, []string{"call", "email", "meeting", "message", "other"}), catalogLabel(c.Lang, "method.")),
+			element{"type": "Input.Text", "id": InputNote, "label": t("form.note"), "isMultiline": true, "maxLength": 1000},
+		}, execute(c.CaseID, VerbThank, t("form.thank.submit"), "positive"))
 	case bot.ActionResolve:
-		return showCard("Resolve…", []any{
-			choiceSet(InputRootCause, "Root cause", o.RootCauses, nil),
-			element{"type": "Input.Text", "id": InputNote, "label": "What was done for the customer", "isMultiline": true,
-				"isRequired": true, "errorMessage": "Say what was done", "maxLength": 2000},
-			element{"type": "Input.Toggle", "id": InputSystemic, "title": "Systemic issue: add to the improvement backlog",
+		return showCard(c.ActionLabel(a), []any{
+			choiceSet(c.Lang, InputRootCause, t("form.resolve.root_cause"), o.RootCauses, o.RootCauseLabel),
+			element{"type": "Input.Text", "id": InputNote, "label": t("form.resolve.done"), "isMultiline": true,
+				"isRequired": true, "errorMessage": t("form.resolve.done_required"), "maxLength": 2000},
+			element{"type": "Input.Toggle", "id": InputSystemic, "title": t("form.resolve.systemic"),
 				"valueOn": "true", "valueOff": "false", "value": "false"},
-		}, execute(c.CaseID, VerbResolve, "Resolve", "positive"))
+		}, execute(c.CaseID, VerbResolve, t("form.resolve.submit"), "positive"))
 	case bot.ActionNoContact:
-		return showCard("No contact…", []any{
-			choiceSet(InputReason, "Why is no contact possible?", orDefault(o.NoContactReasons, []string{"anonymous", "no_consent", "unreachable"}), label),
-			element{"type": "Input.Text", "id": InputNote, "label": "Note", "isMultiline": true, "maxLength": 1000},
-		}, execute(c.CaseID, VerbNoContact, "Close without contact", "destructive"))
+		return showCard(c.ActionLabel(a), []any{
+			choiceSet(c.Lang, InputReason, t("form.no_contact.reason"), orDefault(o.NoContactReasons, []string{"anonymous", "no_consent", "unreachable"}), catalogLabel(c.Lang, "reason.")),
+			element{"type": "Input.Text", "id": InputNote, "label": t("form.note"), "isMultiline": true, "maxLength": 1000},
+		}, execute(c.CaseID, VerbNoContact, t("form.no_contact.submit_teams"), "destructive"))
 	}
 	return nil
 }
 
-func label(s string) string { return titleCase(strings.ReplaceAll(s, "_", " ")) }
+// catalogLabel labels a domain value from the catalog under prefix, or
+// by the value itself when the catalog has no such message.
+func catalogLabel(lang, prefix string) func(string) string {
+	return func(v string) string {
+		if l := l10n.T(lang, prefix+v); l != prefix+v {
+			return l
+		}
+		return titleCase(strings.ReplaceAll(v, "_", " "))
+	}
+}
 
 func orDefault(l, def []string) []string {
 	if len(l) == 0 {
@@ -288,7 +300,7 @@ func showCard(title string, inputs []any, submit element) element {
 	}}
 }
 
-func choiceSet(id, labelText string, values []string, title func(string) string) element {
+func choiceSet(lang, id, labelText string, values []string, title func(string) string) element {
 	values = clipList(values, maxChoices)
 	choices := make([]any, len(values))
 	for i, v := range values {
@@ -299,7 +311,7 @@ func choiceSet(id, labelText string, values []string, title func(string) string)
 		choices[i] = element{"title": clipRunes(t, maxValueRunes), "value": v}
 	}
 	e := element{"type": "Input.ChoiceSet", "id": id, "label": labelText, "style": "compact", "isRequired": true,
-		"errorMessage": "Choose one", "choices": choices}
+		"errorMessage": l10n.T(lang, "form.choose_one"), "choices": choices}
 	if len(values) > 0 {
 		e["value"] = values[0]
 	}
@@ -331,9 +343,7 @@ func CardAttachment(card element) schema.Attachment {
 
 // FallbackText is the one-line notification text of a card (an activity's
 // summary, shown as plain text).
-func FallbackText(c bot.Card) string {
-	return fmt.Sprintf("Case #%d · %s · %s", c.CaseID, c.Headline(), c.StateLabel())
-}
+func FallbackText(c bot.Card) string { return c.Summary() }
 
 // EscapeMarkdown makes text inert in Teams messages and TextBlocks: markdown
 // punctuation is backslash-escaped and <, >, & become entities, so the text

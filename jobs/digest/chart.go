@@ -18,15 +18,25 @@ const (
 	ChartHeight = 400
 )
 
-// Chart draws the 12-month NPS trend as a PNG of ChartWidth × ChartHeight:
-// the NPS line with its 95% margin as a band, months under MinResponses
-// responses as hollow points, months without responses left out.
+// Chart draws the NPS trend as a PNG of ChartWidth × ChartHeight, from
+// the first month with responses to the digest's month: the NPS line with
+// its 95% margin as a band, months under MinResponses responses as hollow
+// points, months without responses left out, and the organisation's NPS
+// target as a dashed line.
 func Chart(st *models.DigestStats) ([]byte, error) {
+	trend := trendFromFirstData(st.Trend)
+	if len(trend) == 0 {
+		trend = st.Trend[len(st.Trend)-1:]
+	}
 	var xs, ys, lo, hi, fewX, fewY []float64
-	ticks := make([]chart.Tick, len(st.Trend))
+	labels := make([]string, len(trend))
 	minY, maxY := 0.0, 0.0
-	for i, m := range st.Trend {
-		ticks[i] = chart.Tick{Value: float64(i), Label: shortMonth(m.Month)}
+	target := st.Targets.NPS
+	if target != nil {
+		minY, maxY = math.Min(minY, *target), math.Max(maxY, *target)
+	}
+	for i, m := range trend {
+		labels[i] = shortMonth(m.Month)
 		if m.NPS.N() == 0 {
 			continue
 		}
@@ -41,9 +51,22 @@ func Chart(st *models.DigestStats) ([]byte, error) {
 	}
 	minY = math.Max(-100, math.Floor(minY/10)*10-10)
 	maxY = math.Min(100, math.Ceil(maxY/10)*10+10)
+	// One month alone still gets a range to draw in.
+	xMin, xMax := 0.0, float64(len(trend)-1)
+	if len(trend) == 1 {
+		xMin, xMax = -0.5, 0.5
+	}
 	blue := drawing.Color{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
 	band := drawing.Color{R: 0x1f, G: 0x5f, B: 0xa8, A: 0x60}
+	orange := drawing.Color{R: 0xd0, G: 0x6a, B: 0x00, A: 0xff}
 	series := []chart.Series{}
+	// A zero line keeps the sign of the score visible.
+	series = append(series, chart.ContinuousSeries{Name: "zero", XValues: []float64{xMin, xMax}, YValues: []float64{0, 0},
+		Style: chart.Style{StrokeColor: drawing.Color{R: 0x88, G: 0x88, B: 0x88, A: 0xff}, StrokeWidth: 1}})
+	if target != nil {
+		series = append(series, chart.ContinuousSeries{Name: "target", XValues: []float64{xMin, xMax}, YValues: []float64{*target, *target},
+			Style: chart.Style{StrokeColor: orange, StrokeWidth: 2, StrokeDashArray: []float64{8, 5}}})
+	}
 	if len(xs) > 0 {
 		series = append(series,
 			chart.ContinuousSeries{Name: "95% margin, upper", XValues: xs, YValues: hi,
@@ -58,18 +81,27 @@ func Chart(st *models.DigestStats) ([]byte, error) {
 		series = append(series, chart.ContinuousSeries{Name: "too few responses", XValues: fewX, YValues: fewY,
 			Style: chart.Style{StrokeWidth: chart.Disabled, DotColor: drawing.ColorWhite, DotWidth: 3}})
 	}
-	// A zero line keeps the sign of the score visible.
-	series = append(series, chart.ContinuousSeries{Name: "zero", XValues: []float64{0, float64(len(st.Trend) - 1)}, YValues: []float64{0, 0},
-		Style: chart.Style{StrokeColor: drawing.Color{R: 0x88, G: 0x88, B: 0x88, A: 0xff}, StrokeWidth: 1}})
+	ticks := make([]chart.Tick, len(trend))
+	for i := range trend {
+		// The axis draws no text: monthLabels sets every label on one baseline.
+		ticks[i] = chart.Tick{Value: float64(i), Label: ""}
+	}
+	if len(trend) == 1 { // the axis takes its range from the ticks
+		ticks = []chart.Tick{{Value: xMin}, {Value: 0}, {Value: xMax}}
+	}
+	title := "NPS by month, with its 95% margin (" + st.Location + ")"
+	if target != nil {
+		title = "NPS by month, with its 95% margin and the target " + signed(*target) + " dashed (" + st.Location + ")"
+	}
 	c := chart.Chart{
-		Title:      "NPS, last 12 months (" + st.Location + ")",
+		Title:      title,
 		TitleStyle: chart.Style{FontSize: 14},
 		Width:      ChartWidth,
 		Height:     ChartHeight,
 		DPI:        96,
-		Background: chart.Style{Padding: chart.Box{Top: 50, Left: 20, Right: 30, Bottom: 20}},
+		Background: chart.Style{Padding: chart.Box{Top: 50, Left: 40, Right: 30, Bottom: 20 + labelSpace}},
 		XAxis: chart.XAxis{
-			Range: &chart.ContinuousRange{Min: 0, Max: float64(len(st.Trend) - 1)},
+			Range: &chart.ContinuousRange{Min: xMin, Max: xMax},
 			Ticks: ticks,
 		},
 		YAxis: chart.YAxis{
@@ -79,13 +111,32 @@ func Chart(st *models.DigestStats) ([]byte, error) {
 			ValueFormatter: func(v any) string { return fmt.Sprintf("%+.0f", v.(float64)) },
 			GridMajorStyle: chart.Style{StrokeColor: drawing.Color{R: 0xdd, G: 0xdd, B: 0xdd, A: 0xff}, StrokeWidth: 1},
 		},
-		Series: series,
+		Series:   series,
+		Elements: []chart.Renderable{monthLabels(labels, xMin, xMax)},
 	}
 	var b bytes.Buffer
 	if err := c.Render(chart.PNG, &b); err != nil {
 		return nil, fmt.Errorf("render chart: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// labelSpace is the room under the plot for the month labels, in pixels.
+const labelSpace = 18
+
+// monthLabels draws the x labels centred under their ticks on one
+// baseline. go-chart places each label by its own measured height, so a
+// label with a descender ("Sep", "Aug") would sit lower than "Nov".
+func monthLabels(labels []string, xMin, xMax float64) chart.Renderable {
+	return func(r chart.Renderer, box chart.Box, defaults chart.Style) {
+		style := chart.Style{FontSize: 10, FontColor: drawing.Color{R: 0x33, G: 0x33, B: 0x33, A: 0xff}}.InheritFrom(defaults)
+		baseline := box.Bottom + chart.DefaultXAxisMargin + chart.Draw.MeasureText(r, "0", style).Height()
+		for i, l := range labels {
+			x := box.Left + int((float64(i)-xMin)/(xMax-xMin)*float64(box.Width()))
+			w := chart.Draw.MeasureText(r, l, style).Width()
+			chart.Draw.Text(r, l, x-w/2, baseline, style)
+		}
+	}
 }
 
 // shortMonth is "Oct 26" for "2026-10".

@@ -31,6 +31,8 @@ func fixtureStats() *models.DigestStats {
 		Start:     time.Date(2026, 9, 30, 21, 0, 0, 0, time.UTC),
 		End:       time.Date(2026, 10, 31, 22, 0, 0, 0, time.UTC),
 		BuiltAt:   time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC),
+		AsOf:      time.Date(2026, 10, 31, 22, 0, 0, 0, time.UTC),
+		Targets:   models.Targets{NPS: f(30), ThankedInSLA: f(0.8), ResolvedInSLA: f(0.8)},
 		Responses: 292,
 		NPS:       models.NPS{Promoters: 112, Passives: 75, Detractors: 63},
 		PrevNPS:   models.NPS{Promoters: 100, Passives: 60, Detractors: 40},
@@ -41,11 +43,16 @@ func fixtureStats() *models.DigestStats {
 		Teams: []models.TeamStats{
 			{ID: "cc", Name: "Contact Center", Responses: 240, NPS: models.NPS{Promoters: 100, Passives: 60, Detractors: 50},
 				Loop: models.LoopHealth{Cases: 50, Closed: 45, ThankDue: 48, ThankedInSLA: 42, ResolveDue: 46, ResolvedInSLA: 36,
-					MedianHoursToThank: f(4), MedianHoursToResolve: f(50), OverdueNow: 3}},
-			{ID: "riga", Name: "Riga | Branch", Responses: 52, NPS: models.NPS{Promoters: 12, Passives: 15, Detractors: 13},
+					MedianHoursToThank: f(4), MedianHoursToResolve: f(50), OverdueNow: 3},
+				Targets: models.Targets{NPS: f(20), ThankedInSLA: f(0.8), ResolvedInSLA: f(0.8)}},
+			{ID: "riga", Name: "Riga | Branch", Responses: 52, NPS: models.NPS{Promoters: 10, Passives: 15, Detractors: 15},
 				Loop: models.LoopHealth{Cases: 13, Closed: 10, ThankDue: 12, ThankedInSLA: 9, ResolveDue: 12, ResolvedInSLA: 8,
-					MedianHoursToThank: f(9.25), MedianHoursToResolve: f(70), OverdueNow: 1}},
-			{ID: "quiet", Name: "Quiet Team"},
+					MedianHoursToThank: f(9.25), MedianHoursToResolve: f(70), OverdueNow: 1},
+				Targets: models.Targets{NPS: f(30), ThankedInSLA: f(0.8), ResolvedInSLA: f(0.8)}},
+			{ID: "app", Name: "Mobile App", Responses: 60, NPS: models.NPS{Promoters: 24, Passives: 21, Detractors: 15},
+				Loop:    models.LoopHealth{Cases: 15, Closed: 15, ThankDue: 15, ThankedInSLA: 15, ResolveDue: 15, ResolvedInSLA: 15, MedianHoursToThank: f(2), MedianHoursToResolve: f(20)},
+				Targets: models.Targets{NPS: f(10), ThankedInSLA: f(0.8), ResolvedInSLA: f(0.8)}},
+			{ID: "quiet", Name: "Quiet Team", Targets: models.Targets{NPS: f(30)}},
 		},
 		Touchpoints: []models.GroupNPS{{Name: "call-center", NPS: models.NPS{Promoters: 90, Passives: 50, Detractors: 45}},
 			{Name: "web", NPS: models.NPS{Promoters: 20, Passives: 20, Detractors: 15}}, {Name: "", NPS: models.NPS{Promoters: 2, Passives: 5, Detractors: 3}}},
@@ -59,7 +66,13 @@ func fixtureStats() *models.DigestStats {
 				Text: "Friendly <b>people</b> & quick help"},
 		},
 		Recognition: []models.Recognition{{Owner: "liis@example.com", Loops: 14}, {Owner: "jaan@example.com", Loops: 11}},
-		Improvements: models.ImprovementDigest{Opened: 2, InProgress: 1, Done: 1, Top: []models.ImprovementSummary{
+		Names:       map[string]string{"liis@example.com": "Liis Tamm", "mari.manager@example.com": "Mari Maasikas"},
+		Improvements: models.ImprovementDigest{Opened: 2, InProgress: 1, Done: 2, DoneItems: []models.DoneItem{
+			{ImprovementSummary: models.ImprovementSummary{ImprovementItem: models.ImprovementItem{ID: 2, Title: "Explain fees before the payment", Status: models.ImprovementDone,
+				Owner: "mari.manager@example.com"}, Linked: 14, Told: 9}, ToldByEmail: 6, ToldByPhone: 3, NotYetTold: 4, CannotTell: 1, Theme: "fees", Before: 9, After: 3, Days: 17},
+			{ImprovementSummary: models.ImprovementSummary{ImprovementItem: models.ImprovementItem{ID: 4, Title: "Branch opening hours on the web", Status: models.ImprovementDone,
+				Owner: "anna.manager@example.com"}, Linked: 3, Told: 1}, ToldByPhone: 1, NotYetTold: 2},
+		}, Top: []models.ImprovementSummary{
 			{ImprovementItem: models.ImprovementItem{ID: 3, Title: "Call-back instead of the queue", Status: models.ImprovementInProgress, Owner: "mari.manager@example.com"}, Linked: 17},
 			{ImprovementItem: models.ImprovementItem{ID: 5, Title: "Explain the card fee", Status: models.ImprovementProposed}, Linked: 6},
 		}},
@@ -102,8 +115,28 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// The fixture month: targets met and missed (within and beyond the
+// margin), an insignificant change, two done items with customers told, and
+// teams that are and are not significantly different.
 func TestMarkdownGolden(t *testing.T) {
 	golden(t, "october-2026.md", digest.Markdown(fixtureStats()))
+}
+
+// The same month after a September whose difference is significant.
+func TestMarkdownGoldenSignificantChange(t *testing.T) {
+	st := fixtureStats()
+	st.PrevNPS = models.NPS{Promoters: 130, Passives: 50, Detractors: 20}
+	st.Change = models.CompareNPS(st.NPS, st.PrevNPS)
+	st.Trend[10].NPS = st.PrevNPS
+	golden(t, "october-2026-significant.md", digest.Markdown(st))
+}
+
+func TestHTMLGolden(t *testing.T) {
+	html, err := digest.HTML(fixtureStats(), []byte("chart"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "october-2026.html", html)
 }
 
 func TestMarkdownEscapesCustomerText(t *testing.T) {
@@ -205,8 +238,9 @@ func TestSummary(t *testing.T) {
 		"Responses: 292 · CSAT: 80% satisfied · CES: 5.2 of 7.",
 		"thanked within SLA 85% (51 of 60)",
 		"Top detractor themes: waiting 31 (+11), fees 12 (-3), staff 4 (±0).",
-		"1. Call-back instead of the queue (17 detractors, in progress)",
-		"Recognition: liis@example.com, 14 loops closed within SLA.",
+		"1. Call-back instead of the queue (17 detractors, in progress, Mari Maasikas)",
+		"Recognition: Liis Tamm, 14 loops closed within SLA.",
+		"Done: \"Explain fees before the payment\" (9 of 13 customers told)",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)

@@ -14,6 +14,9 @@ func Summary(st *models.DigestStats) string {
 	var lines []string
 	add := func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) }
 	add("%s", Title(st.Month))
+	if story := StoryText(st); story != "" {
+		add("%s", story)
+	}
 	add("NPS %s; %s.", npsText(st.NPS), changeText(st))
 	extra := []string{"Responses: " + num(st.Responses)}
 	if st.CSAT != nil {
@@ -28,9 +31,9 @@ func Summary(st *models.DigestStats) string {
 	}
 	add("%s.", strings.Join(extra, " · "))
 	l := st.Loop
-	add("Inner loop: %s detractor cases; thanked within SLA %s; resolved within SLA %s; median %s to thank, %s to resolve; %s open cases overdue now.",
+	add("Inner loop: %s detractor cases; thanked within SLA %s thank-yous due; resolved within SLA %s resolutions due; median %s to thank, %s to resolve; %s open cases overdue %s.",
 		num(l.Cases), slaText(l.ThankedInSLA, l.ThankDue), slaText(l.ResolvedInSLA, l.ResolveDue),
-		hoursText(l.MedianHoursToThank), hoursText(l.MedianHoursToResolve), num(l.OverdueNow))
+		hoursText(l.MedianHoursToThank), hoursText(l.MedianHoursToResolve), num(l.OverdueNow), asOfText(st))
 	if len(st.Themes) > 0 {
 		var ts []string
 		for i, th := range st.Themes {
@@ -54,13 +57,13 @@ func Summary(st *models.DigestStats) string {
 	if top := st.Improvements.Top; len(top) > 0 {
 		var ps []string
 		for i, it := range top {
-			ps = append(ps, fmt.Sprintf("%d. %s (%d detractors, %s)", i+1, it.Title, it.Linked, statusText(it.Status)))
+			ps = append(ps, fmt.Sprintf("%d. %s (%d detractors, %s, %s)", i+1, it.Title, it.Linked, statusText(it.Status), orNobody(st.Name(it.Owner))))
 		}
 		add("Proposed priorities: %s.", strings.Join(ps, "; "))
 	}
 	if len(st.Recognition) > 0 {
 		r := st.Recognition[0]
-		add("Recognition: %s, %d loops closed within SLA.", r.Owner, r.Loops)
+		add("Recognition: %s, %d loops closed within SLA.", st.Name(r.Owner), r.Loops)
 	}
 	return strings.Join(lines, "\n")
 }

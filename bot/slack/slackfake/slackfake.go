@@ -161,6 +161,7 @@ type Server struct {
 	calls    []Call
 	failures map[string][]pendingFailure
 	users    map[string]string // lower-case email → user id
+	locales  map[string]string // user id → locale ("pl-PL"), as users.info gives with include_locale
 	dms      map[string]string // user ids → D… channel
 	messages map[string]*Message
 	views    int
@@ -185,6 +186,7 @@ func New(t testing.TB, token string) *Server {
 		base:     time.Now().Unix(),
 		failures: map[string][]pendingFailure{},
 		users:    map[string]string{},
+		locales:  map[string]string{},
 		dms:      map[string]string{},
 		messages: map[string]*Message{},
 		arrived:  make(chan struct{}),
@@ -212,6 +214,14 @@ func (s *Server) AddUser(email, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[strings.ToLower(email)] = id
+}
+
+// SetLocale gives the user with that id a locale ("pl-PL"), which users.info
+// reports when called with include_locale=true.
+func (s *Server) SetLocale(id, locale string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.locales[id] = locale
 }
 
 // FailNext makes the next n calls of method fail with f. Failures queue up:
@@ -528,7 +538,12 @@ func (s *Server) handle(c Call) map[string]any {
 	case "users.info":
 		for email, id := range s.users {
 			if id == p.Get("user") {
-				return ok(map[string]any{"user": user(id, email)})
+				u := user(id, email)
+				// Slack tells the locale only when asked.
+				if l := s.locales[id]; l != "" && p.Get("include_locale") == "true" {
+					u["locale"] = l
+				}
+				return ok(map[string]any{"user": u})
 			}
 		}
 		return errorResponse("user_not_found")

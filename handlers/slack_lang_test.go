@@ -1,0 +1,62 @@
+package handlers_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cxloop/cxloop/models"
+	"github.com/cxloop/cxloop/models/storetest"
+)
+
+// A team reads its channel in its own language; a DM is in the reader's
+// Slack locale when cxloop speaks it, else in the team's.
+func TestSlackLanguages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		h := newSlackHarness(t, s)
+		h.pol.Teams[0].Language = models.LangEstonian // Contact Center reads Estonian
+		h.fake.SetLocale("U0JAAN", "pl-PL")           // jaan's Slack is in Polish
+		h.fake.SetLocale("U0LIIS", "de-DE")           // liis's in a language cxloop does not speak
+
+		// Round robin gives the first case to jaan, the second to liis.
+		res := h.ingest(models.ResponseInput{ExternalID: "a", Score: 2, Comment: "Ootasin kaua."},
+			models.ResponseInput{ExternalID: "b", Score: 3, Comment: "Liiga kallis."})
+		h.deliver()
+
+		posts := h.fake.Calls("chat.postMessage")
+		var card, jaanDM, liisDM string
+		for _, c := range posts {
+			text := callText(c)
+			switch {
+			case c.Params.Get("channel") == "C0CONTACT" && card == "":
+				card = text
+			case strings.HasPrefix(c.Params.Get("channel"), "D") && strings.Contains(text, fmt.Sprintf("#%d", res[0].CaseID)):
+				jaanDM = text
+			case strings.HasPrefix(c.Params.Get("channel"), "D") && strings.Contains(text, fmt.Sprintf("#%d", res[1].CaseID)):
+				liisDM = text
+			}
+		}
+		if !strings.Contains(card, "Vastutaja") || !strings.Contains(card, "Lahenda…") || strings.Contains(card, "Owner") {
+			t.Errorf("the Estonian team's card is not Estonian:\n%s", card)
+		}
+		if !strings.Contains(jaanDM, "jest teraz Twój") || !strings.Contains(jaanDM, "Otwarty") && !strings.Contains(jaanDM, "Przypisany") {
+			t.Errorf("the DM to a pl-PL user in an et team is not Polish:\n%s", jaanDM)
+		}
+		if !strings.Contains(liisDM, "on nüüd sinu") {
+			t.Errorf("the DM to a de-DE user is not in the team's Estonian:\n%s", liisDM)
+		}
+		// The locale is asked of users.info with include_locale and cached:
+		// a second round of DMs asks Slack no more.
+		infos := len(h.fake.Calls("users.info"))
+		for _, c := range h.fake.Calls("users.info") {
+			if c.Params.Get("include_locale") != "true" {
+				t.Errorf("users.info without include_locale: %v", c.Params)
+			}
+		}
+		h.ingest(models.ResponseInput{ExternalID: "c", Score: 1}, models.ResponseInput{ExternalID: "d", Score: 1})
+		h.deliver()
+		if n := len(h.fake.Calls("users.info")); n != infos {
+			t.Errorf("users.info called %d more times; the locale should come from the cache", n-infos)
+		}
+	})
+}
