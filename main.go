@@ -297,6 +297,7 @@ func serve(ctx context.Context, e *env) error {
 	srv := &handlers.Server{
 		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
 		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,
+		IngestRate: cfg.Env.IngestRate,
 		Extra: map[string]http.Handler{},
 
 		DelightedSecret: cfg.Env.DelightedSecret, TypeformSecret: cfg.Env.TypeformSecret, FormbricksSecret: cfg.Env.FormbricksSecret,

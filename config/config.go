@@ -7,8 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"path/filepath"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +54,10 @@ type Env struct {
 	deliveryTimeout string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// IngestRate is the most requests per second each ingestion credential
+	// may send; 0 is no limit.
+	IngestRate float64
+	ingestRate string
 }
 
 // envVar is one row of the settings table: the variable, its default, and
@@ -80,6 +88,7 @@ var envVars = []envVar{
 	{"TYPEFORM_WEBHOOK_SECRET", "", "Typeform webhook secret", func(e *Env) *string { return &e.TypeformSecret }, true},
 	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
 	{"CXLOOP_DELIVERY_TIMEOUT", "10s", "timeout of each call to Slack or Teams", func(e *Env) *string { return &e.deliveryTimeout }, false},
+	{"CXLOOP_INGEST_RATE", "", "requests per second each ingestion token or webhook secret may send; over it 429 (none: no limit)", func(e *Env) *string { return &e.ingestRate }, false},
 	{"CXLOOP_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(e *Env) *string { return &e.LogLevel }, false},
 	{"CXLOOP_DELIVERY_HORIZON", "24h", "how long a failing message is retried before it is reported failed", func(e *Env) *string { return &e.deliveryHorizon }, false},
 }
@@ -170,6 +179,19 @@ func (c *Config) validateEnv() error {
 	} else {
 		c.Env.DeliveryTimeout = d
 	}
+	if e.ingestRate != "" {
+		r, err := strconv.ParseFloat(e.ingestRate, 64)
+		if err != nil || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			errs = append(errs, fmt.Sprintf("CXLOOP_INGEST_RATE: %q is not a number of requests per second such as 20 or 0.5", e.ingestRate))
+		} else {
+			c.Env.IngestRate = r
+		}
+	}
+	if dir, ok := sqliteDir(e.DatabaseURL); ok {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			errs = append(errs, fmt.Sprintf("CXLOOP_DATABASE_URL: the directory %s does not exist: create it or point the URL elsewhere", dir))
+		}
+	}
 	if e.MicrosoftAppID != "" && e.MicrosoftAppPassword == "" {
 		errs = append(errs, "MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID")
 	}
@@ -177,6 +199,21 @@ func (c *Config) validateEnv() error {
 		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// sqliteDir is the directory an sqlite:// URL's file goes in; ok is false
+// for other URLs and in-memory databases.
+func sqliteDir(dbURL string) (string, bool) {
+	path, ok := strings.CutPrefix(dbURL, "sqlite://")
+	if !ok {
+		return "", false
+	}
+	path, _, _ = strings.Cut(path, "?")
+	path = strings.TrimPrefix(path, "file:")
+	if path == "" || strings.Contains(path, ":memory:") || strings.HasPrefix(path, "mode=memory") {
+		return "", false
+	}
+	return filepath.Dir(path), true
 }
 
 // EnvHelp lists the variables with their defaults, for the README and --help.
@@ -370,6 +407,13 @@ default_team: default
 // ParseOrg decodes and validates the YAML, rejecting unknown keys.
 func ParseOrg(data []byte) (*Org, error) {
 	var o Org
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("yaml: %w", err)
+	}
+	if unknown := unknownKeys(&doc, reflect.TypeOf(o)); len(unknown) > 0 {
+		return nil, errors.New(strings.Join(unknown, "\n"))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&o); err != nil && !errors.Is(err, io.EOF) {
