@@ -298,7 +298,7 @@ func serve(ctx context.Context, e *env) error {
 		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
 		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,
 		IngestRate: cfg.Env.IngestRate,
-		Extra: map[string]http.Handler{},
+		Extra:      map[string]http.Handler{},
 
 		DelightedSecret: cfg.Env.DelightedSecret, TypeformSecret: cfg.Env.TypeformSecret, FormbricksSecret: cfg.Env.FormbricksSecret,
 		TypeformForms:     formMappings(cfg.Org.Sources.Typeform.Forms),
