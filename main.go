@@ -67,7 +67,7 @@ func usage() string {
 	b.WriteString("cxloop closes the customer-feedback loop in Slack and Microsoft Teams.\n\nUsage:\n")
 	for _, c := range cliCommands() {
 		line := "  " + c.synopsis()
-		if len(line) > 36 {
+		if len(line) > 34 { // at least two spaces before the summary
 			fmt.Fprintf(&b, "%s\n  %-34s%s\n", line, "", c.summary)
 			continue
 		}

@@ -201,6 +201,21 @@ func (c *Config) validateEnv() error {
 	return nil
 }
 
+// EnvValue is one variable as Load reads it: trimmed, else its default.
+// It is for commands that need a setting or two and none of the checks
+// (building the Teams package needs the app id, not the bot password).
+func EnvValue(getenv func(string) string, name string) string {
+	for _, v := range envVars {
+		if v.name == name {
+			if val := strings.TrimSpace(getenv(name)); val != "" {
+				return val
+			}
+			return v.def
+		}
+	}
+	return strings.TrimSpace(getenv(name))
+}
+
 // sqliteDir is the directory an sqlite:// URL's file goes in; ok is false
 // for other URLs and in-memory databases.
 func sqliteDir(dbURL string) (string, bool) {

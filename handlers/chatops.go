@@ -44,17 +44,6 @@ type Reply struct {
 // mention) into an email.
 type ResolvePerson func(ctx context.Context, ref string) (string, error)
 
-// Usage is the help text.
-const Usage = `Commands:
-  help                    this help
-  mine                    your open cases, soonest due first
-  team [TEAM]             a team's open and overdue cases and its set-up
-  show CASE               one case
-  assign CASE @person     give a case to someone (managers)
-  note CASE TEXT          add a note to a case's history
-  told CASE [TEXT]        the customer heard of the fix ("you said, we did")
-  backlog                 the improvement backlog
-  digest [YYYY-MM]        a private preview of the monthly digest`
 
 // Run executes one command line for actor (an email).
 func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePerson) Reply {
