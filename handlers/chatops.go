@@ -44,7 +44,6 @@ type Reply struct {
 // mention) into an email.
 type ResolvePerson func(ctx context.Context, ref string) (string, error)
 
-
 // Run executes one command line for actor (an email).
 func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePerson) Reply {
 	fields := strings.Fields(line)
