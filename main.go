@@ -351,7 +351,8 @@ func serve(ctx context.Context, e *env) error {
 	log.Info("cxloop serving", "addr", ln.Addr().String(), "public_url", cfg.Env.PublicURL, "transports", cfg.Transports())
 
 	scheduler := &jobs.Scheduler{Store: store, Location: policy.Location, Clock: clock, Log: log, Metrics: m,
-		Jobs: append([]jobs.Job{jobs.SLAJob(store, policy, log, m, deliverer.Notify), jobs.PruneJob(store)}, extraJobs...)}
+		Jobs: append(append([]jobs.Job{jobs.SLAJob(store, policy, log, m, deliverer.Notify), jobs.PruneJob(store)},
+			jobs.UpkeepJobs(store)...), extraJobs...)}
 	workCtx, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)

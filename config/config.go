@@ -254,7 +254,7 @@ type Org struct {
 	DefaultTeam string             `yaml:"default_team"`
 	SLA         SLA                `yaml:"sla"`
 	Segments    map[string]Segment `yaml:"segments"`
-	RootCauses  []string           `yaml:"root_causes"`
+	RootCauses  []Labelled         `yaml:"root_causes"`
 	Themes      yaml.Node          `yaml:"themes"`
 	Digest      Digest             `yaml:"digest"`
 	Targets     Targets            `yaml:"targets"`
@@ -329,6 +329,50 @@ func (s *StringList) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	return fmt.Errorf("line %d: want a value or a list of values", n.Line)
+}
+
+// Labelled is a configured name (a root cause, a theme) with its labels per
+// language. YAML gives it as a plain string ("price") or as
+// {id: price, et: Hind, pl: Cena, ru: Цена}.
+type Labelled struct {
+	ID     string
+	Labels map[string]string // language → label
+}
+
+// UnmarshalYAML takes "price" or {id: price, et: Hind, …}.
+func (l *Labelled) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		l.ID = n.Value
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want a name or {id: NAME, et: …, pl: …, ru: …}", n.Line)
+	}
+	var m map[string]string
+	if err := n.Decode(&m); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return l.set(m, n.Line)
+}
+
+func (l *Labelled) set(m map[string]string, line int) error {
+	for k, v := range m {
+		switch {
+		case k == "id":
+			l.ID = v
+		case models.IsSupportedLanguage(k):
+			if l.Labels == nil {
+				l.Labels = map[string]string{}
+			}
+			l.Labels[k] = v
+		default:
+			return fmt.Errorf("line %d: %q is neither id nor one of %s", line, k, strings.Join(models.Languages, ", "))
+		}
+	}
+	if strings.TrimSpace(l.ID) == "" {
+		return fmt.Errorf("line %d: id is required", line)
+	}
+	return nil
 }
 
 // SLA holds the follow-up deadlines as written.
@@ -461,7 +505,9 @@ func (o *Org) applyDefaults() {
 		o.SLA.RemindBefore = "4h"
 	}
 	if len(o.RootCauses) == 0 {
-		o.RootCauses = []string{"product", "price", "process", "staff", "channel", "other"}
+		for _, id := range []string{"product", "price", "process", "staff", "channel", "other"} {
+			o.RootCauses = append(o.RootCauses, Labelled{ID: id})
+		}
 	}
 	if o.Digest.Schedule == "" {
 		o.Digest.Schedule = "0 9 1 * *"
@@ -703,11 +749,31 @@ func parseThemes(n *yaml.Node) ([]models.Theme, error) {
 	}
 	var out []models.Theme
 	for i := 0; i+1 < len(n.Content); i += 2 {
+		name, v := n.Content[i].Value, n.Content[i+1]
 		var kws []string
-		if err := n.Content[i+1].Decode(&kws); err != nil {
-			return nil, fmt.Errorf("%s: want a list of keywords", n.Content[i].Value)
+		var labels map[string]string
+		if v.Kind == yaml.MappingNode {
+			// {keywords: [...], et: Ootamine, pl: Oczekiwanie, ru: Ожидание}
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				k := v.Content[j].Value
+				switch {
+				case k == "keywords":
+					if err := v.Content[j+1].Decode(&kws); err != nil {
+						return nil, fmt.Errorf("%s.keywords: want a list of keywords", name)
+					}
+				case models.IsSupportedLanguage(k):
+					if labels == nil {
+						labels = map[string]string{}
+					}
+					labels[k] = v.Content[j+1].Value
+				default:
+					return nil, fmt.Errorf("%s: %q is neither keywords nor one of %s", name, k, strings.Join(models.Languages, ", "))
+				}
+			}
+		} else if err := v.Decode(&kws); err != nil {
+			return nil, fmt.Errorf("%s: want a list of keywords or {keywords: [...], et: …}", name)
 		}
-		out = append(out, models.Theme{Name: n.Content[i].Value, Keywords: kws})
+		out = append(out, models.Theme{Name: name, Keywords: kws, Labels: labels})
 	}
 	return out, nil
 }

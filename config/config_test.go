@@ -267,3 +267,40 @@ func TestEnvChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestRootCauseAndThemeLabels(t *testing.T) {
+	org, err := config.ParseOrg([]byte(`
+teams: [{id: a}]
+root_causes: [product, {id: price, et: Hind, pl: Cena, ru: Цена}]
+themes:
+  fees: [fee, tasu]
+  waiting: {keywords: [wait, järjekord], et: Ootamine, pl: Oczekiwanie, ru: Ожидание}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := (&config.Config{Org: *org}).Policy()
+	if strings.Join(p.RootCauses, ",") != "product,price" {
+		t.Errorf("root causes %v", p.RootCauses)
+	}
+	for _, tt := range []struct{ lang, id, want string }{
+		{"et", "price", "Hind"}, {"ru", "price", "Цена"}, {"en", "price", "price"}, {"pl", "product", "product"},
+		{"pl", "waiting", "Oczekiwanie"}, {"et", "fees", "fees"},
+	} {
+		if got := p.RootCauseLabel(tt.lang)(tt.id); got != tt.want {
+			t.Errorf("%s %s: %q, want %q", tt.lang, tt.id, got, tt.want)
+		}
+	}
+	if len(p.Themes) != 2 || strings.Join(p.Themes[1].Keywords, ",") != "wait,järjekord" {
+		t.Errorf("themes %+v", p.Themes)
+	}
+	for _, bad := range []string{
+		"teams: [{id: a}]\nroot_causes: [{et: Hind}]\n",
+		"teams: [{id: a}]\nroot_causes: [{id: price, lv: Cena}]\n",
+		"teams: [{id: a}]\nthemes:\n  waiting: {keywords: [wait], de: Warten}\n",
+	} {
+		if _, err := config.ParseOrg([]byte(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}

@@ -23,7 +23,8 @@ func (c *Config) Policy() *models.Policy {
 		Segments:       models.DefaultThresholds(),
 		Themes:         o.themes,
 		Admins:         o.Admins,
-		RootCauses:     o.RootCauses,
+		RootCauses:     o.rootCauseIDs(),
+		Labels:         o.labels(),
 		Language:       o.Language,
 		DigestLanguage: o.Digest.Language,
 		Targets:        o.targets,
@@ -77,6 +78,30 @@ func (c *Config) Policy() *models.Policy {
 		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportTeams, Channel: o.Kudos.TeamsChannel})
 	}
 	return p
+}
+
+func (o *Org) rootCauseIDs() []string {
+	ids := make([]string, len(o.RootCauses))
+	for i, r := range o.RootCauses {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// labels gathers the per-language labels of root causes and themes.
+func (o *Org) labels() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, r := range o.RootCauses {
+		if len(r.Labels) > 0 {
+			out[r.ID] = r.Labels
+		}
+	}
+	for _, t := range o.themes {
+		if len(t.Labels) > 0 {
+			out[t.Name] = t.Labels
+		}
+	}
+	return out
 }
 
 // Transports lists the connected platforms, or the log transport when none is.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
@@ -15,8 +16,9 @@ func TestSlackLanguages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		h := newSlackHarness(t, s)
 		h.pol.Teams[0].Language = models.LangEstonian // Contact Center reads Estonian
-		h.fake.SetLocale("U0JAAN", "pl-PL")           // jaan's Slack is in Polish
-		h.fake.SetLocale("U0LIIS", "de-DE")           // liis's in a language cxloop does not speak
+		h.pol.Teams[0].Managers = []string{"mari@example.com"}
+		h.fake.SetLocale("U0JAAN", "pl-PL") // jaan's Slack is in Polish
+		h.fake.SetLocale("U0LIIS", "de-DE") // liis's in a language cxloop does not speak
 
 		// Round robin gives the first case to jaan, the second to liis.
 		res := h.ingest(models.ResponseInput{ExternalID: "a", Score: 2, Comment: "Ootasin kaua."},
@@ -57,6 +59,28 @@ func TestSlackLanguages(t *testing.T) {
 		h.deliver()
 		if n := len(h.fake.Calls("users.info")); n != infos {
 			t.Errorf("users.info called %d more times; the locale should come from the cache", n-infos)
+		}
+
+		// Past the thank-you deadline: the thread says so in Estonian and the
+		// manager, whose Slack gives no locale, is told in Estonian.
+		h.clock.Advance(30 * time.Hour)
+		if _, err := h.store.SweepSLA(h.ctx, h.pol, h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		before := len(h.fake.Calls("chat.postMessage"))
+		h.deliver()
+		var thread, escalation bool
+		for _, c := range h.fake.Calls("chat.postMessage")[before:] {
+			text := callText(c)
+			if c.Params.Get("thread_ts") != "" && strings.Contains(text, "ÜLE TÄHTAJA: klienti tuli tänada hiljemalt") {
+				thread = true
+			}
+			if strings.Contains(text, "tänamise tähtaeg") && strings.Contains(text, "on möödas") {
+				escalation = true
+			}
+		}
+		if !thread || !escalation {
+			t.Errorf("overdue thread line in Estonian %v, escalation DM in Estonian %v", thread, escalation)
 		}
 	})
 }

@@ -236,6 +236,8 @@ func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 		d.fail(ctx, log, m, err)
 		return
 	case bot.RateLimited:
+		// The platform asked for a pause, nothing failed: wait what it asked
+		// and leave the exponent of the backoff where it was.
 		if retryAfter < time.Second {
 			retryAfter = time.Second
 		}
@@ -247,7 +249,7 @@ func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 		d.fail(ctx, log, m, fmt.Errorf("still failing after %s: %w", d.Horizon, err))
 		return
 	}
-	if err := d.Store.MarkRetry(ctx, m.ID, next, err.Error()); err != nil {
+	if err := d.Store.MarkRetry(ctx, m.ID, next, err.Error(), class != bot.RateLimited); err != nil {
 		log.Error("reschedule delivery", "err", err)
 		return
 	}
@@ -289,7 +291,8 @@ func (d *Deliverer) count(m *models.OutboxMessage, outcome string) {
 	}
 }
 
-// Backoff is the wait before retry attempt n+1 after a transient failure:
+// Backoff is the wait before retry attempt n+1 after a transient failure
+// (attempts counts the failed ones; a 429 is not one):
 // exponential from 2 s, capped at 10 min, with ±20% jitter so that replicas
 // do not retry in lockstep.
 func Backoff(attempts int) time.Duration {

@@ -131,7 +131,7 @@ func TestDeliveryRetriesAndFailures(t *testing.T) {
 			t.Fatal("retried before Retry-After elapsed")
 		}
 		clock.Advance(time.Second)
-		d.RunOnce(ctx) // connection reset: backoff about 4 s (second attempt)
+		d.RunOnce(ctx) // connection reset: the first failure (a 429 is none), backoff about 2 s
 		if n, _ := d.RunOnce(ctx); n != 0 {
 			t.Fatal("retried a transient failure at once")
 		}
@@ -150,6 +150,40 @@ func TestDeliveryRetriesAndFailures(t *testing.T) {
 		counts, _ := s.OutboxCounts(ctx)
 		if counts[models.OutboxFailed] != 1 || counts[models.OutboxDelivered] != 1 {
 			t.Errorf("outbox %v", counts)
+		}
+	})
+}
+
+// After a run of 429s the first real failure waits the first backoff step,
+// not one raised by the rate-limited attempts.
+func TestRateLimitsDoNotRaiseTheBackoff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		var out bytes.Buffer
+		p := policy()
+		p.DMTransports = nil
+		clock := models.NewFixedClock(t0)
+		var fails []error
+		for i := 0; i < 6; i++ {
+			fails = append(fails, &bot.DeliveryError{Class: bot.RateLimited, RetryAfter: 2 * time.Second, Err: errors.New("ratelimited")})
+		}
+		f := &flaky{LogMessenger: bot.NewLogMessenger(&out), fails: append(fails, errors.New("connection reset"))}
+		d := &jobs.Deliverer{Store: s, Policy: p, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Messengers: map[string]bot.Messenger{"log": f}}
+		ingest(t, s, p, models.ResponseInput{ExternalID: "r1", Score: 2})
+		ctx := context.Background()
+		for i := 0; i < 6; i++ {
+			if n, _ := d.RunOnce(ctx); n != 1 {
+				t.Fatalf("429 number %d: claimed %d, want the card again after Retry-After", i+1, n)
+			}
+			clock.Advance(2 * time.Second)
+		}
+		if n, _ := d.RunOnce(ctx); n != 1 {
+			t.Fatal("the attempt after the 429s was not made")
+		}
+		// Backoff(1) is 2 s ± 20%; had the six 429s counted it would be 128 s.
+		clock.Advance(2400 * time.Millisecond)
+		if n, _ := d.RunOnce(ctx); n != 1 || !strings.Contains(out.String(), "card log-1") {
+			t.Fatalf("not retried within the first backoff step after six 429s (%d): %q", n, out.String())
 		}
 	})
 }

@@ -110,6 +110,16 @@ func SLAJob(store *models.Store, p *models.Policy, log *slog.Logger, m *metrics.
 	}}
 }
 
+// UpkeepJobs keep the database's plans good without autovacuum: every
+// minute the outbox's tables are vacuumed and re-analysed (PostgreSQL) or
+// PRAGMA optimize runs (SQLite); every hour all statistics are refreshed.
+func UpkeepJobs(store *models.Store) []Job {
+	return []Job{
+		{Name: "optimize-outbox", Spec: "* * * * *", Run: func(ctx context.Context, _ time.Time) error { return store.Optimize(ctx) }},
+		{Name: "analyze", Spec: "41 * * * *", Run: func(ctx context.Context, _ time.Time) error { return store.Analyze(ctx) }},
+	}
+}
+
 // PruneJob forgets processed inbound event ids after a day.
 func PruneJob(store *models.Store) Job {
 	return Job{Name: "prune-events", Spec: "17 3 * * *", Run: func(ctx context.Context, now time.Time) error {

@@ -132,10 +132,13 @@ const (
 // transaction as the change it announces and delivered by the worker.
 type OutboxMessage struct {
 	// (state, id) lets a claim walk the pending messages in order without
-	// stepping over every delivered one.
-	ID         int64  `gorm:"primaryKey;index:ix_outbox_pending,priority:2"`
+	// stepping over every delivered one; (order_key, state, id) answers "is an
+	// earlier message of this key pending" with one probe; (state, transport,
+	// pace_key, next_attempt_at, id) lists the conversations and the head of
+	// each one's queue, so a claim costs the same at any backlog.
+	ID         int64  `gorm:"primaryKey;index:ix_outbox_pending,priority:2;index:ix_outbox_order,priority:3;index:ix_outbox_conv,priority:5"`
 	Kind       string `gorm:"size:20;not null"`
-	Transport  string `gorm:"size:20;not null"`
+	Transport  string `gorm:"size:20;not null;index:ix_outbox_conv,priority:2"`
 	Channel    string `gorm:"size:200"` // team channel, or empty for a DM
 	Recipient  string `gorm:"size:300"` // a person's email for a DM
 	CaseID     int64  `gorm:"index"`
@@ -146,16 +149,16 @@ type OutboxMessage struct {
 	Message *Message `gorm:"type:text;serializer:json"`
 	// OrderKey serialises messages that must not overtake each other (a card's
 	// post, then its updates).
-	OrderKey string `gorm:"size:250;not null;index"`
+	OrderKey string `gorm:"size:250;not null;index:ix_outbox_order,priority:1"`
 	// PaceKey is the conversation the message lands in, paced per platform.
-	PaceKey       string    `gorm:"size:320;not null;default:''"`
-	State         string    `gorm:"size:12;not null;index:ix_outbox_due,priority:1;index:ix_outbox_pending,priority:1"`
-	NextAttemptAt time.Time `gorm:"not null;index:ix_outbox_due,priority:2"`
-	Attempts      int       `gorm:"not null;default:0"`
-	LeaseOwner    string    `gorm:"size:100"`
-	LeaseUntil    *time.Time
-	LastError     string    `gorm:"type:text"`
-	CreatedAt     time.Time `gorm:"not null"`
+	PaceKey       string     `gorm:"size:320;not null;default:'';index:ix_outbox_conv,priority:3"`
+	State         string     `gorm:"size:12;not null;index:ix_outbox_due,priority:1;index:ix_outbox_pending,priority:1;index:ix_outbox_order,priority:2;index:ix_outbox_conv,priority:1;index:ix_outbox_lease,priority:1"`
+	NextAttemptAt time.Time  `gorm:"not null;index:ix_outbox_due,priority:2;index:ix_outbox_conv,priority:4"`
+	Attempts      int        `gorm:"not null;default:0"`
+	LeaseOwner    string     `gorm:"size:100"`
+	LeaseUntil    *time.Time `gorm:"index:ix_outbox_lease,priority:2"`
+	LastError     string     `gorm:"type:text"`
+	CreatedAt     time.Time  `gorm:"not null"`
 	DeliveredAt   *time.Time
 	// PaceNext, set by the worker, moves the conversation's next slot to
 	// this instant when the delivery is recorded: the slot booked at claim

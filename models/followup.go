@@ -179,12 +179,11 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, sw sweep, res 
 			continue
 		}
 		loc := p.TeamLocation(team)
-		due := FormatDue(f.DueAt, loc)
 		switch {
 		case !now.Before(f.DueAt):
-			text := fmt.Sprintf("⚠ Case #%d: the customer was to be told of the fix by %s (owner: %s).", c.ID, due, f.Owner)
+			msg := caseMessage(MsgEscalationFixTold, c.ID, loc, "Owner", ownerOrDash(f.Owner)).at("Due", f.DueAt)
 			done, err := s.notify(ctx, p, sw, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeOverdue},
-				KindEscalationDM, managersOf(p, team), text, "", p.DMAt(team, now, c.Urgent))
+				KindEscalationDM, managersOf(p, team), msg, "", nil, p.DMAt(team, now, c.Urgent))
 			if err != nil {
 				return err
 			}
@@ -276,18 +275,19 @@ func (s *Store) chase(ctx context.Context, p *Policy, sw sweep, c *Case, sent ma
 	}
 	// An owner who left the team (or a case nobody owns) leaves the customer
 	// waiting: the managers hear of it once per departed owner.
-	kind, text := "", ""
+	kind := ""
+	var msg Message
 	switch {
 	case c.Owner == "":
 		kind = NoticeUnowned
-		text = fmt.Sprintf("Case #%d in %s has no owner. Please assign it.", c.ID, team.Name)
+		msg = caseMessage(MsgEscalationUnowned, c.ID, loc, "Team", team.Name)
 	case !team.IsMember(c.Owner) && !team.IsManager(c.Owner) && !p.IsAdmin(c.Owner):
 		kind = "left:" + strings.ToLower(c.Owner)
-		text = fmt.Sprintf("Case #%d belongs to %s, who is no longer in %s. Please reassign it.", c.ID, c.Owner, team.Name)
+		msg = caseMessage(MsgEscalationOwnerLeft, c.ID, loc, "Owner", c.Owner, "Team", team.Name)
 	}
 	if kind != "" && !sent[noticeKey{c.ID, FollowupOwner, kind}] {
 		done, err := s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
-			KindEscalationDM, managersOf(p, team), text, "", p.DMAt(team, now, c.Urgent))
+			KindEscalationDM, managersOf(p, team), msg, "", nil, p.DMAt(team, now, c.Urgent))
 		if err != nil {
 			return err
 		}
@@ -308,18 +308,25 @@ func managersOf(p *Policy, t *TeamPolicy) []string {
 // escalate marks a follow-up overdue: the case flag, its trail, its card
 // and thread, and a DM to the team's managers.
 func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, sw sweep, c *Case, fu, label string, due time.Time) (bool, error) {
+	now := sw.now
 	loc := p.TeamLocation(team)
-	text := fmt.Sprintf("⚠ Case #%d: the %s was due %s and is overdue (owner: %s).", c.ID, label,
-		FormatDue(due, loc), ownerOrNobody(c.Owner))
+	escID, threadID := MsgEscalationThankYou, MsgThreadOverdueThankYou
+	if fu == FollowupResolution {
+		escID, threadID = MsgEscalationResolution, MsgThreadOverdueResolution
+	}
+	msg := caseMessage(escID, c.ID, loc, "Owner", ownerOrDash(c.Owner)).at("Due", due)
+	thread := caseMessage(threadID, c.ID, loc).at("Due", due)
+	// The trail keeps an English record; the thread line is written in the
+	// team's language when it is delivered.
+	detail := "OVERDUE: the " + label + " was due " + FormatDue(due, loc)
 	return s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: fu, Kind: NoticeOverdue},
-		KindEscalationDM, managersOf(p, team), text, "OVERDUE: the "+label+" was due "+FormatDue(due, loc),
-		p.DMAt(team, sw.now, c.Urgent))
+		KindEscalationDM, managersOf(p, team), msg, detail, &thread, p.DMAt(team, now, c.Urgent))
 }
 
 // notify records a notice and queues its messages in one transaction; it
 // reports false when another sweep already sent it. overdueNote, when set,
 // also marks the case overdue and refreshes its card with that thread line.
-func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n FollowupNotice, kind string, to []string, text, overdueNote string, at time.Time) (bool, error) {
+func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n FollowupNotice, kind string, to []string, msg Message, overdueNote string, overdueLine *Message, at time.Time) (bool, error) {
 	now := sw.now
 	at = sw.deliverable(at)
 	sentNow := false
@@ -341,14 +348,15 @@ func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n Foll
 			if err := tx.Create(&ev).Error; err != nil {
 				return fmt.Errorf("record overdue: %w", err)
 			}
-			if err := s.queueCardRefresh(tx, sw.queueAt, c.ID, overdueNote); err != nil {
+			if err := s.queueCardRefreshMessage(tx, sw.queueAt, c.ID, "", overdueLine); err != nil {
 				return err
 			}
 		}
 		var msgs []OutboxMessage
 		for _, tr := range p.DMTransports {
 			for _, r := range to {
-				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: r, CaseID: c.ID, Text: text,
+				m := msg
+				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: r, CaseID: c.ID, Message: &m,
 					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r), NextAttemptAt: at})
 			}
 		}

@@ -670,6 +670,13 @@ func cardOrderKey(caseID int64, d Destination) string {
 // queueCardRefresh asks every posted (or to-be-posted) card of the case to be
 // updated, and notes the change in its thread.
 func (s *Store) queueCardRefresh(tx *gorm.DB, now time.Time, caseID int64, note string) error {
+	return s.queueCardRefreshMessage(tx, now, caseID, note, nil)
+}
+
+// queueCardRefreshMessage is queueCardRefresh with a thread line that is a
+// catalog message (line), written in the team's language at delivery; note
+// is used when line is nil.
+func (s *Store) queueCardRefreshMessage(tx *gorm.DB, now time.Time, caseID int64, note string, line *Message) error {
 	var posts []OutboxMessage
 	if err := tx.Where("case_id = ? AND kind = ?", caseID, KindCardPost).Find(&posts).Error; err != nil {
 		return fmt.Errorf("find card posts: %w", err)
@@ -679,7 +686,7 @@ func (s *Store) queueCardRefresh(tx *gorm.DB, now time.Time, caseID int64, note 
 		key := cardOrderKey(caseID, Destination{Transport: p.Transport, Channel: p.Channel})
 		msgs = append(msgs,
 			OutboxMessage{Kind: KindCardUpdate, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, OrderKey: key},
-			OutboxMessage{Kind: KindThreadReply, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, Text: note, OrderKey: key})
+			OutboxMessage{Kind: KindThreadReply, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, Text: note, Message: line, OrderKey: key})
 	}
 	return enqueue(tx, now, msgs...)
 }

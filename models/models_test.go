@@ -399,3 +399,33 @@ func TestOutboxPacing(t *testing.T) {
 		}
 	})
 }
+
+func TestUpkeepRefreshesStatistics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		p := testPolicy()
+		now := time.Date(2026, 10, 3, 10, 0, 0, 0, time.UTC)
+		var ins []models.ResponseInput
+		for i := 0; i < 20; i++ {
+			ins = append(ins, detractor(fmt.Sprintf("u-%d", i)))
+		}
+		if _, err := s.Ingest(ctx, p, now, ins, models.IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Optimize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Analyze(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The planner now knows the outbox's size.
+		var n int64
+		q := "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'outbox_messages'"
+		if s.Postgres() {
+			q = "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'outbox_messages' AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL AND schemaname = current_schema()"
+		}
+		if err := s.DB().Raw(q).Scan(&n).Error; err != nil || n == 0 {
+			t.Fatalf("no statistics for the outbox after upkeep (%d, %v)", n, err)
+		}
+	})
+}

@@ -1,8 +1,10 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,72 +22,120 @@ type Pacing map[string]time.Duration
 // message. On PostgreSQL rows locked by another replica's claim are skipped,
 // so replicas never claim the same message at once; an expired lease (a
 // crashed worker) makes the message claimable again. At most one message per
-// paced conversation is claimed, and its next slot is taken in the same
-// transaction, so replicas together keep to the pace.
+// conversation is claimed, and a paced conversation's next slot is taken in
+// the same statement, so replicas together keep to the pace.
+//
+// The cost does not grow with the backlog: the claim visits each
+// conversation with pending messages once (a skip scan of the
+// (state, transport, pace_key, next_attempt_at) index) and reads only the head
+// of its queue, and the order-key check is one probe of the
+// (order_key, state, id) index; a conversation whose pace slot is taken is
+// not read at all.
 func (s *Store) ClaimOutbox(ctx context.Context, worker string, now time.Time, lease time.Duration, n int, pace Pacing) ([]OutboxMessage, error) {
 	now = now.UTC()
-	lock := ""
-	if s.postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
+	until := now.Add(lease)
+	// A blank, which names no transport, keeps the list non-empty: "x NOT IN ()" is not SQL.
+	paced := []string{" "}
+	for t, gap := range pace {
+		if gap > 0 {
+			paced = append(paced, t)
+		}
 	}
 	var claimed []OutboxMessage
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cands []OutboxMessage
-		err := tx.Raw(`SELECT o.* FROM outbox_messages o
-WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
-  AND NOT EXISTS (SELECT 1 FROM outbox_messages e WHERE e.order_key = o.order_key AND e.state = 'pending' AND e.id < o.id)
-  AND NOT EXISTS (SELECT 1 FROM channel_paces p WHERE p.transport = o.transport AND p.channel = o.pace_key AND p.next_at > ?)
-ORDER BY o.id LIMIT ?`+lock, now, now, now, n*4).Scan(&cands).Error
-		if err != nil {
-			return fmt.Errorf("find due messages: %w", err)
-		}
-		seen := map[[2]string]bool{}
-		var ids []int64
-		for _, m := range cands {
-			if len(ids) == n {
-				break
+	var err error
+	if s.postgres {
+		err = s.db.WithContext(ctx).Raw(claimSQLPostgres, now, now, now, n, until, paced, now, worker, until, paced).
+			Scan(&claimed).Error
+	} else {
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Raw(claimSQLSQLite, worker, until, now, now, now, n).Scan(&claimed).Error; err != nil {
+				return err
 			}
-			if gap := pace[m.Transport]; gap > 0 {
-				key := [2]string{m.Transport, m.PaceKey}
-				if seen[key] {
-					continue
-				}
-				seen[key] = true
-				// The conversation is held for the lease: one message in flight
-				// per conversation; delivery then sets the next slot a gap after
-				// the platform's answer.
-				won, err := takePaceSlot(tx, m.Transport, m.PaceKey, now, lease)
-				if err != nil {
-					return err
-				}
-				if !won {
-					continue
+			// One writer at a time on SQLite: the pace check in the claim
+			// above still holds, so every claimed conversation takes its slot.
+			var vals [][]any
+			for _, m := range claimed {
+				if pace[m.Transport] > 0 {
+					vals = append(vals, []any{m.Transport, m.PaceKey, until})
 				}
 			}
-			ids = append(ids, m.ID)
-			claimed = append(claimed, m)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		until := now.Add(lease)
-		err = tx.Model(&OutboxMessage{}).Where("id IN ?", ids).Updates(map[string]any{
-			"lease_owner": worker, "lease_until": until, "attempts": gorm.Expr("attempts + 1"),
-		}).Error
-		if err != nil {
-			return fmt.Errorf("lease messages: %w", err)
-		}
-		for i := range claimed {
-			claimed[i].LeaseOwner, claimed[i].LeaseUntil = worker, &until
-			claimed[i].Attempts++
-		}
-		return nil
-	})
+			if len(vals) == 0 {
+				return nil
+			}
+			sql, args := valuesSQL("channel_paces", []string{"transport", "channel", "next_at"}, vals)
+			return tx.Exec(sql+" ON CONFLICT (transport, channel) DO UPDATE SET next_at = excluded.next_at", args...).Error
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
+	slices.SortFunc(claimed, func(a, b OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return claimed, nil
 }
+
+// conversationsSQL lists the conversations (transport, pace key) with
+// pending messages by skipping through the index from one to the next, so
+// it reads as many index entries as there are conversations, not messages.
+// Each column comes from a scalar subquery: the planner always runs those
+// as index probes, whatever its statistics say.
+var conversationsSQL = `WITH RECURSIVE conv(transport, pace_key) AS (
+  SELECT transport, pace_key FROM (SELECT transport, pace_key FROM outbox_messages WHERE state = 'pending'
+    ORDER BY state, transport, pace_key LIMIT 1) f
+  UNION ALL
+  SELECT ` + nextConv("transport") + `, ` + nextConv("pace_key") + `
+  FROM conv c WHERE c.transport IS NOT NULL
+)`
+
+// nextConv is one column of the conversation after c: the next pace key of
+// the same transport, else the first of the next transport.
+func nextConv(col string) string {
+	return `COALESCE(
+    (SELECT o.` + col + ` FROM outbox_messages o WHERE o.state = 'pending' AND o.transport = c.transport AND o.pace_key > c.pace_key
+     ORDER BY o.state, o.transport, o.pace_key LIMIT 1),
+    (SELECT o.` + col + ` FROM outbox_messages o WHERE o.state = 'pending' AND o.transport > c.transport
+     ORDER BY o.state, o.transport, o.pace_key LIMIT 1))`
+}
+
+// headFilter makes o the next message of its conversation: due, not leased,
+// and first of its order key.
+const headFilter = `o.state = 'pending' AND o.transport = c.transport AND o.pace_key = c.pace_key
+    AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
+    AND NOT EXISTS (SELECT 1 FROM outbox_messages e WHERE e.order_key = o.order_key AND e.state = 'pending' AND e.id < o.id)
+    ORDER BY o.next_attempt_at, o.id LIMIT 1`
+
+const paceFree = `NOT EXISTS (SELECT 1 FROM channel_paces p WHERE p.transport = c.transport AND p.channel = c.pace_key AND p.next_at > ?)`
+
+// claimSQLPostgres claims in one statement: the heads of the free
+// conversations are locked (skipping those another replica holds), the paced
+// ones take their conversation's slot, and those that won it are leased.
+var claimSQLPostgres = conversationsSQL + `,
+heads AS (
+  SELECT h.id, h.transport, h.pace_key
+  FROM conv c
+  CROSS JOIN LATERAL (SELECT o.id, o.transport, o.pace_key FROM outbox_messages o WHERE ` + headFilter + ` FOR UPDATE SKIP LOCKED) h
+  WHERE c.transport IS NOT NULL AND ` + paceFree + `
+  ORDER BY h.id LIMIT ?
+),
+slots AS (
+  INSERT INTO channel_paces (transport, channel, next_at)
+  SELECT transport, pace_key, CAST(? AS timestamptz) FROM heads WHERE transport IN ?
+  ON CONFLICT (transport, channel) DO UPDATE SET next_at = excluded.next_at WHERE channel_paces.next_at <= ?
+  RETURNING transport, channel
+)
+UPDATE outbox_messages m SET lease_owner = ?, lease_until = ?, attempts = m.attempts + 1
+FROM heads h
+WHERE m.id = h.id AND (h.transport NOT IN ? OR EXISTS (SELECT 1 FROM slots s WHERE s.transport = h.transport AND s.channel = h.pace_key))
+RETURNING m.*`
+
+// claimSQLSQLite leases the heads of the free conversations in one
+// statement; SQLite has a single writer, so nothing is to be skipped.
+var claimSQLSQLite = `UPDATE outbox_messages SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+WHERE id IN (` + conversationsSQL + `
+  SELECT (SELECT o.id FROM outbox_messages o WHERE ` + headFilter + `) AS hid
+  FROM conv c
+  WHERE c.transport IS NOT NULL AND ` + paceFree + `
+  ORDER BY hid LIMIT ?)
+RETURNING *`
 
 // SetPace sets when the next message may go to a conversation: after a
 // failed delivery, a gap after the platform's answer.
@@ -99,17 +149,6 @@ func setPace(tx *gorm.DB, transport, channel string, next time.Time) error {
 		return fmt.Errorf("pace %s %s: %w", transport, channel, err)
 	}
 	return nil
-}
-
-// takePaceSlot holds the conversation for hold if it is free at now.
-func takePaceSlot(tx *gorm.DB, transport, channel string, now time.Time, gap time.Duration) (bool, error) {
-	res := tx.Exec(`INSERT INTO channel_paces (transport, channel, next_at) VALUES (?, ?, ?)
-ON CONFLICT (transport, channel) DO UPDATE SET next_at = excluded.next_at WHERE channel_paces.next_at <= ?`,
-		transport, channel, now.Add(gap), now)
-	if res.Error != nil {
-		return false, fmt.Errorf("pace %s %s: %w", transport, channel, res.Error)
-	}
-	return res.RowsAffected == 1, nil
 }
 
 // NextDue is the earliest moment after now at which a pending message may
@@ -167,11 +206,15 @@ func (s *Store) MarkDelivered(ctx context.Context, m *OutboxMessage, ref string,
 	})
 }
 
-// MarkRetry releases a message for another attempt at next.
-func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, reason string) error {
-	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
-		"next_attempt_at": next.UTC(), "lease_owner": "", "lease_until": nil, "last_error": truncate(reason, 2000),
-	}).Error
+// MarkRetry releases a message for another attempt at next. An attempt the
+// platform refused only for its rate limit is not counted (counted false),
+// so it does not lengthen the backoff of later failures.
+func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, reason string, counted bool) error {
+	set := map[string]any{"next_attempt_at": next.UTC(), "lease_owner": "", "lease_until": nil, "last_error": truncate(reason, 2000)}
+	if !counted {
+		set["attempts"] = gorm.Expr("attempts - 1")
+	}
+	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(set).Error
 	if err != nil {
 		return fmt.Errorf("reschedule message %d: %w", id, err)
 	}
@@ -228,12 +271,13 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 	return out, nil
 }
 
-// OldestPending returns when the oldest undelivered message was queued;
+// OldestPending returns when the oldest undelivered message was queued (ids
+// grow with time, so the (state, id) index finds it at once);
 // ok is false when none waits.
 func (s *Store) OldestPending(ctx context.Context) (t time.Time, ok bool, err error) {
 	var ts []time.Time
 	err = s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("state = ?", OutboxPending).
-		Order("created_at").Limit(1).Pluck("created_at", &ts).Error
+		Order("id").Limit(1).Pluck("created_at", &ts).Error
 	if err != nil {
 		return t, false, fmt.Errorf("oldest pending message: %w", err)
 	}

@@ -95,6 +95,8 @@ type SLAPolicy struct {
 type Theme struct {
 	Name     string
 	Keywords []string
+	// Labels names the theme per language (language → label), from the YAML.
+	Labels map[string]string
 }
 
 // Team returns the team with the given id.

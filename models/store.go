@@ -120,7 +120,7 @@ func (s *Store) Close() error {
 // lock for the duration, so replicas migrating at once queue instead of
 // racing; the second finds nothing to do.
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.postgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
 				return fmt.Errorf("take migration lock: %w", err)
@@ -129,12 +129,54 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err := tx.AutoMigrate(allModels()...); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
+		// The order-key index of earlier versions is covered by ix_outbox_order.
+		if err := tx.Exec("DROP INDEX IF EXISTS idx_outbox_messages_order_key").Error; err != nil {
+			return fmt.Errorf("drop superseded index: %w", err)
+		}
 		v := SchemaVersion{ID: 1, Version: CurrentSchema, AppliedAt: time.Now().UTC()}
 		if err := tx.Save(&v).Error; err != nil {
 			return fmt.Errorf("record schema version: %w", err)
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return s.Analyze(ctx)
+}
+
+// Analyze refreshes the planner's statistics of every table. PostgreSQL's
+// autovacuum may be off and SQLite has none, and a planner without
+// statistics may choose a plan that reads every pending message. Migrate
+// runs it, and the analyze job hourly; analysis_limit bounds SQLite's work
+// on a large file.
+func (s *Store) Analyze(ctx context.Context) error {
+	if s.postgres {
+		return s.exec(ctx, "ANALYZE")
+	}
+	return s.exec(ctx, "PRAGMA analysis_limit = 1000", "ANALYZE")
+}
+
+// Optimize is the outbox's upkeep, run every minute: on PostgreSQL a VACUUM
+// of the tables every delivery changes, so their indexes do not fill with
+// the dead entries of delivered messages when autovacuum is off, and fresh
+// statistics for them; on SQLite, which reuses space at once, PRAGMA
+// optimize re-analyses what changed.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.postgres {
+		return s.exec(ctx, "VACUUM (ANALYZE) outbox_messages, channel_paces")
+	}
+	return s.exec(ctx, "PRAGMA analysis_limit = 1000", "PRAGMA optimize")
+}
+
+func (s *Store) exec(ctx context.Context, qs ...string) error {
+	db := s.db.WithContext(ctx)
+	for _, q := range qs {
+		if err := db.Exec(q).Error; err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // ErrSchemaNotCurrent: the database answers but needs cxloop migrate.

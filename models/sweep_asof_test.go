@@ -48,10 +48,14 @@ func TestSweepAsOfQueuesForNow(t *testing.T) {
 		if len(esc) == 0 {
 			t.Fatal("no escalation queued")
 		}
+		var ev models.CaseEvent
+		if err := s.DB().Where("kind = ?", "overdue").Take(&ev).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := "Thu 8 Oct 16:30 EEST"; !strings.Contains(ev.Detail, want) {
+			t.Errorf("overdue record %q does not name %q", ev.Detail, want)
+		}
 		for _, m := range esc {
-			if want := "Thu 8 Oct 16:30 EEST"; !strings.Contains(m.Text, want) {
-				t.Errorf("escalation %q does not name %q", m.Text, want)
-			}
 			if m.NextAttemptAt.After(realNow) {
 				t.Errorf("escalation deliverable from %s, want by %s", m.NextAttemptAt.UTC(), realNow.UTC())
 			}

@@ -175,3 +175,12 @@ func TestRenderMessage(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// Every message models writes has a text.
+func TestDomainMessagesInCatalog(t *testing.T) {
+	for _, id := range models.MessageIDs {
+		if _, ok := l10n.Default().Messages[models.LangEnglish][id]; !ok {
+			t.Errorf("models writes %s, which the catalog lacks", id)
+		}
+	}
+}

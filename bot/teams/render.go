@@ -249,7 +249,7 @@ func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
 		}, execute(c.CaseID, VerbThank, t("form.thank.submit"), "positive"))
 	case bot.ActionResolve:
 		return showCard(c.ActionLabel(a), []any{
-			choiceSet(c.Lang, InputRootCause, t("form.resolve.root_cause"), o.RootCauses, o.RootCauseLabel),
+			choiceSet(c.Lang, InputRootCause, t("form.resolve.root_cause"), o.RootCauses, rootCauseLabel(c, o)),
 			element{"type": "Input.Text", "id": InputNote, "label": t("form.resolve.done"), "isMultiline": true,
 				"isRequired": true, "errorMessage": t("form.resolve.done_required"), "maxLength": 2000},
 			element{"type": "Input.Toggle", "id": InputSystemic, "title": t("form.resolve.systemic"),
@@ -262,6 +262,15 @@ func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
 		}, execute(c.CaseID, VerbNoContact, t("form.no_contact.submit_teams"), "destructive"))
 	}
 	return nil
+}
+
+// rootCauseLabel names root causes as the options say, else by the card's
+// labels (the YAML's, in the card's language).
+func rootCauseLabel(c bot.Card, o RenderOptions) func(string) string {
+	if o.RootCauseLabel != nil {
+		return o.RootCauseLabel
+	}
+	return c.Label
 }
 
 // catalogLabel labels a domain value from the catalog under prefix, or
