@@ -26,10 +26,11 @@ const teamsCommandLimit = 10
 
 // teamsCommands is the bot's command list in the app manifest, from the one
 // command table: titles of at most 32 characters, descriptions of at most
-// 128, as every schema version accepts.
+// 128, as every schema version accepts. A list holds ten commands: the
+// first ten of the table (help among them, which names the rest).
 func teamsCommands() []map[string]string {
 	var out []map[string]string
-	for _, c := range handlers.Commands {
+	for _, c := range handlers.Commands[:min(len(handlers.Commands), teamsCommandLimit)] {
 		d := upperFirst(c.Help)
 		if c.Args != "" {
 			d += ": " + c.Synopsis()
