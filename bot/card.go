@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -52,7 +53,9 @@ type Card struct {
 	RootCause     string
 	Resolution    string
 	SubmittedAt   time.Time
-	Actions       []Action
+	// Later are the customer's later responses that joined this case.
+	Later   []LaterResponse
+	Actions []Action
 	// Lang is the language the card is written in: the team's for its
 	// channel, the reader's for a DM.
 	Lang string
@@ -67,6 +70,23 @@ func (c Card) Label(id string) string {
 		return l
 	}
 	return id
+}
+
+// LaterResponse is a later answer of the same customer, shown on the card.
+type LaterResponse struct {
+	Metric  models.Metric
+	Score   int
+	Comment string // raw, untrusted
+	At      time.Time
+}
+
+// LaterLine is a later response as one line: "NPS 1 — “first words”".
+func (l LaterResponse) LaterLine() string {
+	s := fmt.Sprintf("%s %d", strings.ToUpper(string(l.Metric)), l.Score)
+	if c := models.FirstWords(l.Comment, 25); c != "" {
+		s += " — “" + c + "”"
+	}
+	return s
 }
 
 // Attribute is one survey attribute, in name order.
@@ -97,6 +117,9 @@ func NewCard(v models.CaseView, p *models.Policy) Card {
 			continue
 		}
 		card.Attributes = append(card.Attributes, Attribute{k, models.MaskPersonalData(val)})
+	}
+	for _, j := range v.Joined {
+		card.Later = append(card.Later, LaterResponse{Metric: j.Metric, Score: j.Score, Comment: j.Comment, At: j.SubmittedAt})
 	}
 	sort.Slice(card.Attributes, func(i, j int) bool { return card.Attributes[i].Name < card.Attributes[j].Name })
 	card.Actions = ActionsFor(c.State, c.Owner != "")

@@ -85,6 +85,9 @@ func RenderText(c Card) string {
 			fmt.Fprintf(&b, "  > %s\n", line)
 		}
 	}
+	for _, l := range c.Later {
+		fmt.Fprintf(&b, "Again:       %s\n", oneLine(l.LaterLine()))
+	}
 	if len(c.Themes) > 0 {
 		fmt.Fprintf(&b, "Themes:      %s\n", strings.Join(c.Themes, ", "))
 	}

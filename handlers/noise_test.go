@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxloop/cxloop/bot/slack/slackfake"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -62,6 +63,45 @@ func TestSlackSixRemindersArriveAsOneDMWithLinks(t *testing.T) {
 			if !strings.Contains(lines[i+1], link) {
 				t.Errorf("line %d %q lacks the link to case %d's card", i+1, lines[i+1], r.CaseID)
 			}
+		}
+	})
+}
+
+func TestSlackSameCustomerCardShowsBothScores(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		h := newSlackHarness(t, s)
+		res := h.ingest(models.ResponseInput{ExternalID: "cust-1", Score: 2, Comment: "Slow", Customer: models.Customer{ID: "c-77"}})
+		h.deliver()
+		dmsBefore := len(h.fake.Calls("conversations.open"))
+		again := h.ingest(models.ResponseInput{ExternalID: "cust-2", Score: 0, Comment: "Still no answer <!channel>", Customer: models.Customer{ID: "c-77"}})
+		if again[0].CaseID != res[0].CaseID || again[0].CaseOpened {
+			t.Fatalf("second response: %+v; want it joined to case %d", again[0], res[0].CaseID)
+		}
+		h.deliver()
+		msg, ok := h.fake.Message("C0CONTACT", h.cardTS(res[0].CaseID, "C0CONTACT"))
+		if !ok {
+			t.Fatal("the card is gone")
+		}
+		blocks := strings.Join(slackfake.Call{Blocks: msg.Blocks}.BlockTexts(), "\n")
+		for _, want := range []string{"NPS 2", "NPS 0", "Still no answer"} {
+			if !strings.Contains(blocks, want) {
+				t.Errorf("the refreshed card lacks %q:\n%s", want, blocks)
+			}
+		}
+		if strings.Contains(blocks, "<!channel>") {
+			t.Error("the customer's words mention the channel")
+		}
+		if n := len(h.fake.Calls("conversations.open")); n != dmsBefore {
+			t.Errorf("the owner was DMed again (%d DM opens, want %d)", n, dmsBefore)
+		}
+		var thread int
+		for _, c := range h.fake.Calls("chat.postMessage") {
+			if c.Params.Get("thread_ts") == h.cardTS(res[0].CaseID, "C0CONTACT") && strings.Contains(c.Params.Get("text"), "NPS 0") {
+				thread++
+			}
+		}
+		if thread != 1 {
+			t.Errorf("%d thread lines about the new answer, want 1", thread)
 		}
 	})
 }

@@ -316,12 +316,12 @@ func teamsOp(req teams.ActionRequest) (models.Op, error) {
 	case teams.VerbAssign:
 		return models.Op{Kind: models.OpAssign, Assignee: req.Input(teams.InputAssignee)}, nil
 	case teams.VerbThank:
-		return models.Op{Kind: models.OpThank, Method: req.Input(teams.InputMethod), Note: req.Input(teams.InputNote)}, nil
+		return models.Op{Kind: models.OpThank, Method: req.Input(teams.InputMethod), Note: req.Input(teams.InputThankNote)}, nil
 	case teams.VerbResolve:
-		return models.Op{Kind: models.OpResolve, RootCause: req.Input(teams.InputRootCause), Note: req.Input(teams.InputNote),
+		return models.Op{Kind: models.OpResolve, RootCause: req.Input(teams.InputRootCause), Note: req.Input(teams.InputResolution),
 			Systemic: req.Input(teams.InputSystemic) == "true"}, nil
 	case teams.VerbNoContact:
-		return models.Op{Kind: models.OpNoContact, Reason: req.Input(teams.InputReason), Note: req.Input(teams.InputNote)}, nil
+		return models.Op{Kind: models.OpNoContact, Reason: req.Input(teams.InputReason), Note: req.Input(teams.InputNoContactNote)}, nil
 	case teams.VerbReopen:
 		return models.Op{Kind: models.OpReopen}, nil
 	case teams.VerbShowContact:
@@ -339,6 +339,9 @@ var teamsActionDone = map[models.OpKind]string{
 // perform runs a card action and phrases its outcome; ok is true when the
 // case changed (or the contact was sent).
 func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) (string, bool) {
+	if req.Verb == teams.VerbFullComment {
+		return h.fullComment(ctx, in, req.CaseID)
+	}
 	o, err := teamsOp(req)
 	if err != nil {
 		return "That button is not one I know.", false
@@ -361,6 +364,18 @@ func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.Action
 	}
 	h.queued()
 	return fmt.Sprintf(teamsActionDone[o.Kind], req.CaseID), true
+}
+
+// fullComment sends the whole comment of a case whose card shortened it to
+// the person who asked, privately.
+func (h *Teams) fullComment(ctx context.Context, in *teams.Inbound, caseID int64) (string, bool) {
+	v, err := h.Store.CaseView(ctx, caseID)
+	if err != nil {
+		return ActionOutcome(err, "", caseID), false
+	}
+	actor, _ := h.actor(ctx, in)
+	h.privately(ctx, in, actor, fmt.Sprintf("Case #%d · the full comment:\n%s", caseID, v.Response.Comment))
+	return fmt.Sprintf("I sent you the full comment of case #%d in our private chat.", caseID), true
 }
 
 // sendContact writes the customer's contact details to the person privately.
@@ -398,7 +413,7 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: "That card is out of date; ask me to \"show\" the case again."}
 	}
 	text, ok := h.perform(ctx, in, req)
-	if !ok || req.Verb == teams.VerbShowContact {
+	if !ok || req.Verb == teams.VerbShowContact || req.Verb == teams.VerbFullComment {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: text}
 	}
 	v, err := h.Store.CaseView(ctx, req.CaseID)

@@ -117,7 +117,8 @@ func (e *teamsEnv) deliver() {
 func (e *teamsEnv) detractor(id, comment string) int64 {
 	e.t.Helper()
 	in := models.ResponseInput{Source: "web", ExternalID: id, Metric: "nps", Score: 2, Comment: comment,
-		Customer: models.Customer{Name: "Kadri K.", Email: "kadri@example.com", Phone: "+372 5555 0101"}}
+		// A customer per response: one customer's second answer would join the first case.
+		Customer: models.Customer{ID: "c-" + id, Name: "Kadri K.", Email: "kadri@example.com", Phone: "+372 5555 0101"}}
 	in.Normalize(e.clock.Now())
 	res, err := e.s.Ingest(e.ctx, e.p, e.clock.Now(), []models.ResponseInput{in}, models.IngestOptions{})
 	if err != nil {
@@ -234,7 +235,7 @@ func TestTeamsLoop(t *testing.T) {
 		}
 
 		// Thank, through Action.Execute: the answer is the refreshed card.
-		rec, resp := e.execute(teamsfake.AliceID, "thank", caseID, map[string]any{"method": "call", "note": "apologised"})
+		rec, resp := e.execute(teamsfake.AliceID, "thank", caseID, map[string]any{"method": "call", "thankNote": "apologised"})
 		if rec.Code != 200 || resp.StatusCode != 200 || resp.Type != "application/vnd.microsoft.card.adaptive" {
 			t.Fatalf("thank: %d %s", rec.Code, rec.Body)
 		}
@@ -256,7 +257,7 @@ func TestTeamsLoop(t *testing.T) {
 		}
 
 		// Resolve, systemic.
-		_, resp = e.execute(teamsfake.AliceID, "resolve", caseID, map[string]any{"rootCause": "process", "note": "refunded the fee", "systemic": "true"})
+		_, resp = e.execute(teamsfake.AliceID, "resolve", caseID, map[string]any{"rootCause": "process", "resolution": "refunded the fee", "systemic": "true"})
 		if resp.Type != "application/vnd.microsoft.card.adaptive" || !strings.Contains(cardText(resp.Value.(map[string]any)), "Resolved") {
 			t.Fatalf("resolve answer %+v", resp)
 		}
@@ -336,7 +337,7 @@ func TestTeamsRolesAndMentions(t *testing.T) {
 		_, resp = e.execute(teamsfake.AliceID, "show_contact", jaans, nil)
 		private = callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Conversation == "a:personal-"+teamsfake.AliceID })
 		if resp.Type != "application/vnd.microsoft.activity.message" || len(private) != 1 ||
-			!strings.Contains(teamsfake.TextOf(private[0]), "kadri@example\\.com") {
+			!strings.Contains(teamsfake.TextOf(private[0]), "Email: kadri@example.com") {
 			t.Fatalf("show contact: %+v, %+v", resp, e.fake.Calls())
 		}
 		_, resp = e.execute(teamsfake.AliceID, "show_contact", liiss, nil)
@@ -362,7 +363,7 @@ func TestTeamsRolesAndMentions(t *testing.T) {
 		answers := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool {
 			return c.Method == "POST" && c.Conversation == msg["conversation"].(map[string]any)["id"]
 		})
-		if len(answers) != 1 || !strings.Contains(teamsfake.TextOf(answers[0]), "is now assigned to liis@example\\.com") {
+		if len(answers) != 1 || !strings.Contains(teamsfake.TextOf(answers[0]), "is now assigned to liis@example.com.") {
 			t.Fatalf("want the answer in the thread, got %+v", e.fake.Calls())
 		}
 

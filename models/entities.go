@@ -51,10 +51,13 @@ type Response struct {
 	TeamID   string `gorm:"size:100;not null;index"`
 	// ContentHash identifies the content as sent, so an identical repeat is
 	// recognised without comparing every field.
-	ContentHash string    `gorm:"size:64;not null"`
-	Version     int       `gorm:"not null;default:1"`
-	ReceivedAt  time.Time `gorm:"not null"`
-	UpdatedAt   time.Time `gorm:"not null"`
+	ContentHash string `gorm:"size:64;not null"`
+	Version     int    `gorm:"not null;default:1"`
+	// JoinedCaseID is the open case of the same customer this detractor
+	// response joined instead of opening its own.
+	JoinedCaseID *int64    `gorm:"index"`
+	ReceivedAt   time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
 }
 
 // Customer returns the response's customer.

@@ -99,6 +99,10 @@ func (s *Store) Ingest(ctx context.Context, p *Policy, now time.Time, inputs []R
 				}
 			}
 		}
+		toOpen, joined, err := s.joinOpenCases(tx, now, toOpen)
+		if err != nil {
+			return err
+		}
 		cases, err := s.openCases(tx, p, now, toOpen)
 		if err != nil {
 			return err
@@ -106,6 +110,16 @@ func (s *Store) Ingest(ctx context.Context, p *Policy, now time.Time, inputs []R
 		for i := range results {
 			if c, ok := cases[results[i].ResponseID]; ok && results[i].Outcome == OutcomeCreated {
 				results[i].CaseID, results[i].CaseOpened, results[i].TeamID = c.ID, true, c.TeamID
+			}
+		}
+		// Responses that came in this batch after their customer's first
+		// one join the case it just opened.
+		if err := s.joinBatchCases(tx, now, joined, cases); err != nil {
+			return err
+		}
+		for i := range results {
+			if j, ok := joined[results[i].ResponseID]; ok && results[i].Outcome == OutcomeCreated {
+				results[i].CaseID, results[i].TeamID = j.caseID(cases), j.resp.TeamID
 			}
 		}
 		return enqueue(tx, now, kudos...)

@@ -292,6 +292,8 @@ type CaseView struct {
 	Case     Case
 	Response Response
 	Events   []CaseEvent
+	// Joined are later responses of the same customer that joined the case.
+	Joined []Response
 }
 
 // CaseView loads a case for display.
@@ -306,6 +308,9 @@ func (s *Store) CaseView(ctx context.Context, caseID int64) (CaseView, error) {
 	}
 	if err := db.Where("case_id = ?", caseID).Order("id").Find(&v.Events).Error; err != nil {
 		return v, fmt.Errorf("events of case %d: %w", caseID, err)
+	}
+	if err := db.Where("joined_case_id = ?", caseID).Order("id").Find(&v.Joined).Error; err != nil {
+		return v, fmt.Errorf("joined responses of case %d: %w", caseID, err)
 	}
 	return v, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
@@ -32,6 +33,10 @@ const (
 	maxNoteLen    = 1000
 	maxButtonLen  = 75  // button text
 	fallbackLen   = 150 // comment excerpt in the notification text
+	// maxCommentUnits bounds the comment block in UTF-16 code units, what
+	// Slack's 3,000-character limit may count (an emoji is two), with a
+	// margin below it.
+	maxCommentUnits = 2900
 )
 
 // ActionFullComment is the action_id of the button shown when a comment was
@@ -91,12 +96,19 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 	}
 	blocks = append(blocks, slackgo.NewSectionBlock(nil, fields, nil, slackgo.SectionBlockOptionBlockID(blockID("fields"))))
 
-	comment, cut := quoteWithin(c.Comment, MaxTextLen)
+	comment, cut := quoteWithin(c.Comment, maxCommentUnits)
 	if comment == "" {
 		comment = "_" + Escape(c.T("card.comment.none")) + "_"
 	}
 	blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(comment), nil, nil, slackgo.SectionBlockOptionBlockID(blockID("comment"))))
 
+	if len(c.Later) > 0 {
+		lines := make([]string, len(c.Later))
+		for i, l := range c.Later {
+			lines[i] = esc(l.LaterLine(), maxNoteLen)
+		}
+		blocks = append(blocks, slackgo.NewContextBlock(blockID("later"), mrkdwn(joinWithin("*Answered again:* ", lines, "\n", MaxTextLen))))
+	}
 	if who := customerText(c); who != "" {
 		blocks = append(blocks, slackgo.NewContextBlock(blockID("customer"), mrkdwn(who)))
 	}
@@ -236,29 +248,38 @@ func quote(comment string) string {
 	return strings.Join(lines, "\n")
 }
 
-// quoteWithin quotes the comment in at most limit characters; cut reports
-// that it had to be shortened.
+// quoteWithin quotes the comment in at most limit UTF-16 code units; cut
+// reports that it had to be shortened.
 func quoteWithin(comment string, limit int) (text string, cut bool) {
-	return fitPrefix(strings.TrimSpace(normaliseNewlines(comment)), limit, quote)
+	return fitPrefix(strings.TrimSpace(normaliseNewlines(comment)), limit, quote, utf16Len)
 }
 
 // esc escapes s in at most limit characters (after escaping, which can
 // make a text five times longer).
 func esc(s string, limit int) string {
-	out, _ := fitPrefix(s, limit, Escape)
+	out, _ := fitPrefix(s, limit, Escape, utf8.RuneCountInString)
 	return out
 }
 
-// fitPrefix renders raw and, when the result is longer than limit
-// characters, renders instead the longest prefix of raw that fits with a
-// trailing "…". The cut falls between runes of the raw text, so no escape
-// sequence or multi-byte character is split.
-func fitPrefix(raw string, limit int, render func(string) string) (string, bool) {
-	if full := render(raw); utf8.RuneCountInString(full) <= limit {
+// utf16Len is the length of s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// fitPrefix renders raw and, when the result is longer than limit (as
+// length measures it), renders instead the longest prefix of raw that
+// fits with a trailing "…". The cut falls between runes of the raw text,
+// so no escape sequence or multi-byte character is split.
+func fitPrefix(raw string, limit int, render func(string) string, length func(string) int) (string, bool) {
+	if full := render(raw); length(full) <= limit {
 		return full, false
 	}
 	runes := []rune(raw)
-	fits := func(n int) bool { return utf8.RuneCountInString(render(string(runes[:n])))+1 <= limit }
+	fits := func(n int) bool { return length(render(string(runes[:n])))+1 <= limit }
 	// The rendered length grows with the prefix, so bisection finds the
 	// longest prefix that fits.
 	lo, hi := 0, len(runes)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
@@ -204,6 +205,9 @@ func TestRenderCardLimits(t *testing.T) {
 		{"12,000-char comment", func(c *bot.Card) { c.Comment = long }, true},
 		{"12,000 multi-byte chars", func(c *bot.Card) { c.Comment = strings.Repeat("ootasin järjekorras 🙁 ", 600) }, true},
 		{"3,000 newlines", func(c *bot.Card) { c.Comment = strings.Repeat("a\n", 3000) }, true},
+		// 2,090 characters but 3,135 UTF-16 units, which Slack may count.
+		{"emoji comment of 3,135 UTF-16 units", func(c *bot.Card) { c.Comment = strings.TrimSpace(strings.Repeat("😡 ", 1045)) + "!!" }, true},
+		{"emoji comment that fits", func(c *bot.Card) { c.Comment = strings.Repeat("😡", 1400) }, false},
 		{"short comment", func(c *bot.Card) {}, false},
 		{"everything huge", func(c *bot.Card) {
 			c.Comment = long
@@ -230,8 +234,8 @@ func TestRenderCardLimits(t *testing.T) {
 			r := render(t, c, cxslack.RenderOptions{})
 			all, fields := r.texts()
 			for _, s := range all {
-				if n := utf8.RuneCountInString(s); n > cxslack.MaxTextLen {
-					t.Errorf("text of %d chars: %.80q…", n, s)
+				if n := len(utf16.Encode([]rune(s))); n > cxslack.MaxTextLen {
+					t.Errorf("text of %d UTF-16 units: %.80q…", n, s)
 				}
 				if !utf8.ValidString(s) {
 					t.Errorf("invalid UTF-8: %.80q", s)
@@ -271,8 +275,9 @@ func TestRenderCardLimits(t *testing.T) {
 			if tt.wantCut && !strings.HasSuffix(quote, "…") {
 				t.Errorf("cut comment does not end in …: %q", quote[len(quote)-20:])
 			}
-			if tt.wantCut && utf8.RuneCountInString(quote) < 2500 {
-				t.Errorf("cut comment kept only %d chars", utf8.RuneCountInString(quote))
+			// Cut with a margin below Slack's 3,000, and not far below it.
+			if n := len(utf16.Encode([]rune(quote))); n > 2900 || tt.wantCut && n < 2500 {
+				t.Errorf("cut comment is %d UTF-16 units, want 2,500 to 2,900", n)
 			}
 			if strings.Contains(quote, "&amp…") || strings.Contains(quote, "&l…") {
 				t.Errorf("cut split an escape: %q", quote[len(quote)-20:])

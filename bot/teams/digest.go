@@ -114,13 +114,15 @@ func digestCard(title string, lines []string, chart []byte, omitted bool) map[st
 		body = append(body, element{"type": "TextBlock", "text": EscapeMarkdown(DigestChartOmitted), "isSubtle": true, "size": "Small",
 			"wrap": true, "spacing": "Medium"})
 	}
-	return element{
+	card := element{
 		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
 		"type":    "AdaptiveCard",
 		"version": CardVersion,
 		"body":    body,
 		"msteams": element{"width": "Full"},
 	}
+	inertRuns(card)
+	return card
 }
 
 // chartEncodings are the ways to put the chart in a card, best first, each

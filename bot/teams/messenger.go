@@ -189,13 +189,17 @@ func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text,
 	if card != nil {
 		c := *card
 		c.Lang = lang
-		rendered := m.Render(c)
-		body, _ := rendered["body"].([]any)
-		rendered["body"] = append([]any{element{"type": "TextBlock", "wrap": true, "weight": "Bolder", "text": EscapeMarkdown(text)}}, body...)
-		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(rendered)}
+		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(DMCard(text, m.Render(c)))}
 	}
 	_, err := m.SendPersonal(ctx, email, act)
 	return err
+}
+
+// DMCard is a rendered case card headed by the text of a direct message.
+func DMCard(text string, card map[string]any) map[string]any {
+	body, _ := card["body"].([]any)
+	card["body"] = append([]any{element{"type": "TextBlock", "wrap": true, "weight": "Bolder", "text": EscapeMarkdown(text)}}, body...)
+	return card
 }
 
 // ReaderLang is the language of a message to email: the locale Teams gave

@@ -2,6 +2,7 @@ package teams
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ const (
 	maxValueRunes   = 200
 	maxNoteRunes    = 1000
 	maxChoices      = 100
+	maxActions      = 5 // per ActionSet, the renderer's default host limit
 )
 
 // Action verbs, the verb of Action.Execute and the "verb" of Action.Submit
@@ -41,18 +43,24 @@ const (
 	VerbNoContact   = string(bot.ActionNoContact)
 	VerbShowContact = string(bot.ActionShowContact)
 	VerbReopen      = string(bot.ActionReopen)
+	// VerbFullComment asks for the whole of a comment the card shortened.
+	VerbFullComment = "full_comment"
 )
 
-// Input ids of the card's forms, the keys of an action's data.
+// Input ids of the card's forms, the keys of an action's data. Every input
+// of a card has its own id, the forms' hidden ones too: Adaptive Cards
+// require ids unique within the card, and each action reads its own form's.
 const (
-	InputAssignee  = "assignee"
-	InputMethod    = "method"
-	InputNote      = "note"
-	InputRootCause = "rootCause"
-	InputSystemic  = "systemic"
-	InputReason    = "reason"
-	DataCaseID     = "caseId"
-	DataVerb       = "verb"
+	InputAssignee      = "assignee"
+	InputMethod        = "method"
+	InputThankNote     = "thankNote"
+	InputRootCause     = "rootCause"
+	InputResolution    = "resolution"
+	InputSystemic      = "systemic"
+	InputReason        = "reason"
+	InputNoContactNote = "noContactNote"
+	DataCaseID         = "caseId"
+	DataVerb           = "verb"
 )
 
 // RenderOptions carries what the card alone does not know: the choices of
@@ -133,11 +141,10 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 	}
 	body = append(body, element{"type": "Container", "spacing": "Medium", "items": facts})
 
-	quote := comment
+	quote := clipRunes(comment, maxCommentRunes)
+	shortened := quote != c.Comment
 	if quote == "" {
 		quote = c.T("card.comment.none")
-	} else if cut := clipRunes(quote, maxCommentRunes); cut != quote {
-		quote = cut
 	}
 	commentRun := element{"type": "TextRun", "text": quote}
 	if comment != "" {
@@ -146,9 +153,17 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 	body = append(body, element{"type": "Container", "style": "emphasis", "spacing": "Medium", "items": []any{
 		element{"type": "RichTextBlock", "inlines": []any{commentRun}},
 	}})
-	if comment != c.Comment {
-		body = append(body, element{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true,
-			"text": EscapeMarkdown(c.T("card.comment.shortened", "CaseID", c.CaseID))})
+	if shortened {
+		// The note and its button right under the comment, as on Slack.
+		body = append(body, element{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true, "spacing": "Small",
+			"text": EscapeMarkdown(c.T("card.comment.shortened"))},
+			element{"type": "ActionSet", "spacing": "Small", "actions": []any{execute(c.CaseID, VerbFullComment, c.T("card.button.full_comment"), "")}})
+	}
+	for _, l := range c.Later {
+		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
+			element{"type": "TextRun", "text": "Answered again: ", "weight": "Bolder"},
+			element{"type": "TextRun", "text": clipRunes(l.LaterLine(), 400), "italic": true},
+		}})
 	}
 	if who := strings.Join(nonEmpty(c.CustomerName, c.MaskedEmail, c.MaskedPhone), " · "); who != "" {
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
@@ -212,16 +227,22 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 			actions = append(actions, act)
 		}
 	}
-	if len(actions) > 0 {
-		body = append(body, element{"type": "ActionSet", "actions": actions})
+	// Adaptive Card hosts show at most maxActions buttons in a row and
+	// drop the rest, so a longer list takes a second row.
+	for len(actions) > 0 {
+		n := min(len(actions), maxActions)
+		body = append(body, element{"type": "ActionSet", "actions": actions[:n]})
+		actions = actions[n:]
 	}
-	return element{
+	card := element{
 		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
 		"type":    "AdaptiveCard",
 		"version": CardVersion,
 		"body":    body,
 		"msteams": element{"width": "Full"},
 	}
+	inertRuns(card)
+	return card
 }
 
 // renderAction is one button: Action.Execute with an Action.Submit fallback,
@@ -245,12 +266,12 @@ func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
 	case bot.ActionThank:
 		return showCard(c.ActionLabel(a), []any{
 			choiceSet(c.Lang, InputMethod, t("form.thank.method_teams"), orDefault(o.ThankMethods, []string{"call", "email", "meeting", "message", "other"}), catalogLabel(c.Lang, "method.")),
-			element{"type": "Input.Text", "id": InputNote, "label": t("form.note"), "isMultiline": true, "maxLength": 1000},
+			element{"type": "Input.Text", "id": InputThankNote, "label": t("form.note"), "isMultiline": true, "maxLength": 1000},
 		}, execute(c.CaseID, VerbThank, t("form.thank.submit"), "positive"))
 	case bot.ActionResolve:
 		return showCard(c.ActionLabel(a), []any{
 			choiceSet(c.Lang, InputRootCause, t("form.resolve.root_cause"), o.RootCauses, rootCauseLabel(c, o)),
-			element{"type": "Input.Text", "id": InputNote, "label": t("form.resolve.done"), "isMultiline": true,
+			element{"type": "Input.Text", "id": InputResolution, "label": t("form.resolve.done"), "isMultiline": true,
 				"isRequired": true, "errorMessage": t("form.resolve.done_required"), "maxLength": 2000},
 			element{"type": "Input.Toggle", "id": InputSystemic, "title": t("form.resolve.systemic"),
 				"valueOn": "true", "valueOff": "false", "value": "false"},
@@ -258,7 +279,7 @@ func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
 	case bot.ActionNoContact:
 		return showCard(c.ActionLabel(a), []any{
 			choiceSet(c.Lang, InputReason, t("form.no_contact.reason"), orDefault(o.NoContactReasons, []string{"anonymous", "no_consent", "unreachable"}), catalogLabel(c.Lang, "reason.")),
-			element{"type": "Input.Text", "id": InputNote, "label": t("form.note"), "isMultiline": true, "maxLength": 1000},
+			element{"type": "Input.Text", "id": InputNoContactNote, "label": t("form.note"), "isMultiline": true, "maxLength": 1000},
 		}, execute(c.CaseID, VerbNoContact, t("form.no_contact.submit_teams"), "destructive"))
 	}
 	return nil
@@ -319,12 +340,10 @@ func choiceSet(lang, id, labelText string, values []string, title func(string) s
 		}
 		choices[i] = element{"title": clipRunes(t, maxValueRunes), "value": v}
 	}
-	e := element{"type": "Input.ChoiceSet", "id": id, "label": labelText, "style": "compact", "isRequired": true,
+	// No value: a required choice starts empty, so the person picks one
+	// rather than sending the first by default.
+	return element{"type": "Input.ChoiceSet", "id": id, "label": labelText, "style": "compact", "isRequired": true,
 		"errorMessage": l10n.T(lang, "form.choose_one"), "choices": choices}
-	if len(values) > 0 {
-		e["value"] = values[0]
-	}
-	return e
 }
 
 // plain is untrusted text as a RichTextBlock: TextRuns are never markdown.
@@ -354,30 +373,105 @@ func CardAttachment(card element) schema.Attachment {
 // summary, shown as plain text).
 func FallbackText(c bot.Card) string { return c.Summary() }
 
-// EscapeMarkdown makes text inert in Teams messages and TextBlocks: markdown
-// punctuation is backslash-escaped and <, >, & become entities, so the text
-// can open no link, mention no one and inject no HTML. Teams' markdown
-// honours CommonMark's backslash escapes and entities.
+// EscapeMarkdown makes text inert in Teams messages and TextBlocks and
+// shows it as written. Teams reads a subset of markdown (emphasis, code,
+// strike-through, links, headings, lists, quotes) and renders HTML, and its
+// clients disagree on backslash escapes (Android shows the backslash), so
+// only the characters that can start markup are replaced, each by its HTML
+// character reference: emphasis, code and link punctuation anywhere, list
+// and heading markers at the start of a line, and <, > and & (mentions and
+// HTML). "{{" gets an invisible word joiner so that the renderer's
+// {{DATE(…)}} and {{TIME(…)}} functions never turn customer text into a
+// date. Text without such characters, most of cxloop's own, is unchanged.
 func EscapeMarkdown(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
-	for _, r := range s {
+	rs := []rune(s)
+	lineStart := true
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if lineStart && r != ' ' && r != '\t' {
+			lineStart = false
+			switch {
+			case r == '#' || r == '-' || r == '+' || r == '=':
+				fmt.Fprintf(&b, "&#%d;", r)
+				continue
+			case r >= '0' && r <= '9':
+				j := i
+				for j < len(rs) && rs[j] >= '0' && rs[j] <= '9' {
+					j++
+				}
+				if j < len(rs) && (rs[j] == '.' || rs[j] == ')') {
+					b.WriteString(string(rs[i:j]))
+					fmt.Fprintf(&b, "&#%d;", rs[j])
+					i = j
+					continue
+				}
+			}
+		}
 		switch r {
+		case '&':
+			b.WriteString("&amp;")
 		case '<':
 			b.WriteString("&lt;")
 		case '>':
 			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '[', ']', '(', ')', '#', '~', '|', '!', '{', '}', '+', '-', '.':
-			b.WriteByte('\\')
+		case '*', '_', '~', '`', '[', ']', '\\':
+			fmt.Fprintf(&b, "&#%d;", r)
+		case '{':
 			b.WriteRune(r)
+			if i+1 < len(rs) && rs[i+1] == '{' {
+				b.WriteRune(wordJoiner)
+			}
 		case '\r':
+		case '\n':
+			b.WriteRune(r)
+			lineStart = true
 		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
+}
+
+// wordJoiner is invisible and keeps "{{" from reading as a template function.
+const wordJoiner = '\u2060'
+
+// Inert keeps untrusted text in a TextRun as written: TextRuns are never
+// markdown, but the renderer still expands {{DATE(…)}} and {{TIME(…)}} in
+// them.
+func Inert(s string) string {
+	if !strings.Contains(s, "{{") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '{' && i+1 < len(s) && s[i+1] == '{' {
+			b.WriteRune(wordJoiner)
+		}
+	}
+	return b.String()
+}
+
+// inertRuns applies Inert to the text of every TextRun in v: all untrusted
+// text of a card is in TextRuns, and none of cxloop's own uses functions.
+func inertRuns(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		if x["type"] == "TextRun" {
+			if t, ok := x["text"].(string); ok {
+				x["text"] = Inert(t)
+			}
+		}
+		for _, e := range x {
+			inertRuns(e)
+		}
+	case []any:
+		for _, e := range x {
+			inertRuns(e)
+		}
+	}
 }
 
 // MessageText is text for a Teams message: each line escaped with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -208,17 +209,47 @@ func TestKeysFetchedOnceAndOneFetchInFlight(t *testing.T) {
 }
 
 func TestEscapeMarkdown(t *testing.T) {
-	in := "Call me [here](https://evil.example) <at>General</at> **now** _x_ `code` # h & ok"
-	got := teams.EscapeMarkdown(in)
-	for _, bad := range []string{"[here]", "](", "<at>", "**", "`code`", " # h", " & "} {
-		if strings.Contains(got, bad) {
-			t.Errorf("escaped text still holds %q: %s", bad, got)
-		}
+	// shown is what a client displays: character references decoded, the
+	// invisible word joiner gone.
+	shown := func(s string) string { return strings.ReplaceAll(html.UnescapeString(s), "\u2060", "") }
+	tests := []struct {
+		name, in string
+		same     bool     // cxloop's own sentences pass unchanged
+		never    []string // markup that must not survive
+	}{
+		{"heading of a DM", "Case #42 · Detractor NPS 2 · Contact Center", true, nil},
+		{"state label", "Open — no owner · OVERDUE", true, nil},
+		{"digest note", teams.DigestChartOmitted, true, nil},
+		{"sentence", "Thanks (really!) - see you in 2 weeks.", true, nil},
+		{"link", "Call me [here](https://evil.example)", false, []string{"[here]", "]("}},
+		{"mention and html", "<at>General</at> & <b>x</b>", false, []string{"<at>", "<b>", " & "}},
+		{"emphasis and code", "**now** _x_ ~~y~~ `code`", false, []string{"**", "_x_", "~~", "`"}},
+		{"heading", "# Hacked", false, []string{"# "}},
+		{"list", "- one\n+ two\n 3. three", false, []string{"- ", "+ ", "3. "}},
+		{"quote", "> quoted", false, []string{"> "}},
+		{"date function", "{{DATE(2026-01-01T00:00:00Z, SHORT)}}", false, []string{"{{"}},
+		{"backslash", `\*not bold\*`, false, []string{`\*`}},
 	}
-	if !strings.Contains(got, `\[here\]\(https://evil\.example\)`) || !strings.Contains(got, "&lt;at&gt;General&lt;/at&gt;") {
-		t.Errorf("escaping: %s", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := teams.EscapeMarkdown(tt.in)
+			if tt.same && got != tt.in {
+				t.Errorf("own text changed: %q → %q", tt.in, got)
+			}
+			if strings.Count(got, `\`) > strings.Count(tt.in, `\`) {
+				t.Errorf("backslashes added, which Teams on Android shows: %q", got)
+			}
+			if shown(got) != tt.in {
+				t.Errorf("shows %q, not %q", shown(got), tt.in)
+			}
+			for _, bad := range tt.never {
+				if strings.Contains(got, bad) {
+					t.Errorf("escaped %q still holds %q", got, bad)
+				}
+			}
+		})
 	}
-	if got := teams.MessageText("a\nb*"); got != "a  \nb\\*" {
+	if got := teams.MessageText("a\nb*"); got != "a  \nb&#42;" {
 		t.Errorf("MessageText: %q", got)
 	}
 }

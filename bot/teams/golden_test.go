@@ -1,0 +1,174 @@
+package teams_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/teams"
+	"github.com/cxloop/cxloop/models"
+)
+
+// goldenCardFile compares a card with testdata/golden/NAME.json, the file
+// the card check of .ci/run passes through Microsoft's Adaptive Cards
+// library.
+func goldenCardFile(t *testing.T, name string, card map[string]any) {
+	t.Helper()
+	got, err := json.MarshalIndent(card, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./bot/teams/ -run TestGolden -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from what the renderer makes now; check the change and run go test ./bot/teams/ -run TestGolden -update\n got: %.2000s", path, got)
+	}
+}
+
+var (
+	goldenAt      = time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)
+	goldenHostile = "<at>General</at> **bold** [click](https://evil.example) {{DATE(2026-01-01T00:00:00Z, SHORT)}} & 😡"
+	goldenOptions = teams.RenderOptions{Assignees: []string{"jaan@example.com", "liis@example.com", "mari@example.com"},
+		RootCauses: []string{"process", "product", "pricing"}, ThankMethods: models.ThankMethods, NoContactReasons: models.NoContactReasons}
+)
+
+func goldenCard(state models.CaseState, comment string) bot.Card {
+	thanked, resolved := goldenAt.Add(3*time.Hour), goldenAt.Add(30*time.Hour)
+	c := bot.Card{CaseID: 42, Segment: "detractor", Metric: "nps", Score: 2, TeamID: "cc", TeamName: "Contact Center",
+		Touchpoint: "phone", Source: "delighted", Comment: comment, CustomerName: "Kadri K.", MaskedEmail: "k***@example.com",
+		MaskedPhone: "+372 ***0101", State: state, ThankYouDue: goldenAt.Add(24 * time.Hour), ResolutionDue: goldenAt.Add(72 * time.Hour),
+		Themes: []string{"waiting", "fees"}, SubmittedAt: goldenAt,
+		Attributes: []bot.Attribute{{Name: "branch", Value: "Tallinn"}, {Name: "plan", Value: "Gold"}}}
+	switch state {
+	case models.StateAssigned:
+		c.Owner, c.Overdue = "jaan@example.com", true
+	case models.StateThanked:
+		c.Owner, c.ThankedAt = "jaan@example.com", &thanked
+	case models.StateResolved:
+		c.Owner, c.ThankedAt, c.ResolvedAt = "jaan@example.com", &thanked, &resolved
+		c.RootCause, c.Resolution = "process", "Refunded the fee and fixed the callback queue."
+	case models.StateNoContact:
+		c.Owner = "jaan@example.com"
+	}
+	c.Actions = bot.ActionsFor(state, c.Owner != "")
+	return c
+}
+
+func goldenChart(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 60, 30))
+	for x := 0; x < 60; x++ {
+		img.Set(x, 15+x%10-5, color.RGBA{R: 30, G: 90, B: 200, A: 255})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// Every card in every language: translations are longer than English.
+func TestGoldenTeamsCards(t *testing.T) {
+	for _, lang := range models.Languages {
+		t.Run(lang, func(t *testing.T) { goldenTeamsCards(t, lang) })
+	}
+}
+
+func goldenTeamsCards(t *testing.T, lang string) {
+	gp := func(t *testing.T, name string, card map[string]any) { goldenCardFile(t, name+"."+lang, card) }
+	cards := map[string]bot.Card{
+		"open":       goldenCard(models.StateOpen, "Waited 40 minutes on the phone."),
+		"assigned":   goldenCard(models.StateAssigned, goldenHostile),
+		"thanked":    goldenCard(models.StateThanked, "Nobody called back.\nSecond line."),
+		"resolved":   goldenCard(models.StateResolved, "The fee was wrong."),
+		"no-contact": goldenCard(models.StateNoContact, ""),
+		"long":       goldenCard(models.StateAssigned, strings.Repeat("Ootasin kolm nädalat 😡 ", 200)),
+	}
+	unowned := goldenCard(models.StateAssigned, "The owner left the team.")
+	unowned.Owner, unowned.Actions = "", bot.ActionsFor(models.StateAssigned, false)
+	cards["assigned-unowned"] = unowned
+	for name, c := range cards {
+		c.Lang = lang
+		cards[name] = c
+	}
+	for name, c := range cards {
+		gp(t, "card-"+name, teams.RenderCard(c, goldenOptions))
+	}
+	gp(t, "card-dm", teams.DMCard("Case #42 is yours: thank the customer by 6 Oct 10:00.", teams.RenderCard(cards["assigned"], goldenOptions)))
+
+	summary := "NPS digest — October 2026\nNPS 12 (±8), up 4 on September\nInner loop: 40 of 42 thanked on time; median 3 h\n" +
+		"You said, we did: Fix the fee issues customers report (done; 30 of 34 customers told)\nThemes: fees 12, waiting 9 & " + goldenHostile
+	gp(t, "card-digest", teams.DigestCard("NPS digest — October 2026", summary, goldenChart(t)))
+	gp(t, "card-digest-no-chart", teams.DigestCard("NPS digest — October 2026", summary, []byte("not a png")))
+}
+
+// walkCard calls fn on every object of a rendered card.
+func walkCard(v any, fn func(map[string]any)) {
+	switch x := v.(type) {
+	case map[string]any:
+		fn(x)
+		for _, e := range x {
+			walkCard(e, fn)
+		}
+	case []any:
+		for _, e := range x {
+			walkCard(e, fn)
+		}
+	}
+}
+
+func TestRenderCardForms(t *testing.T) {
+	for _, state := range []models.CaseState{models.StateOpen, models.StateAssigned, models.StateThanked, models.StateResolved} {
+		t.Run(string(state), func(t *testing.T) {
+			c := goldenCard(state, "{{DATE(2026-01-01T00:00:00Z, SHORT)}} {{TIME(2026-01-01T00:00:00Z)}}")
+			c.Owner, c.Actions = "", bot.ActionsFor(state, false) // every button
+			card := teams.RenderCard(c, goldenOptions)
+			ids := map[string]int{}
+			var raw bytes.Buffer
+			walkCard(card, func(o map[string]any) {
+				if id, ok := o["id"].(string); ok {
+					ids[id]++
+				}
+				if o["type"] == "Input.ChoiceSet" && o["isRequired"] == true {
+					if _, preset := o["value"]; preset {
+						t.Errorf("required choice %v starts with a value", o["id"])
+					}
+				}
+				if o["type"] == "TextRun" {
+					raw.WriteString(o["text"].(string))
+				}
+				if o["type"] == "ActionSet" && len(o["actions"].([]any)) > 5 {
+					t.Errorf("an ActionSet of %d buttons: hosts drop those past 5", len(o["actions"].([]any)))
+				}
+			})
+			for id, n := range ids {
+				if n > 1 {
+					t.Errorf("id %q used %d times in one card", id, n)
+				}
+			}
+			if strings.Contains(raw.String(), "{{DATE(") || strings.Contains(raw.String(), "{{TIME(") {
+				t.Errorf("customer text would be read as a date function: %q", raw.String())
+			}
+		})
+	}
+}
