@@ -32,9 +32,13 @@ import (
 // bench measures ingestion through the real HTTP endpoint against
 // PostgreSQL, and beside it the ceiling: the same three inserts (response,
 // case, outbox) issued straight through pgx at the same concurrency.
-func bench(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+func bench(ctx context.Context, e *env) error {
+	args, getenv, stdout := e.args, e.getenv, e.stdout
 	if len(args) == 0 || args[0] != "ingest" {
-		return errors.New("usage: cxloop bench ingest [--clients 32] [--duration 10s] [--batch 100]")
+		if wantsHelp(args) {
+			return e.help(nil)
+		}
+		return usageError("want: cxloop bench ingest")
 	}
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
 	clients := fs.Int("clients", 32, "concurrent clients")
@@ -43,7 +47,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	pg := fs.String("postgres", firstNonEmpty(getenv("CXLOOP_BENCH_POSTGRES_URL"), getenv("CXLOOP_TEST_POSTGRES_URL"),
 		"postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL URL (a scratch schema is created in it)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the single-response phase to this file")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := e.parseNoArgs(fs, args[1:]); err != nil {
 		return err
 	}
 	schemaURL, drop, err := scratchSchema(ctx, *pg)

@@ -157,10 +157,9 @@ func (q *actionQueue) Pop() any {
 // a simulated clock, a systemic issue fixed, and last month's digest written.
 func demoCmd(ctx context.Context, e *env) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	out := fs.String("out", "cxloop-demo", "folder for the digest files")
-	if err := fs.Parse(e.args); err != nil {
-		return usageError(err.Error() + "; usage: cxloop demo [--out DIR]")
+	if err := e.parseNoArgs(fs, e.args); err != nil {
+		return err
 	}
 	return runDemo(ctx, e.stdout, *out, time.Now())
 }

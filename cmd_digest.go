@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,8 +17,6 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-const digestUsage = "usage: cxloop digest [--month YYYY-MM] [--format md|html|png] [--out PATH] [--post [--force]]"
-
 // digestCmd builds a month's digest: `cxloop digest --month YYYY-MM
 // [--format md|html|png] [--out PATH] [--post] [--force]`. Without --month
 // it is the previous calendar month in the configured time zone. --post
@@ -28,41 +25,37 @@ const digestUsage = "usage: cxloop digest [--month YYYY-MM] [--format md|html|pn
 // --force.
 func digestCmd(ctx context.Context, e *env) error {
 	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	month := fs.String("month", "", "the calendar month, YYYY-MM (default: the previous month)")
-	format := fs.String("format", "md", "md, html or png")
+	format := fs.String("format", "", "md, html or png (default: from the --out file's extension, else md)")
 	out := fs.String("out", "", "write to this file (default: standard output)")
 	post := fs.Bool("post", false, "queue the digest for the leadership channels")
 	force := fs.Bool("force", false, "with --post: post a month again")
-	nowFlag := fs.String("now", "", "act as if the clock read this instant (RFC 3339)")
+	nowFlag := fs.String("now", "", "act as if the clock read this time ("+models.TimeFormats+")")
 	bench := fs.Bool("bench", false, "") // hidden: time DigestStats on generated history
 	benchN := fs.Int("bench-responses", 1_000_000, "")
 	benchPG := fs.String("bench-postgres", "", "")
 	benchSQLite := fs.String("bench-sqlite", "", "")
-	if err := fs.Parse(e.args); err != nil {
-		return usageError(err.Error() + "; " + digestUsage)
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected " + strings.Join(fs.Args(), " ") + "; " + digestUsage)
+	if err := e.parseNoArgs(fs, e.args); err != nil {
+		return err
 	}
 	if *bench {
 		return digestBench(ctx, e, *benchN, *benchPG, *benchSQLite)
 	}
-	switch *format {
-	case "md", "markdown", "html", "png":
-	default:
-		return usageError(fmt.Sprintf("--format %q: want md, html or png", *format))
+	fmtName, err := digestFormat(*format, *out)
+	if err != nil {
+		return err
 	}
+	*format = fmtName
 	if *force && !*post {
 		return usageError("--force only goes with --post")
 	}
-	now := time.Now()
-	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
-		if err != nil {
-			return usageError(fmt.Sprintf("--now %q is not an RFC 3339 time such as 2026-11-01T09:00:00Z", *nowFlag))
-		}
-		now = t
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	now, err := parseNow(*nowFlag, time.Now(), cfg.Policy().Location)
+	if err != nil {
+		return err
 	}
 	if *month != "" {
 		if _, _, err := models.ParseMonth(*month); err != nil {
@@ -121,6 +114,36 @@ func digestCmd(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintf(e.stderr, "digest %s written to %s (%d bytes)\n", *month, *out, len(data))
 	return nil
+}
+
+// digestExtensions maps the extensions of the digest's files to formats.
+var digestExtensions = map[string]string{".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".png": "png"}
+
+// digestFormat decides the format of the digest: --format when given,
+// else the --out file's extension, else Markdown. A --format that
+// contradicts the extension is refused rather than writing, say, Markdown
+// into a .html file.
+func digestFormat(format, out string) (string, error) {
+	switch format {
+	case "markdown":
+		format = "md"
+	case "", "md", "html", "png":
+	default:
+		return "", usageError(fmt.Sprintf("--format %q: want md, html or png", format))
+	}
+	ext := strings.ToLower(filepath.Ext(out))
+	fromExt, known := digestExtensions[ext]
+	switch {
+	case out == "" || out == "-":
+	case format == "" && known:
+		format = fromExt
+	case format != "" && known && format != fromExt:
+		return "", usageError(fmt.Sprintf("--out %s is a %s file but --format is %s: change one", out, fromExt, format))
+	}
+	if format == "" {
+		format = "md"
+	}
+	return format, nil
 }
 
 // newDigestPoster is the digest poster of the configuration: the schedule

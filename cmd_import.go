@@ -17,8 +17,6 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-const importUsage = "usage: cxloop import FILE.csv [--source NAME] [--map column=field,...] [--dry-run] [--cases-since YYYY-MM-DD|all]"
-
 // shownRejects is how many bad rows the import lists on the terminal; the
 // rejects file has them all.
 const shownRejects = 20
@@ -26,23 +24,19 @@ const shownRejects = 20
 // importCmd bulk-imports responses from a CSV file.
 func importCmd(ctx context.Context, e *env) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	source := fs.String("source", "csv", "source of the responses; a source column overrides it row by row")
 	mapFlag := fs.String("map", "", "column=field,... where field is one of "+strings.Join(importer.Fields, ", ")+
 		", attributes.NAME, or - to leave the column out; other columns are matched by name, the rest become attributes")
 	dry := fs.Bool("dry-run", false, "read and validate the file and report; write nothing")
 	since := fs.String("cases-since", "", "open cases only for responses submitted on or after this date (YYYY-MM-DD, or all); default 30 days ago")
 	workers := fs.Int("workers", 0, "batches stored at once (default 4 on PostgreSQL, 1 on SQLite)")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, importUsage)
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, e.args)
+	encoding := fs.String("encoding", "", "the file's code page when it is not UTF-8: windows-1251 (Cyrillic), windows-1250 (Polish, Central European), windows-1257 (Baltic), …")
+	pos, err := e.parse(fs, e.args)
 	if err != nil {
-		return usageError(err.Error())
+		return err
 	}
 	if len(pos) != 1 {
-		return usageError(importUsage)
+		return usageError("want one CSV file")
 	}
 	path := pos[0]
 	overrides, err := importer.ParseMap(*mapFlag)
@@ -99,7 +93,7 @@ func importCmd(ctx context.Context, e *env) error {
 	}
 	progress := &importer.Progress{W: e.stderr, Terminal: term, Total: size}
 	opts := importer.Options{
-		Source: *source, Map: overrides, Location: loc, CasesSince: casesSince, DryRun: *dry,
+		Source: *source, Map: overrides, Location: loc, Encoding: *encoding, CasesSince: casesSince, DryRun: *dry,
 		Workers: *workers, Clock: clock, Rejects: rejects, Progress: progress.Update,
 		Layout: func(l *importer.Layout) { fmt.Fprintf(e.stderr, "%s: %s\n", path, l.Describe()) },
 	}
@@ -121,28 +115,28 @@ func importCmd(ctx context.Context, e *env) error {
 	elapsed := time.Since(start)
 	if err != nil {
 		if st.Stored() > 0 {
-			fmt.Fprintf(e.stderr, "%s rows were stored before the import stopped; run it again to finish: rows already imported are skipped\n",
-				importer.Thousands(st.Stored()))
+			fmt.Fprintf(e.stderr, "%s stored before the import stopped; run it again to finish: rows already imported are skipped\n",
+				plural64(st.Stored(), "row was", "rows were"))
 		}
 		return err
 	}
 	rate := float64(st.Rows) / max(elapsed.Seconds(), 1e-3)
 	if *dry {
-		fmt.Fprintf(e.stdout, "dry run of %s: %s rows, %s valid, %s rejected (%.1fs); nothing was written\n",
-			path, importer.Thousands(st.Rows), importer.Thousands(st.Valid), importer.Thousands(st.Rejected), elapsed.Seconds())
+		fmt.Fprintf(e.stdout, "dry run of %s: %s, %s valid, %s rejected (%.1fs); nothing was written\n",
+			path, plural64(st.Rows, "row", "rows"), importer.Thousands(st.Valid), importer.Thousands(st.Rejected), elapsed.Seconds())
 	} else {
-		fmt.Fprintf(e.stdout, "imported %s: %s rows in %.1fs (%s rows/s): %s created, %s updated, %s unchanged, %s rejected\n",
-			path, importer.Thousands(st.Rows), elapsed.Seconds(), importer.Thousands(int64(rate)),
+		fmt.Fprintf(e.stdout, "imported %s: %s in %.1fs (%s rows/s): %s created, %s updated, %s unchanged, %s rejected\n",
+			path, plural64(st.Rows, "row", "rows"), elapsed.Seconds(), importer.Thousands(int64(rate)),
 			importer.Thousands(st.Created), importer.Thousands(st.Updated), importer.Thousands(st.Unchanged), importer.Thousands(st.Rejected))
 		when := "any time"
 		if !casesSince.IsZero() {
 			when = "since " + casesSince.In(loc).Format("2006-01-02")
 		}
-		fmt.Fprintf(e.stdout, "%s cases opened (for detractors submitted %s)\n", importer.Thousands(st.CasesOpened), when)
+		fmt.Fprintf(e.stdout, "%s opened (for detractors submitted %s)\n", plural64(st.CasesOpened, "case", "cases"), when)
 	}
 	if st.Rejected > 0 {
 		if *dry {
-			fmt.Fprintf(e.stdout, "%s rows would be rejected; the import writes them to %s\n", importer.Thousands(st.Rejected), rejectsPath)
+			fmt.Fprintf(e.stdout, "%s be rejected; the import writes them to %s\n", plural64(st.Rejected, "row would", "rows would"), rejectsPath)
 		} else {
 			fmt.Fprintf(e.stdout, "rejected rows, each with its line and reason: %s (fix them there and import that file)\n", rejectsPath)
 		}

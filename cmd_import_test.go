@@ -81,7 +81,7 @@ func TestImportCommand(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
 			}
-			for _, want := range []string{"4 rows in", "3 created, 0 updated, 0 unchanged, 1 rejected", "1 cases opened (for detractors submitted since",
+			for _, want := range []string{"4 rows in", "3 created, 0 updated, 0 unchanged, 1 rejected", "1 case opened (for detractors submitted since",
 				"rejected rows, each with its line and reason: " + rejects} {
 				if !strings.Contains(out, want) {
 					t.Errorf("output lacks %q:\n%s", want, out)

@@ -4,9 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"time"
 
+	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/importer"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -15,21 +16,24 @@ import (
 // the service delivers them.
 func jobsCmd(ctx context.Context, e *env) error {
 	if len(e.args) == 0 || e.args[0] != "sla" {
-		return usageError("usage: cxloop jobs sla [--now RFC3339]")
+		if wantsHelp(e.args) {
+			return e.help(nil)
+		}
+		return usageError("want: cxloop jobs sla")
 	}
 	fs := flag.NewFlagSet("jobs sla", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	nowFlag := fs.String("now", "", "act as if the clock read this instant (RFC 3339)")
-	if err := fs.Parse(e.args[1:]); err != nil {
-		return usageError(err.Error() + "; usage: cxloop jobs sla [--now RFC3339]")
+	nowFlag := fs.String("now", "", "decide as if the clock read this time ("+models.TimeFormats+"; without an offset, in the configured zone); what it queues is sent at once")
+	if err := e.parseNoArgs(fs, e.args[1:]); err != nil {
+		return err
 	}
-	now := time.Now()
-	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
-		if err != nil {
-			return usageError(fmt.Sprintf("--now %q is not an RFC 3339 time such as 2026-10-05T09:00:00Z", *nowFlag))
-		}
-		now = t
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	queueAt := time.Now()
+	now, err := parseNow(*nowFlag, queueAt, cfg.Policy().Location)
+	if err != nil {
+		return err
 	}
 	cfg, store, err := open(ctx, e.getenv, e.log)
 	if err != nil {
@@ -39,7 +43,7 @@ func jobsCmd(ctx context.Context, e *env) error {
 	var res models.SweepResult
 	ran, err := store.WithJobLock(ctx, "sla", func(ctx context.Context) error {
 		var err error
-		res, err = store.SweepSLA(ctx, cfg.Policy(), now)
+		res, err = store.SweepSLAAsOf(ctx, cfg.Policy(), now, queueAt)
 		return err
 	})
 	if err != nil {
@@ -49,7 +53,31 @@ func jobsCmd(ctx context.Context, e *env) error {
 		fmt.Fprintln(e.stdout, "another cxloop is running the SLA sweep right now; nothing done")
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "SLA sweep at %s: %d reminders, %d escalations, %d owner notices queued\n",
-		now.UTC().Format(time.RFC3339), res.Reminders, res.Escalations, res.Unowned)
+	fmt.Fprintf(e.stdout, "SLA sweep at %s: %s, %s, %s queued\n", now.UTC().Format(time.RFC3339),
+		plural(res.Reminders, "reminder", "reminders"), plural(res.Escalations, "escalation", "escalations"),
+		plural(res.Unowned, "owner notice", "owner notices"))
 	return nil
+}
+
+// parseNow reads a --now flag: empty is now; otherwise any time
+// models.ParseTime reads, in loc when it has no offset.
+func parseNow(v string, now time.Time, loc *time.Location) (time.Time, error) {
+	if v == "" {
+		return now, nil
+	}
+	t, err := models.ParseTime(v, loc)
+	if err != nil {
+		return time.Time{}, usageError("--now: " + err.Error())
+	}
+	return t, nil
+}
+
+// plural writes a count with its noun: "1 row", "2 rows", "1,024 rows".
+func plural(n int, one, many string) string { return plural64(int64(n), one, many) }
+
+func plural64(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return importer.Thousands(n) + " " + many
 }

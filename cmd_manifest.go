@@ -6,14 +6,16 @@ import (
 
 // manifestCmd prints the Slack app manifest or writes the Teams app package.
 func manifestCmd(ctx context.Context, e *env) error {
-	if len(e.args) == 0 {
-		return usageError("usage: cxloop manifest slack|teams [--out FILE]")
+	if len(e.args) > 0 {
+		switch e.args[0] {
+		case "slack":
+			return manifestSlack(ctx, e)
+		case "teams":
+			return manifestTeams(ctx, e)
+		}
 	}
-	switch e.args[0] {
-	case "slack":
-		return manifestSlack(ctx, e)
-	case "teams":
-		return manifestTeams(ctx, e)
+	if wantsHelp(e.args) {
+		return e.help(nil)
 	}
-	return usageError("usage: cxloop manifest slack|teams [--out FILE]")
+	return usageError("want slack or teams")
 }

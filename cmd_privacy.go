@@ -22,15 +22,10 @@ const (
 // privacyFlags parses a privacy command's flags; it answers usage errors.
 func privacyFlags(e *env, name, usage string, define func(fs *flag.FlagSet)) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	define(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, usage)
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, e.args)
+	pos, err := e.parse(fs, e.args)
 	if err != nil {
-		return usageError(err.Error())
+		return err
 	}
 	if len(pos) != 0 {
 		return usageError(usage)
@@ -74,8 +69,8 @@ func eraseCmd(ctx context.Context, e *env) error {
 		verb = "would erase"
 	}
 	fmt.Fprintf(e.stdout, "%s customer %s: %s, %s, %s, %s, %s\n", verb, customer,
-		plural(rep.Responses, "response"), plural(rep.Cases, "case"), plural(rep.Events, "case event"),
-		plural(rep.Messages, "outbox message"), plural(rep.DeadLetters, "dead letter"))
+		plural(rep.Responses, "response", "responses"), plural(rep.Cases, "case", "cases"), plural(rep.Events, "case event", "case events"),
+		plural(rep.Messages, "outbox message", "outbox messages"), plural(rep.DeadLetters, "dead letter", "dead letters"))
 	if len(rep.CaseIDs) > 0 {
 		ids := make([]string, len(rep.CaseIDs))
 		for i, id := range rep.CaseIDs {
@@ -198,12 +193,4 @@ func parseSince(s string, loc *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("--since %q: write YYYY-MM-DD or RFC 3339", s)
-}
-
-// plural is "1 case", "2 cases".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }

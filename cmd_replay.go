@@ -14,25 +14,14 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-const replayUsage = "usage: cxloop replay [--id N] [--dry-run]"
-
 // replayCmd maps the pending dead letters again with the current YAML and
 // stores those that now map.
 func replayCmd(ctx context.Context, e *env) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	id := fs.Int64("id", 0, "replay only this dead letter")
 	dry := fs.Bool("dry-run", false, "show what a replay would do; change nothing")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, replayUsage)
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, e.args)
-	if err != nil {
-		return usageError(err.Error())
-	}
-	if len(pos) != 0 {
-		return usageError(replayUsage)
+	if err := e.parseNoArgs(fs, e.args); err != nil {
+		return err
 	}
 	cfg, store, err := open(ctx, e.getenv, e.log)
 	if err != nil {
@@ -84,7 +73,7 @@ func replayCmd(ctx context.Context, e *env) error {
 		}
 		parts = append(parts, fmt.Sprintf("%d %s", counts[s], name))
 	}
-	summary := fmt.Sprintf("%d dead letters: %s", len(results), strings.Join(parts, ", "))
+	summary := fmt.Sprintf("%s: %s", plural(len(results), "dead letter", "dead letters"), strings.Join(parts, ", "))
 	if *dry {
 		summary += " (dry run: nothing changed)"
 	}

@@ -30,7 +30,7 @@ func TestReplayCommand(t *testing.T) {
 
 			code, out, errOut := runCmd(t, env, "replay")
 			if code != 0 || !strings.Contains(out, "still failing: typeform form \"Vb3kQx9T\" has no mapping") ||
-				!strings.Contains(out, "1 dead letters: 1 still failing") {
+				!strings.Contains(out, "1 dead letter: 1 still failing") {
 				t.Fatalf("replay before the fix: exit %d\n%s%s", code, out, errOut)
 			}
 
@@ -45,7 +45,7 @@ sources:
 				t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
 			}
 			code, out, errOut = runCmd(t, env, "replay", "--id", strconv.FormatInt(dl.ID, 10))
-			if code != 0 || !strings.Contains(out, "ingested: created response") || !strings.Contains(out, "1 dead letters: 1 stored") {
+			if code != 0 || !strings.Contains(out, "ingested: created response") || !strings.Contains(out, "1 dead letter: 1 stored") {
 				t.Fatalf("replay after the fix: exit %d\n%s%s", code, out, errOut)
 			}
 			var r models.Response

@@ -13,11 +13,9 @@ const suppressUsage = "usage: cxloop suppress EMAIL"
 // suppressCmd stops all email to an address, as its unsubscribe link does.
 func suppressCmd(ctx context.Context, e *env) error {
 	fs := flag.NewFlagSet("suppress", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() { fmt.Fprintln(e.stderr, suppressUsage) }
-	pos, err := parseInterspersed(fs, e.args)
+	pos, err := e.parse(fs, e.args)
 	if err != nil {
-		return usageError(err.Error())
+		return err
 	}
 	if len(pos) != 1 {
 		return usageError(suppressUsage)

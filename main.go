@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -25,31 +27,60 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-const usage = `cxloop closes the customer-feedback loop in Slack and Microsoft Teams.
+// cliCommands is every sub-command: its arguments, what it does, and how it
+// runs. The usage text and each command's --help come from here.
+func cliCommands() []cliCommand {
+	return []cliCommand{
+		{"serve", "", "run the service", serve},
+		{"migrate", "", "apply the database schema", func(ctx context.Context, e *env) error {
+			if err := e.parseNoArgs(flag.NewFlagSet("migrate", flag.ContinueOnError), e.args); err != nil {
+				return err
+			}
+			return migrate(ctx, e)
+		}},
+		{"demo", "[--out DIR]", "an offline tour of the whole loop", demoCmd},
+		{"import", "FILE.csv [--source NAME] [--map column=field,...] [--dry-run] [--cases-since DATE|all] [--encoding NAME]", "bulk import responses", importCmd},
+		{"replay", "[--id N] [--dry-run]", "store dead-lettered webhook payloads after a configuration fix", replayCmd},
+		{"digest", "[--month YYYY-MM] [--format md|html|png] [--out PATH] [--post [--force]]", "build (or post) the monthly digest", digestCmd},
+		{"jobs", "sla [--now TIME]", "one pass of reminders and escalations", jobsCmd},
+		{"manifest", "slack|teams [OPTIONS]", "print the Slack manifest / write the Teams package", manifestCmd},
+		{"bench", "ingest [OPTIONS]", "measure ingestion against PostgreSQL", func(ctx context.Context, e *env) error {
+			return bench(ctx, e)
+		}},
+		{"suppress", "EMAIL", "never email this address again", suppressCmd},
+		{"erase", "--customer ID|EMAIL|PHONE [--dry-run] [--by NAME]", "remove a customer's personal data (GDPR Art. 17)", eraseCmd},
+		{"export", "--customer ID|EMAIL|PHONE", "print everything stored about a customer as JSON (Art. 15)", exportCmd},
+		{"audit", "[--case N] [--since YYYY-MM-DD] [--format csv|json]", "case events, contact views and erasures, for the DPO", auditCmd},
+		{"version", "", "print the version this binary was built from", versionCmd},
+	}
+}
 
-Usage:
-  cxloop serve                      run the service
-  cxloop migrate                    apply the database schema
-  cxloop demo [--out DIR]           an offline tour of the whole loop
-  cxloop import FILE.csv [--source NAME] [--map column=field,...] [--dry-run] [--cases-since YYYY-MM-DD|all]
-                                    bulk import responses
-  cxloop replay [--id N] [--dry-run]
-                                    store dead-lettered webhook payloads after a configuration fix
-  cxloop digest --month YYYY-MM [--format md|html|png] [--out PATH] [--post] [--force]
-                                    build (or post) the monthly digest
-  cxloop jobs sla [--now RFC3339]   one pass of reminders and escalations
-  cxloop manifest slack|teams       print the Slack manifest / write the Teams package
-  cxloop suppress EMAIL             never email this address again
-  cxloop erase --customer ID|EMAIL|PHONE [--dry-run] [--by NAME]
-                                    remove a customer's personal data (GDPR Art. 17)
-  cxloop export --customer ID|EMAIL|PHONE
-                                    print everything stored about a customer as JSON (Art. 15)
-  cxloop audit [--case N] [--since YYYY-MM-DD] [--format csv|json]
-                                    case events, contact views and erasures, for the DPO
-  cxloop bench ingest               measure ingestion against PostgreSQL
+// cliCommand is one sub-command.
+type cliCommand struct {
+	name, args, summary string
+	run                 command
+}
 
-Environment:
-`
+// synopsis is the command's usage line.
+func (c *cliCommand) synopsis() string {
+	return strings.TrimSpace("cxloop " + c.name + " " + c.args)
+}
+
+// usage is the text of `cxloop help`.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("cxloop closes the customer-feedback loop in Slack and Microsoft Teams.\n\nUsage:\n")
+	for _, c := range cliCommands() {
+		line := "  " + c.synopsis()
+		if len(line) > 34 { // at least two spaces before the summary
+			fmt.Fprintf(&b, "%s\n  %-34s%s\n", line, "", c.summary)
+			continue
+		}
+		fmt.Fprintf(&b, "%-36s%s\n", line, c.summary)
+	}
+	b.WriteString("\nRun 'cxloop COMMAND --help' for a command's options.\n\nEnvironment:\n")
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -60,27 +91,36 @@ func main() {
 
 // run is the command line, with its world passed in so tests can drive it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, usage+config.EnvHelp())
+	if len(args) == 0 || args[0] == "help" || isHelpFlag(args[0]) {
+		fmt.Fprint(stdout, usage()+config.EnvHelp())
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
-	log := slog.New(models.MaskingLogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv("CXLOOP_LOG_LEVEL"))})))
-	cmd, ok := commands()[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "cxloop: unknown command %q\n\n%s", args[0], usage)
+	var cmd *cliCommand
+	for _, c := range cliCommands() {
+		if c.name == args[0] {
+			cmd = &c
+			break
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "cxloop: unknown command %q\n\n%s", args[0], usage())
 		return 2
 	}
-	err := cmd(ctx, &env{args: args[1:], getenv: getenv, stdout: stdout, stderr: stderr, log: log})
+	err := cmd.run(ctx, &env{args: args[1:], getenv: getenv, stdout: stdout, stderr: stderr, cmd: cmd,
+		log: newLogger(cmd.name, getenv("CXLOOP_LOG_LEVEL"), stderr)})
+	if errors.Is(err, errHelp) {
+		return 0
+	}
 	if errors.Is(err, errNotYet) {
 		fmt.Fprintf(stderr, "cxloop %s: not yet available in this version\n", args[0])
 		return 2
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "cxloop %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "cxloop %s: %v\nusage: %s\nRun 'cxloop %s --help' for its options.\n", args[0], err, cmd.synopsis(), cmd.name)
 		return 2
 	}
 	if err != nil {
@@ -90,6 +130,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
+// newLogger is the log of a command: JSON at info for the service, for
+// collectors; text at warn for the other commands, whose answer is what a
+// person reads. CXLOOP_LOG_LEVEL overrides the level. Personal data is
+// masked in both.
+func newLogger(cmd, level string, w io.Writer) *slog.Logger {
+	if cmd == "serve" {
+		return slog.New(models.MaskingLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: logLevel(level, slog.LevelInfo)})))
+	}
+	return slog.New(models.MaskingLogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: logLevel(level, slog.LevelWarn)})))
+}
+
 // env is what a command is given.
 type env struct {
 	args   []string
@@ -97,6 +148,7 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	cmd    *cliCommand
 }
 
 // command runs one sub-command.
@@ -105,33 +157,99 @@ type command func(ctx context.Context, e *env) error
 // errNotYet answers commands this version does not have (exit status 2).
 var errNotYet = errors.New("not yet available")
 
-// usageError is a wrong invocation (exit status 2).
+// errHelp: the command printed its usage because it was asked to (exit
+// status 0, nothing done).
+var errHelp = errors.New("help shown")
+
+// usageError is a wrong invocation (exit status 2, with the usage).
 type usageError string
 
 func (u usageError) Error() string { return string(u) }
 
-func commands() map[string]command {
-	return map[string]command{
-		"serve":    serve,
-		"migrate":  func(ctx context.Context, e *env) error { return migrate(ctx, e.getenv, e.log) },
-		"bench":    func(ctx context.Context, e *env) error { return bench(ctx, e.args, e.getenv, e.stdout, e.log) },
-		"demo":     demoCmd,
-		"import":   importCmd,
-		"replay":   replayCmd,
-		"digest":   digestCmd,
-		"jobs":     jobsCmd,
-		"manifest": manifestCmd,
-		"suppress": suppressCmd,
-		"erase":    eraseCmd,
-		"export":   exportCmd,
-		"audit":    auditCmd,
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
+
+// parse reads a command's flags, before, between and after its positional
+// arguments, and returns the positional ones. Asked for help, it prints the
+// usage and options to stdout and returns errHelp; a bad flag is a
+// usageError. Every command parses before it does anything.
+func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, e.help(fs)
 	}
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	return pos, nil
 }
 
-func logLevel(s string) slog.Level {
+// parseNoArgs is parse for a command that takes no positional arguments.
+func (e *env) parseNoArgs(fs *flag.FlagSet, args []string) error {
+	pos, err := e.parse(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usageError("unexpected " + strings.Join(pos, " "))
+	}
+	return err
+}
+
+// help prints the command's usage, and fs's options when there are any.
+func (e *env) help(fs *flag.FlagSet) error {
+	fmt.Fprintf(e.stdout, "usage: %s\n\n%s.\n", e.cmd.synopsis(), upperFirst(e.cmd.summary))
+	hasFlags := false
+	if fs != nil {
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Usage != "" {
+				hasFlags = true
+			}
+		})
+	}
+	if hasFlags {
+		fmt.Fprintln(e.stdout, "\nOptions:")
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Usage == "" {
+				return // hidden
+			}
+			name, use := flag.UnquoteUsage(f)
+			line := "  --" + f.Name
+			if name != "" {
+				line += " " + name
+			}
+			fmt.Fprintf(e.stdout, "%s\n    \t%s", line, strings.ReplaceAll(use, "\n", "\n    \t"))
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+				fmt.Fprintf(e.stdout, " (default %s)", f.DefValue)
+			}
+			fmt.Fprintln(e.stdout)
+		})
+	}
+	return errHelp
+}
+
+// wantsHelp reports whether args ask for help before any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if isHelpFlag(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// logLevel reads CXLOOP_LOG_LEVEL (debug, info, warn, error), or def.
+func logLevel(s string, def slog.Level) slog.Level {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
+	if s == "" || l.UnmarshalText([]byte(s)) != nil {
+		return def
 	}
 	return l
 }
@@ -154,16 +272,19 @@ func open(ctx context.Context, getenv func(string) string, log *slog.Logger) (*c
 	return cfg, store, nil
 }
 
-func migrate(ctx context.Context, getenv func(string) string, log *slog.Logger) error {
-	_, store, err := open(ctx, getenv, log)
+func migrate(ctx context.Context, e *env) error {
+	_, store, err := open(ctx, e.getenv, e.log)
 	if err != nil {
 		return err
 	}
-	log.Info("schema is current", "version", models.CurrentSchema)
+	fmt.Fprintf(e.stdout, "schema is current (version %d)\n", models.CurrentSchema)
 	return store.Close()
 }
 
 func serve(ctx context.Context, e *env) error {
+	if err := e.parseNoArgs(flag.NewFlagSet("serve", flag.ContinueOnError), e.args); err != nil {
+		return err
+	}
 	log := e.log
 	cfg, store, err := open(ctx, e.getenv, log)
 	if err != nil {
@@ -189,7 +310,8 @@ func serve(ctx context.Context, e *env) error {
 	srv := &handlers.Server{
 		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
 		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,
-		Extra: map[string]http.Handler{},
+		IngestRate: cfg.Env.IngestRate,
+		Extra:      map[string]http.Handler{},
 
 		DelightedSecret: cfg.Env.DelightedSecret, TypeformSecret: cfg.Env.TypeformSecret, FormbricksSecret: cfg.Env.FormbricksSecret,
 		TypeformForms:     formMappings(cfg.Org.Sources.Typeform.Forms),

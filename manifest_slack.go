@@ -7,26 +7,24 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/handlers"
 )
 
 // manifestSlack prints the Slack app manifest (YAML) for CXLOOP_PUBLIC_URL:
 // paste it at api.slack.com/apps → Create New App → From an app manifest.
 func manifestSlack(_ context.Context, e *env) error {
 	fs := flag.NewFlagSet("manifest slack", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	socket := fs.Bool("socket", false, "Socket Mode instead of request URLs (default: when SLACK_APP_TOKEN is set)")
 	name := fs.String("name", "cxloop", "the app's and the bot user's name")
 	out := fs.String("out", "", "write the manifest to FILE instead of standard output")
-	if err := fs.Parse(e.args[1:]); err != nil {
-		return usageError("usage: cxloop manifest slack [--socket] [--name NAME] [--out FILE]")
-	}
-	if fs.NArg() > 0 {
-		return usageError("usage: cxloop manifest slack [--socket] [--name NAME] [--out FILE]")
+	if err := e.parseNoArgs(fs, e.args[1:]); err != nil {
+		return err
 	}
 	cfg, err := config.Load(e.getenv)
 	if err != nil {
@@ -34,8 +32,13 @@ func manifestSlack(_ context.Context, e *env) error {
 	}
 	useSocket := *socket || cfg.Env.SlackAppToken != ""
 	base := strings.TrimRight(cfg.Env.PublicURL, "/")
-	if !useSocket && !strings.HasPrefix(base, "https://") {
-		fmt.Fprintf(e.stderr, "cxloop manifest slack: warning: Slack sends requests only to https URLs; CXLOOP_PUBLIC_URL is %s (or use --socket)\n", base)
+	if !useSocket {
+		if _, err := httpsURL("CXLOOP_PUBLIC_URL", cfg.Env.PublicURL); err != nil {
+			return usageError(err.Error() + ": Slack sends requests only to https (or use --socket)")
+		}
+	}
+	if n := utf8.RuneCountInString(*name); n == 0 || n > slackNameLimit {
+		return usageError(fmt.Sprintf("--name %q: Slack takes an app name of 1 to %d characters", *name, slackNameLimit))
 	}
 	var doc strings.Builder
 	enc := yaml.NewEncoder(&doc)
@@ -61,6 +64,18 @@ func manifestSlack(_ context.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "wrote %s\n", *out)
 	}
 	return nil
+}
+
+// slackNameLimit is the longest app and bot user name Slack accepts.
+const slackNameLimit = 35
+
+// slackUsageHint lists the commands for /cx's hint, from the one table.
+func slackUsageHint() string {
+	var parts []string
+	for _, c := range handlers.Commands {
+		parts = append(parts, c.Synopsis())
+	}
+	return strings.Join(parts, " | ")
 }
 
 // The manifest's shape (https://docs.slack.dev/reference/app-manifest).
@@ -136,7 +151,7 @@ func slackManifest(name, requestURL string, socket bool) slackAppManifest {
 	m.Features.BotUser = manifestBotUser{DisplayName: name, AlwaysOnline: true}
 	cmd := manifestSlashCommand{
 		Command: "/cx", Description: "Work customer-feedback cases",
-		UsageHint:    "help | mine | team [TEAM] | show CASE | assign CASE @person | note CASE TEXT | backlog | digest [YYYY-MM]",
+		UsageHint:    slackUsageHint(),
 		ShouldEscape: true,
 	}
 	m.OAuth.Scopes.Bot = append([]string(nil), cxslack.BotScopes...)

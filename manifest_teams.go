@@ -14,42 +14,70 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/handlers"
 )
 
-// teamsCommands is the bot's command list in the app manifest (titles of at
-// most 32 characters, as every schema version accepts).
-var teamsCommands = []struct{ Title, Description string }{
-	{"help", "List the commands"},
-	{"mine", "Your open cases, soonest due first"},
-	{"team", "A team's open and overdue cases: team [TEAM]"},
-	{"show", "One case with its history: show CASE"},
-	{"assign", "Give a case to someone (managers): assign CASE @person"},
-	{"digest", "A private preview of the monthly digest: digest [YYYY-MM]"},
+// teamsCommandLimit is how many commands a Teams command list holds.
+const teamsCommandLimit = 10
+
+// teamsCommands is the bot's command list in the app manifest, from the one
+// command table: titles of at most 32 characters, descriptions of at most
+// 128, as every schema version accepts. A list holds ten commands: the
+// first ten of the table (help among them, which names the rest).
+func teamsCommands() []map[string]string {
+	var out []map[string]string
+	for _, c := range handlers.Commands[:min(len(handlers.Commands), teamsCommandLimit)] {
+		d := upperFirst(c.Help)
+		if c.Args != "" {
+			d += ": " + c.Synopsis()
+		}
+		out = append(out, map[string]string{"title": c.Name, "description": d})
+	}
+	return out
+}
+
+// guid matches an Azure app id.
+var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// httpsURL checks a public URL as the platforms want it: https, with a host.
+func httpsURL(name, v string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(v, "/"))
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, usageError(fmt.Sprintf("%s %q must be an https:// address the platform can reach, such as https://cx.example.com", name, v))
+	}
+	return u, nil
 }
 
 // manifestTeams writes the Teams app package: manifest.json for the bot
 // (team and personal scopes, the command list) and its two icons.
 func manifestTeams(ctx context.Context, e *env) error {
 	fs := flag.NewFlagSet("manifest teams", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	out := fs.String("out", "cxloop-teams.zip", "where to write the app package")
-	if err := fs.Parse(e.args[1:]); err != nil {
-		return usageError("usage: cxloop manifest teams [--out FILE]")
+	version := fs.String("version", packageVersion(readBuildInfo()), "the app package's version, MAJOR.MINOR.PATCH; raise it for Teams to take an update")
+	if err := e.parseNoArgs(fs, e.args[1:]); err != nil {
+		return err
 	}
-	cfg, err := config.Load(e.getenv)
-	if err != nil {
-		return fmt.Errorf("configuration: %w", err)
-	}
-	if cfg.Env.MicrosoftAppID == "" {
+	// The package holds the app id and the address only: no YAML and no
+	// bot password are needed to build it.
+	appID := config.EnvValue(e.getenv, "MICROSOFT_APP_ID")
+	if appID == "" {
 		return usageError(`MICROSOFT_APP_ID is not set: register the bot in Azure first (README, "Connect Teams")`)
 	}
-	manifest, warnings := teamsManifest(cfg.Env.MicrosoftAppID, cfg.Env.PublicURL)
-	for _, w := range warnings {
-		fmt.Fprintln(e.stderr, "warning:", w)
+	if !guid.MatchString(appID) {
+		return usageError(fmt.Sprintf("MICROSOFT_APP_ID %q is not an Azure app id (a GUID such as 7d1c6a52-1b2e-4f0a-9e3d-5c8b7a6f4e21)", appID))
 	}
+	if !semverCore.MatchString(*version) || strings.Count(*version, ".") != 2 || strings.HasPrefix(*version, "v") {
+		return usageError(fmt.Sprintf("--version %q: want MAJOR.MINOR.PATCH, such as 1.2.0", *version))
+	}
+	site, err := httpsURL("CXLOOP_PUBLIC_URL", config.EnvValue(e.getenv, "CXLOOP_PUBLIC_URL"))
+	if err != nil {
+		return err
+	}
+	manifest := teamsManifest(appID, site, *version)
 	var buf bytes.Buffer
 	if err := writeTeamsPackage(&buf, manifest); err != nil {
 		return err
@@ -57,28 +85,18 @@ func manifestTeams(ctx context.Context, e *env) error {
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
-	fmt.Fprintf(e.stdout, "wrote %s for bot %s: upload it in Teams (Apps → Manage your apps → Upload an app)\n", *out, cfg.Env.MicrosoftAppID)
+	fmt.Fprintf(e.stdout, "wrote %s (version %s) for bot %s: upload it in Teams (Apps → Manage your apps → Upload an app)\n", *out, *version, appID)
 	return nil
 }
 
-// teamsManifest is the app manifest (schema 1.17) for the bot.
-func teamsManifest(appID, publicURL string) (map[string]any, []string) {
-	var warnings []string
-	site := strings.TrimRight(publicURL, "/")
-	u, err := url.Parse(site)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		warnings = append(warnings, fmt.Sprintf("CXLOOP_PUBLIC_URL %q is not https: Teams needs an https messaging endpoint and website", publicURL))
-		site = "https://github.com/cxloop/cxloop"
-		u, _ = url.Parse(site)
-	}
-	var commands []any
-	for _, c := range teamsCommands {
-		commands = append(commands, map[string]string{"title": c.Title, "description": c.Description})
-	}
+// teamsManifest is the app manifest (schema 1.17) for the bot at u.
+func teamsManifest(appID string, u *url.URL, version string) map[string]any {
+	site := u.String()
+	commands := teamsCommands()
 	m := map[string]any{
 		"$schema":         "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json",
 		"manifestVersion": "1.17",
-		"version":         "1.0.0",
+		"version":         version,
 		"id":              appID,
 		"developer": map[string]string{
 			"name": "cxloop", "websiteUrl": site, "privacyUrl": site, "termsOfUseUrl": site,
@@ -104,7 +122,7 @@ func teamsManifest(appID, publicURL string) (map[string]any, []string) {
 		"permissions":  []string{"identity", "messageTeamMembers"},
 		"validDomains": []string{u.Host},
 	}
-	return m, warnings
+	return m
 }
 
 // writeTeamsPackage writes the zip: manifest.json, color.png, outline.png.

@@ -45,6 +45,7 @@ type Card struct {
 	State         models.CaseState
 	ThankYouDue   time.Time
 	ResolutionDue time.Time
+	Location      *time.Location // the team's zone, in which due times are written
 	ThankedAt     *time.Time
 	ResolvedAt    *time.Time
 	Overdue       bool
@@ -102,8 +103,12 @@ type Attribute struct{ Name, Value string }
 func NewCard(v models.CaseView, p *models.Policy) Card {
 	c, r := v.Case, v.Response
 	teamName := c.TeamID
-	if t, ok := p.Team(c.TeamID); ok && t.Name != "" {
+	t, ok := p.Team(c.TeamID)
+	if ok && t.Name != "" {
 		teamName = t.Name
+	}
+	if !ok {
+		t = nil
 	}
 	card := Card{
 		CaseID: c.ID, Segment: r.Segment, Metric: r.Metric, Score: r.Score, TeamID: c.TeamID, TeamName: teamName,
@@ -112,7 +117,7 @@ func NewCard(v models.CaseView, p *models.Policy) Card {
 		State: c.State, ThankYouDue: c.ThankYouDueAt, ResolutionDue: c.ResolutionDueAt, ThankedAt: c.ThankedAt,
 		ResolvedAt: c.ResolvedAt, Overdue: c.Overdue, Themes: r.Themes, RootCause: c.RootCause,
 		Resolution: models.MaskPersonalData(c.Resolution), SubmittedAt: r.SubmittedAt, Lang: p.TeamLanguage(c.TeamID),
-		Labels: p.Labels,
+		Labels: p.Labels, Location: p.TeamLocation(t),
 	}
 	for k, val := range r.Attributes {
 		if k == "employee_email" || strings.TrimSpace(val) == "" {

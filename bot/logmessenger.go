@@ -7,7 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/cxloop/cxloop/models"
 )
 
 // LogMessenger prints every message in readable form instead of posting it:
@@ -102,8 +103,8 @@ func RenderText(c Card) string {
 		fmt.Fprintf(&b, "Themes:      %s\n", strings.Join(c.Themes, ", "))
 	}
 	if !c.State.Closed() {
-		fmt.Fprintf(&b, "Thank by:    %s\n", c.ThankYouDue.UTC().Format(time.RFC3339))
-		fmt.Fprintf(&b, "Resolve by:  %s\n", c.ResolutionDue.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "Thank by:    %s\n", models.FormatDue(c.ThankYouDue, c.Location))
+		fmt.Fprintf(&b, "Resolve by:  %s\n", models.FormatDue(c.ResolutionDue, c.Location))
 	}
 	if c.RootCause != "" {
 		fmt.Fprintf(&b, "Root cause:  %s\n", c.RootCause)

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +59,10 @@ type Env struct {
 	// email is offered.
 	SMTPURL  string
 	SMTPFrom string
+	// IngestRate is the most requests per second each ingestion credential
+	// may send; 0 is no limit.
+	IngestRate float64
+	ingestRate string
 }
 
 // envVar is one row of the settings table: the variable, its default, and
@@ -86,6 +93,7 @@ var envVars = []envVar{
 	{"TYPEFORM_WEBHOOK_SECRET", "", "Typeform webhook secret", func(e *Env) *string { return &e.TypeformSecret }, true},
 	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
 	{"CXLOOP_DELIVERY_TIMEOUT", "10s", "timeout of each call to Slack or Teams", func(e *Env) *string { return &e.deliveryTimeout }, false},
+	{"CXLOOP_INGEST_RATE", "", "requests per second each ingestion token or webhook secret may send; over it 429 (none: no limit)", func(e *Env) *string { return &e.ingestRate }, false},
 	{"CXLOOP_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(e *Env) *string { return &e.LogLevel }, false},
 	{"CXLOOP_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (TLS): email to customers", func(e *Env) *string { return &e.SMTPURL }, true},
 	{"CXLOOP_SMTP_FROM", "", "sender of customer emails, e.g. CX Team <cx@example.com>", func(e *Env) *string { return &e.SMTPFrom }, false},
@@ -179,6 +187,19 @@ func (c *Config) validateEnv() error {
 		c.Env.DeliveryTimeout = d
 	}
 	errs = append(errs, checkSMTP(e)...)
+	if e.ingestRate != "" {
+		r, err := strconv.ParseFloat(e.ingestRate, 64)
+		if err != nil || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			errs = append(errs, fmt.Sprintf("CXLOOP_INGEST_RATE: %q is not a number of requests per second such as 20 or 0.5", e.ingestRate))
+		} else {
+			c.Env.IngestRate = r
+		}
+	}
+	if dir, ok := sqliteDir(e.DatabaseURL); ok {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			errs = append(errs, fmt.Sprintf("CXLOOP_DATABASE_URL: the directory %s does not exist: create it or point the URL elsewhere", dir))
+		}
+	}
 	if e.MicrosoftAppID != "" && e.MicrosoftAppPassword == "" {
 		errs = append(errs, "MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID")
 	}
@@ -186,6 +207,36 @@ func (c *Config) validateEnv() error {
 		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// EnvValue is one variable as Load reads it: trimmed, else its default.
+// It is for commands that need a setting or two and none of the checks
+// (building the Teams package needs the app id, not the bot password).
+func EnvValue(getenv func(string) string, name string) string {
+	for _, v := range envVars {
+		if v.name == name {
+			if val := strings.TrimSpace(getenv(name)); val != "" {
+				return val
+			}
+			return v.def
+		}
+	}
+	return strings.TrimSpace(getenv(name))
+}
+
+// sqliteDir is the directory an sqlite:// URL's file goes in; ok is false
+// for other URLs and in-memory databases.
+func sqliteDir(dbURL string) (string, bool) {
+	path, ok := strings.CutPrefix(dbURL, "sqlite://")
+	if !ok {
+		return "", false
+	}
+	path, _, _ = strings.Cut(path, "?")
+	path = strings.TrimPrefix(path, "file:")
+	if path == "" || strings.Contains(path, ":memory:") || strings.HasPrefix(path, "mode=memory") {
+		return "", false
+	}
+	return filepath.Dir(path), true
 }
 
 // EnvHelp lists the variables with their defaults, for the README and --help.
@@ -456,6 +507,13 @@ default_team: default
 // ParseOrg decodes and validates the YAML, rejecting unknown keys.
 func ParseOrg(data []byte) (*Org, error) {
 	var o Org
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("yaml: %w", err)
+	}
+	if unknown := unknownKeys(&doc, reflect.TypeOf(o)); len(unknown) > 0 {
+		return nil, errors.New(strings.Join(unknown, "\n"))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&o); err != nil && !errors.Is(err, io.EOF) {

@@ -87,8 +87,13 @@ teams:
 		{"route to unknown team", base + "routes:\n  - when: {country: LV}\n    team: riga-branch\n", "routes[0].team: no team with id riga-branch"},
 		{"bad duration", base + "sla:\n  thank_you: 1day\n", `sla.thank_you: invalid duration "1day"`},
 		{"bad cron", base + "digest:\n  schedule: every month\n", `digest.schedule: "every month" is not a cron schedule`},
-		{"unknown key", base + "slack_channels: x\n", "field slack_channels not found"},
-		{"unknown team key", "teams:\n  - id: a\n    member: [x@example.com]\n", "field member not found"},
+		{"unknown key", base + "slack_channels: x\n", "slack_channels: unknown key (line 7"},
+		{"unknown team key", "teams:\n  - id: a\n    member: [x@example.com]\n", "teams[0].member: unknown key (line 3"},
+		{"unknown key of a later team", base + "  - id: c\n    channel: C0X\n", "teams[2].channel: unknown key"},
+		{"unknown nested key", base + "sla:\n  thank_yuo: 24h\n", "sla.thank_yuo: unknown key"},
+		{"unknown hours key", "teams:\n  - id: a\n    business_hours: {days: [mon], start: \"09:00\", finish: \"17:00\"}\n", "teams[0].business_hours.finish: unknown key"},
+		{"unknown route key", base + "routes:\n  - whenn: {country: LV}\n    team: web\n", "routes[0].whenn: unknown key"},
+		{"unknown form key", base + "sources:\n  typeform:\n    forms:\n      F1: {metric: nps, scroe: q1}\n", "sources.typeform.forms.F1.scroe: unknown key"},
 		{"duplicate team", base + "  - id: web\n", "teams[2].id: duplicate team id web"},
 		{"bad strategy", "teams:\n  - id: a\n    assign: random\n", `teams[0].assign: must be round_robin, least_loaded or champion, not "random"`},
 		{"champion missing", "teams:\n  - id: a\n    assign: champion\n", "teams[0].champion: required"},
@@ -225,6 +230,41 @@ routes:
 		if _, err := config.ParseOrg([]byte(bad)); err == nil {
 			t.Errorf("%s: accepted", bad)
 		}
+	}
+}
+
+func TestEnvChecks(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // "" when valid
+	}{
+		{"sqlite in a folder that exists", map[string]string{"CXLOOP_DATABASE_URL": "sqlite://" + filepath.Join(dir, "cx.db")}, ""},
+		{"sqlite in a missing folder", map[string]string{"CXLOOP_DATABASE_URL": "sqlite://" + filepath.Join(dir, "nope", "cx.db")},
+			"CXLOOP_DATABASE_URL: the directory " + filepath.Join(dir, "nope") + " does not exist"},
+		{"sqlite in memory", map[string]string{"CXLOOP_DATABASE_URL": "sqlite://file::memory:?cache=shared"}, ""},
+		{"ingest rate", map[string]string{"CXLOOP_INGEST_RATE": "0.5"}, ""},
+		{"ingest rate not a number", map[string]string{"CXLOOP_INGEST_RATE": "fast"}, "CXLOOP_INGEST_RATE: \"fast\" is not a number"},
+		{"negative ingest rate", map[string]string{"CXLOOP_INGEST_RATE": "-1"}, "CXLOOP_INGEST_RATE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"CXLOOP_CONFIG": "../deploy/cxloop.example.yaml"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			cfg, err := config.Load(envFrom(env))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error %v, want it to contain %q", err, tt.want)
+			}
+			if tt.name == "ingest rate" && cfg.Env.IngestRate != 0.5 {
+				t.Errorf("IngestRate %v", cfg.Env.IngestRate)
+			}
+		})
 	}
 }
 

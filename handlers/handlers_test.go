@@ -24,14 +24,23 @@ var now = time.Date(2026, 10, 3, 10, 0, 0, 0, time.UTC)
 
 func newServer(t *testing.T, s *models.Store) *httptest.Server {
 	t.Helper()
+	return newServerWithClock(t, s, models.NewFixedClock(now))
+}
+
+// newServerWithClock is newServer on clock; opts adjust the server first.
+func newServerWithClock(t *testing.T, s *models.Store, clock models.Clock, opts ...func(*handlers.Server)) *httptest.Server {
+	t.Helper()
 	p := &models.Policy{
 		Location: time.UTC, DefaultTeam: "cc", Segments: models.DefaultThresholds(),
 		Teams: []models.TeamPolicy{{ID: "cc", Name: "Contact Center", Members: []string{"a@example.com"}, Assign: models.AssignRoundRobin,
 			Destinations: []models.Destination{{Transport: "log", Channel: "cc"}}}},
 		SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}, DMTransports: []string{"log"},
 	}
-	srv := &handlers.Server{Store: s, Policy: p, Clock: models.NewFixedClock(now), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	srv := &handlers.Server{Store: s, Policy: p, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics: metrics.New(s), IngestToken: token}
+	for _, o := range opts {
+		o(srv)
+	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
@@ -103,7 +112,11 @@ func TestIngestBadInput(t *testing.T) {
 			{"long id", bearer, "application/json", `{"external_id":"` + strings.Repeat("i", 201) + `","score":1}`, 400, "external_id", "at most 200"},
 			{"long comment", bearer, "application/json", `{"external_id":"a","score":1,"comment":"` + bigComment + `"}`, 400, "comment", "at most 10000"},
 			{"bad utf8", bearer, "application/json", "{\"external_id\":\"a\",\"score\":1,\"comment\":\"\xff\xfe\"}", 400, "", "valid UTF-8"},
-			{"bad time", bearer, "application/json", `{"external_id":"a","score":1,"submitted_at":"03/10/2026"}`, 400, "submitted_at", "RFC 3339"},
+			{"bad time", bearer, "application/json", `{"external_id":"a","score":1,"submitted_at":"03/10/2026"}`, 400, "submitted_at", "is not a time"},
+			{"year 0000", bearer, "application/json", `{"external_id":"a","score":1,"submitted_at":"0000-01-01T00:00:00Z"}`, 400, "submitted_at", "2000-01-01 or later"},
+			{"zero time", bearer, "application/json", `{"external_id":"a","score":1,"submitted_at":"0001-01-01T00:00:00Z"}`, 400, "submitted_at", "2000-01-01 or later"},
+			{"1999", bearer, "application/json", `{"external_id":"a","score":1,"submitted_at":"1999-12-31 23:59"}`, 400, "submitted_at", "2000-01-01 or later"},
+			{"zero time in batch", bearer, "application/json", batch(`{"external_id":"b","score":1,"submitted_at":"0001-01-01T00:00:00Z"}`), 400, "[0].submitted_at", "2000-01-01"},
 			{"future", bearer, "application/json", `{"external_id":"a","score":1,"submitted_at":"2026-10-05T10:00:00Z"}`, 400, "submitted_at", "future"},
 			{"id not string", bearer, "application/json", `{"external_id":5,"score":1}`, 400, "external_id", "must be a string"},
 			{"unknown field", bearer, "application/json", `{"external_id":"a","score":1,"nps":3}`, 400, "nps", "unknown field"},

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -78,11 +79,16 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Clock.Now()
-	inputs, fe := parseResponses(body, now)
+	inputs, fe := parseResponses(body, now, s.Policy.Location)
 	if fe != nil {
 		writeError(w, http.StatusBadRequest, fe.Field, fe.Msg)
 		return
 	}
+	done, ok := s.admit(w, r.Context())
+	if !ok {
+		return
+	}
+	defer done()
 	s.store(w, r.Context(), inputs, now)
 }
 
@@ -91,6 +97,7 @@ func (s *Server) store(w http.ResponseWriter, ctx context.Context, inputs []mode
 	results, err := s.write(ctx, inputs, now)
 	if err != nil {
 		s.Log.Error("ingest", "err", err, "count", len(inputs))
+		w.Header().Set("Retry-After", strconv.Itoa(retryBusy))
 		writeError(w, http.StatusServiceUnavailable, "", "could not store the responses; nothing was stored, please retry")
 		return
 	}
@@ -136,13 +143,13 @@ func caseTeam(p *models.Policy, in *models.ResponseInput) string {
 
 // parseResponses decodes one object or an array of up to MaxBatch, naming
 // the index and field of the first bad element.
-func parseResponses(body []byte, now time.Time) ([]models.ResponseInput, *models.FieldError) {
+func parseResponses(body []byte, now time.Time, loc *time.Location) ([]models.ResponseInput, *models.FieldError) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		return nil, &models.FieldError{Field: "", Msg: "empty body: send a response object or an array of them"}
 	}
 	if trimmed[0] != '[' {
-		in, fe := parseOne(trimmed, now)
+		in, fe := parseOne(trimmed, now, loc)
 		if fe != nil {
 			return nil, fe
 		}
@@ -161,7 +168,7 @@ func parseResponses(body []byte, now time.Time) ([]models.ResponseInput, *models
 	out := make([]models.ResponseInput, len(raw))
 	seen := make(map[[2]string]int, len(raw))
 	for i, el := range raw {
-		in, fe := parseOne(el, now)
+		in, fe := parseOne(el, now, loc)
 		if fe != nil {
 			fe.Field = fmt.Sprintf("[%d].%s", i, fe.Field)
 			fe.Field = strings.TrimSuffix(fe.Field, ".")
@@ -177,7 +184,8 @@ func parseResponses(body []byte, now time.Time) ([]models.ResponseInput, *models
 	return out, nil
 }
 
-func parseOne(data []byte, now time.Time) (models.ResponseInput, *models.FieldError) {
+// parseOne decodes one response; a submitted_at without an offset is in loc.
+func parseOne(data []byte, now time.Time, loc *time.Location) (models.ResponseInput, *models.FieldError) {
 	var in models.ResponseInput
 	if !json.Valid(data) {
 		return in, &models.FieldError{Msg: "invalid JSON"}
@@ -206,9 +214,12 @@ func parseOne(data []byte, now time.Time) (models.ResponseInput, *models.FieldEr
 		in.Customer = *rj.Customer
 	}
 	if rj.SubmittedAt != "" {
-		t, err := time.Parse(time.RFC3339Nano, rj.SubmittedAt)
+		t, err := models.ParseTime(rj.SubmittedAt, loc)
 		if err != nil {
-			return in, &models.FieldError{Field: "submitted_at", Msg: fmt.Sprintf("must be an RFC 3339 time such as 2026-10-03T10:00:00Z, got %q", rj.SubmittedAt)}
+			return in, &models.FieldError{Field: "submitted_at", Msg: err.Error()}
+		}
+		if fe := models.CheckSubmittedAt(t, now); fe != nil {
+			return in, fe // before Normalize, which reads a zero time as omitted
 		}
 		in.SubmittedAt = t
 	}

@@ -53,15 +53,30 @@ type Server struct {
 
 	groupOnce sync.Once
 	group     *models.Grouper // single responses' group commit
+
+	// IngestRate is the most requests per second each credential (the
+	// ingest token, the webhook secret, each survey tool's secret) may
+	// send; 0 is no limit. Over it the answer is 429 with Retry-After.
+	IngestRate float64
+	// IngestConcurrency is how many ingest requests write at once (default
+	// twice the database pool); IngestWait how long one waits for its turn
+	// (default DefaultIngestWait) before it is answered 503 with Retry-After.
+	IngestConcurrency int
+	IngestWait        time.Duration
+
+	limitersOnce sync.Once
+	limiters     *limiters
+	gateOnce     sync.Once
+	gate         chan struct{}
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	s.route(mux, "POST /api/v1/responses", http.HandlerFunc(s.ingest))
-	s.route(mux, "POST /webhooks/delighted", s.webhook(providers.SourceDelighted))
-	s.route(mux, "POST /webhooks/typeform", s.webhook(providers.SourceTypeform))
-	s.route(mux, "POST /webhooks/formbricks", s.webhook(providers.SourceFormbricks))
+	s.route(mux, "POST /api/v1/responses", s.limit("api", http.HandlerFunc(s.ingest)))
+	s.route(mux, "POST /webhooks/delighted", s.limit(providers.SourceDelighted, s.webhook(providers.SourceDelighted)))
+	s.route(mux, "POST /webhooks/typeform", s.limit(providers.SourceTypeform, s.webhook(providers.SourceTypeform)))
+	s.route(mux, "POST /webhooks/formbricks", s.limit(providers.SourceFormbricks, s.webhook(providers.SourceFormbricks)))
 	s.route(mux, "GET /unsubscribe", http.HandlerFunc(s.unsubscribe))
 	s.route(mux, "POST /unsubscribe", http.HandlerFunc(s.unsubscribe))
 	s.route(mux, "GET /healthz", http.HandlerFunc(s.healthz))
@@ -117,8 +132,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := contextWithTimeout(r, 2*time.Second)
 	defer cancel()
 	if err := s.Store.Ready(ctx); err != nil {
+		// The detail names the database's user, host and port: the log
+		// gets it, the unauthenticated caller does not.
 		s.Log.Warn("not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "error": err.Error()})
+		msg := "database unreachable"
+		if errors.Is(err, models.ErrSchemaNotCurrent) {
+			msg = "database schema is not current: run cxloop migrate"
+		}
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "error": msg})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

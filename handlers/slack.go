@@ -184,6 +184,9 @@ func (a *SlackApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "", "malformed form body")
 			return
 		}
+		if !a.firstDelivery(w, r) {
+			return
+		}
 		switch {
 		case form.Has("payload"):
 			a.serveInteraction(w, r, []byte(form.Get("payload")))
@@ -196,6 +199,31 @@ func (a *SlackApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, "", "Content-Type must be application/json or application/x-www-form-urlencoded")
 	}
 }
+
+// firstDelivery records a slash command or interaction by its signature,
+// as events are recorded by event_id: a signed request replayed inside
+// the five minutes its timestamp is accepted is acknowledged and not run
+// again (a second note, a second assignment). It answers the request
+// itself and reports false when the request must not run.
+func (a *SlackApp) firstDelivery(w http.ResponseWriter, r *http.Request) bool {
+	sig := r.Header.Get("X-Slack-Signature")
+	first, err := a.Store.FirstSeen(r.Context(), slackRequestLog, sig, a.Clock.Now())
+	if err != nil {
+		a.Log.Error("slack: record request", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "", "please retry")
+		return false
+	}
+	if !first {
+		a.Log.Warn("slack: a request was replayed; not run again", "remote", r.RemoteAddr)
+		w.WriteHeader(http.StatusOK)
+		return false
+	}
+	return true
+}
+
+// slackRequestLog names the signatures of slash commands and interactions
+// in the event log.
+const slackRequestLog = "slack-request"
 
 // slackEnvelope is the part of an Events API body cxloop reads.
 type slackEnvelope struct {

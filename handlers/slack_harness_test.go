@@ -59,6 +59,13 @@ type slackHarness struct {
 	app   *handlers.SlackApp
 	deliv *jobs.Deliverer
 	hooks int
+	seq   int // makes each request's trigger id its own, as Slack's are
+}
+
+// trigger is a fresh trigger id.
+func (h *slackHarness) trigger(what string) string {
+	h.seq++
+	return fmt.Sprintf("%d.%s", h.seq, what)
 }
 
 func slackPolicy() *models.Policy {
@@ -222,6 +229,7 @@ func (h *slackHarness) slash(userID, text string) slackfake.Call {
 	form.Set("channel_id", "C0CONTACT")
 	form.Set("text", text)
 	form.Set("response_url", h.fake.ResponseURL(hook))
+	form.Set("trigger_id", h.trigger("slash-"+userID))
 	rec := h.serve(h.request("application/x-www-form-urlencoded", []byte(form.Encode())))
 	if rec.Code != http.StatusOK || rec.Body.Len() != 0 {
 		h.t.Fatalf("/cx %s: %d %q; want an empty 200", text, rec.Code, rec.Body.String())
@@ -258,11 +266,12 @@ func (h *slackHarness) pressPayload(userID, actionID string, caseID int64, chann
 	p["container"] = map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false}
 	p["channel"] = map[string]any{"id": channel, "name": "cx"}
 	p["trigger_id"] = fmt.Sprintf("trigger-%s-%s-%d", userID, actionID, caseID)
+	h.seq++ // each click its own action_ts, as Slack's are
 	p["response_url"] = h.fake.ResponseURL("actions/" + userID)
 	msg := p["message"].(map[string]any)
 	msg["ts"] = ts
 	p["actions"] = []any{map[string]any{"type": "button", "action_id": actionID, "block_id": fmt.Sprintf("case-%d-actions", caseID),
-		"value": strconv.FormatInt(caseID, 10), "action_ts": "1790000050.123456",
+		"value": strconv.FormatInt(caseID, 10), "action_ts": fmt.Sprintf("1790000050.%06d", h.seq),
 		"text": map[string]any{"type": "plain_text", "text": "button"}}}
 	return p
 }
@@ -280,6 +289,7 @@ func (h *slackHarness) submitPayload(userID, callbackID, metadata string, values
 	v["callback_id"] = callbackID
 	v["private_metadata"] = metadata
 	v["state"] = map[string]any{"values": values}
+	p["trigger_id"] = h.trigger("submit-" + userID)
 	return p
 }
 

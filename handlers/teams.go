@@ -87,6 +87,13 @@ func (h *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.Clock.Now()
+	if in.ID == "" && (in.Type == teams.TypeMessage || in.Type == teams.TypeInvoke) {
+		// Bot Framework's token does not cover the body: the activity id is
+		// what records a command or a button press once, so one without it
+		// could be replayed at will.
+		writeError(w, http.StatusBadRequest, "", "activity without an id")
+		return
+	}
 	if in.ID != "" {
 		first, err := h.Store.FirstSeen(ctx, teams.Platform, teamsDedupKey(in), now)
 		if err != nil {

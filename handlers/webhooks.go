@@ -112,6 +112,12 @@ func (s *Server) webhook(provider string) http.Handler {
 			s.countHook(provider, hookIgnored)
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
 		default:
+			done, ok := s.admit(w, r.Context())
+			if !ok {
+				s.countHook(provider, hookError)
+				return
+			}
+			defer done()
 			sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 			s.store(sw, r.Context(), d.inputs, now)
 			if sw.code < 300 {

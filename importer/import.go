@@ -27,6 +27,7 @@ type Options struct {
 	Source   string            // source of rows without a source column; default "csv"
 	Map      map[string]string // column → field overrides (ParseMap)
 	Location *time.Location    // zone of times written without one; default UTC
+	Encoding string            // the file's code page (windows-1251…); default UTF-8, or as its byte-order mark says
 	// CasesSince: rows submitted before it are stored without a case, so a
 	// historic import does not flood the channels. Zero opens cases for all.
 	CasesSince time.Time
@@ -94,7 +95,8 @@ func Import(ctx context.Context, store *models.Store, policy *models.Policy, r i
 		opts.Clock = models.SystemClock{}
 	}
 	counter := &countingReader{r: r}
-	p, err := NewParser(counter, ParseOptions{Source: opts.Source, Map: opts.Map, Location: opts.Location, Now: opts.Clock.Now()})
+	p, err := NewParser(counter, ParseOptions{Source: opts.Source, Map: opts.Map, Location: opts.Location, Now: opts.Clock.Now(),
+		Encoding: opts.Encoding})
 	if err != nil {
 		return Stats{}, err
 	}

@@ -62,6 +62,10 @@ type column struct {
 type Layout struct {
 	Header []string
 	cols   []column
+	// What the parser found: the delimiter, and a Qualtrics export's zone.
+	Comma     rune
+	Qualtrics bool
+	Zone      string
 }
 
 // ParseMap reads a --map value: "column=field,column=field". A field is one
@@ -92,6 +96,11 @@ func ParseMap(s string) (map[string]string, error) {
 // Other columns become attributes named by their normalised header. Every
 // file needs an external_id and a score column.
 func NewLayout(header []string, overrides map[string]string) (*Layout, error) {
+	return newLayout(header, overrides, nil)
+}
+
+// newLayout is NewLayout with more aliases: header names taken for fields.
+func newLayout(header []string, overrides, aliases map[string]string) (*Layout, error) {
 	l := &Layout{Header: append([]string(nil), header...), cols: make([]column, len(header))}
 	used := map[string]bool{}
 	for col := range overrides {
@@ -132,6 +141,8 @@ func NewLayout(header []string, overrides map[string]string) (*Layout, error) {
 				c.field = n
 			case fieldAliases[n] != "":
 				c.field = fieldAliases[n]
+			case aliases[n] != "":
+				c.field = aliases[n]
 			case n == "":
 				c.skip = true // an unnamed column: nothing to call the attribute
 			default:
@@ -174,7 +185,17 @@ func (l *Layout) Describe() string {
 		}
 	}
 	sort.Strings(attrs)
-	s := "columns: " + strings.Join(fields, ", ")
+	s := ""
+	if l.Qualtrics {
+		s = "a Qualtrics export (its question and ImportId rows skipped, times in " + l.Zone + "); "
+	}
+	switch l.Comma {
+	case ';':
+		s += "separated by semicolons; "
+	case '\t':
+		s += "separated by tabs; "
+	}
+	s += "columns: " + strings.Join(fields, ", ")
 	if len(attrs) > 0 {
 		s += "; attributes: " + strings.Join(attrs, ", ")
 	}
@@ -241,6 +262,7 @@ type ParseOptions struct {
 	Map      map[string]string // column → field overrides
 	Location *time.Location    // zone of times written without one; default UTC
 	Now      time.Time         // bound for submitted_at, and its default
+	Encoding string            // the file's code page (windows-1251…); default UTF-8
 }
 
 // Parser reads a CSV file's rows as responses.
@@ -248,6 +270,18 @@ type Parser struct {
 	r      *csv.Reader
 	layout *Layout
 	opts   ParseOptions
+	// Comma is the delimiter found in the header; Qualtrics tells whether
+	// the file is a Qualtrics export, whose two extra header rows are skipped.
+	Comma     rune
+	Qualtrics bool
+	ahead     []readAhead // rows read while recognising the file
+}
+
+// readAhead is a row read before its turn.
+type readAhead struct {
+	rec  []string
+	line int
+	err  error
 }
 
 // NewParser reads the header and maps it.
@@ -258,8 +292,16 @@ func NewParser(r io.Reader, opts ParseOptions) (*Parser, error) {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	cr := csv.NewReader(r)
+	br, err := decode(r, opts.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	head, _ := br.Peek(sniffSize)
+	p := &Parser{opts: opts, Comma: sniffComma(head)}
+	cr := csv.NewReader(br)
+	cr.Comma = p.Comma
 	cr.ReuseRecord = true
+	p.r = cr
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, errors.New("the file is empty: want a header row, then one response per row")
@@ -268,12 +310,48 @@ func NewParser(r io.Reader, opts ParseOptions) (*Parser, error) {
 		return nil, fmt.Errorf("header: %w", err)
 	}
 	header = append([]string(nil), header...)
-	layout, err := NewLayout(header, opts.Map)
-	if err != nil {
+	for i := range header {
+		header[i] = unneutralize(header[i])
+	}
+	// A Qualtrics export has two more header rows: the question texts,
+	// then {"ImportId":…} objects that name the zone of its dates.
+	for len(p.ahead) < 2 {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			line = pe.StartLine
+		} else if err != nil {
+			return nil, err
+		}
+		p.ahead = append(p.ahead, readAhead{append([]string(nil), rec...), line, err})
+	}
+	var aliases map[string]string
+	if len(p.ahead) == 2 && p.ahead[0].err == nil && p.ahead[1].err == nil {
+		isQ, loc, err := qualtricsRow(p.ahead[1].rec)
+		if err != nil {
+			return nil, err
+		}
+		if isQ {
+			p.Qualtrics, p.ahead, aliases = true, nil, qualtricsAliases
+			if loc != nil {
+				p.opts.Location = loc
+			}
+		}
+	}
+	if p.layout, err = newLayout(header, opts.Map, aliases); err != nil {
 		return nil, err
 	}
-	return &Parser{r: cr, layout: layout, opts: opts}, nil
+	p.layout.Comma, p.layout.Qualtrics, p.layout.Zone = p.Comma, p.Qualtrics, p.opts.Location.String()
+	return p, nil
 }
+
+// Location is the zone of times written without one: the Qualtrics
+// export's own, else the configured one.
+func (p *Parser) Location() *time.Location { return p.opts.Location }
 
 // Layout returns how the columns map.
 func (p *Parser) Layout() *Layout { return p.layout }
@@ -281,7 +359,16 @@ func (p *Parser) Layout() *Layout { return p.layout }
 // Next reads the next row into row: a response, or a reject with its reason.
 // It returns io.EOF at the end, and other errors only when reading fails.
 func (p *Parser) Next(row *Row) error {
-	rec, err := p.r.Read()
+	var rec []string
+	var err error
+	line := 0
+	if len(p.ahead) > 0 {
+		rec, line, err = p.ahead[0].rec, p.ahead[0].line, p.ahead[0].err
+		p.ahead = p.ahead[1:]
+	} else {
+		rec, err = p.r.Read()
+		line, _ = p.r.FieldPos(0)
+	}
 	*row = Row{}
 	if err != nil {
 		var pe *csv.ParseError
@@ -297,7 +384,7 @@ func (p *Parser) Next(row *Row) error {
 		}
 		return nil
 	}
-	row.Line, _ = p.r.FieldPos(0)
+	row.Line = line
 	row.Record = append([]string(nil), rec...)
 	row.Input, row.Reason = p.response(row.Record)
 	return nil
@@ -309,7 +396,7 @@ func (p *Parser) response(rec []string) (models.ResponseInput, string) {
 	scoreSeen := false
 	for i, raw := range rec {
 		c := p.layout.cols[i]
-		v := strings.TrimSpace(raw)
+		v := unneutralize(strings.TrimSpace(raw))
 		if c.skip || v == "" {
 			continue
 		}
@@ -336,9 +423,12 @@ func (p *Parser) response(rec []string) (models.ResponseInput, string) {
 		case FieldComment:
 			in.Comment = v
 		case FieldSubmitted:
-			t, err := ParseTime(v, p.opts.Location)
+			t, err := models.ParseTime(v, p.opts.Location)
 			if err != nil {
 				return in, "submitted_at: " + err.Error()
+			}
+			if fe := models.CheckSubmittedAt(t, p.opts.Now); fe != nil {
+				return in, fe.Error()
 			}
 			in.SubmittedAt = t
 		case FieldTouchpoint:
@@ -393,35 +483,4 @@ func parseBool(v string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%q is not true or false", v)
-}
-
-var (
-	zonedLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05Z0700",
-		"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 -0700 MST", "2006-01-02 15:04Z07:00"}
-	localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"}
-)
-
-// ParseTime reads a submitted_at value: RFC 3339 (2026-10-03T10:00:00Z),
-// the same with a space, a date and time without a zone (taken in loc), a
-// date alone (midnight in loc), or unix seconds or milliseconds.
-func ParseTime(v string, loc *time.Location) (time.Time, error) {
-	for _, l := range zonedLayouts {
-		if t, err := time.Parse(l, v); err == nil {
-			return t, nil
-		}
-	}
-	for _, l := range localLayouts {
-		if t, err := time.ParseInLocation(l, v, loc); err == nil {
-			return t, nil
-		}
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
-		switch {
-		case len(v) <= 10:
-			return time.Unix(n, 0), nil
-		case len(v) == 13:
-			return time.UnixMilli(n), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time: write e.g. 2026-10-03T10:00:00Z, 2026-10-03 10:00 or 2026-10-03", v)
 }

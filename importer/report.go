@@ -34,24 +34,31 @@ type RejectsFile struct {
 // WriteReject adds a row.
 func (r *RejectsFile) WriteReject(header []string, row *Row) error {
 	if r.w == nil {
-		f, err := os.Create(r.Path)
+		// 0600: the rows hold customers' contact details.
+		f, err := os.OpenFile(r.Path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
 		}
 		r.f, r.w = f, csv.NewWriter(f)
-		if err := r.w.Write(append(append([]string(nil), header...), RejectColumn)); err != nil {
+		cols := make([]string, 0, len(header)+1)
+		for _, h := range header {
+			cols = append(cols, Neutralize(h))
+		}
+		if err := r.w.Write(append(cols, RejectColumn)); err != nil {
 			return err
 		}
 	}
 	rec := make([]string, 0, len(header)+1)
 	for _, cell := range row.Record {
-		rec = append(rec, models.MaskCardNumbers(cell)) // a full card number is never written anywhere
+		// A full card number is never written anywhere; opened in a
+		// spreadsheet, no cell runs as a formula.
+		rec = append(rec, Neutralize(models.MaskCardNumbers(cell)))
 	}
 	for len(rec) < len(header) {
 		rec = append(rec, "")
 	}
 	r.N++
-	return r.w.Write(append(rec, models.MaskCardNumbers(fmt.Sprintf("line %d: %s", row.Line, row.Reason))))
+	return r.w.Write(append(rec, Neutralize(models.MaskCardNumbers(fmt.Sprintf("line %d: %s", row.Line, row.Reason)))))
 }
 
 // Close flushes and closes the file, if one was written.

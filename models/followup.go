@@ -56,7 +56,15 @@ type SweepResult struct {
 // the team's managers are told; a case whose owner has left the team is
 // reported to the managers. Each notice is sent once.
 func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepResult, error) {
-	now = now.UTC()
+	return s.SweepSLAAsOf(ctx, p, now, now)
+}
+
+// SweepSLAAsOf is SweepSLA deciding as if the clock read asOf, with the
+// messages it queues deliverable from queueAt: a pass run by hand for a
+// later instant sends what it finds at once, not when that instant comes.
+func (s *Store) SweepSLAAsOf(ctx context.Context, p *Policy, asOf, queueAt time.Time) (SweepResult, error) {
+	now := asOf.UTC()
+	sw := sweep{now: now, queueAt: queueAt.UTC()}
 	var res SweepResult
 	var due []ReminderItem
 	if err := s.endExpiredAbsences(ctx, p, now); err != nil {
@@ -87,7 +95,7 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			return res, err
 		}
 		for i := range cases {
-			if err := s.chase(ctx, p, now, &cases[i], sent, away, &res, &due); err != nil {
+			if err := s.chase(ctx, p, sw, &cases[i], sent, away, &res, &due); err != nil {
 				return res, err
 			}
 		}
@@ -95,17 +103,18 @@ func (s *Store) SweepSLA(ctx context.Context, p *Policy, now time.Time) (SweepRe
 			break
 		}
 	}
-	if err := s.sweepFixFollowUps(ctx, p, now, &res, &due); err != nil {
+	if err := s.sweepFixFollowUps(ctx, p, sw, &res, &due); err != nil {
 		return res, err
 	}
-	return res, s.sendReminders(ctx, p, now, due, &res)
+	return res, s.sendReminders(ctx, p, sw, due, &res)
 }
 
 // sendReminders sends each person one DM listing all their reminders of
 // this sweep, nearest due first. The notices and the DM are written in one
 // transaction, so a reminder is listed exactly once however many sweeps
 // run at once.
-func (s *Store) sendReminders(ctx context.Context, p *Policy, now time.Time, items []ReminderItem, res *SweepResult) error {
+func (s *Store) sendReminders(ctx context.Context, p *Policy, sw sweep, items []ReminderItem, res *SweepResult) error {
+	now := sw.now
 	for _, b := range BundleReminders(items) {
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var listed []ReminderItem
@@ -127,7 +136,7 @@ func (s *Store) sendReminders(ctx context.Context, p *Policy, now time.Time, ite
 				return err
 			}
 			team, _ := p.Team(listed[0].TeamID)
-			at := p.DMAt(team, now, false)
+			at := sw.deliverable(p.DMAt(team, now, false))
 			var msgs []OutboxMessage
 			for _, tr := range p.DMTransports {
 				msgs = append(msgs, OutboxMessage{Kind: KindReminderDM, Transport: tr, Recipient: b.To, CaseID: listed[0].CaseID,
@@ -135,7 +144,7 @@ func (s *Store) sendReminders(ctx context.Context, p *Policy, now time.Time, ite
 			}
 			res.Reminders += len(listed)
 			res.ReminderDMs++
-			return enqueue(tx, now, msgs...)
+			return enqueue(tx, sw.queueAt, msgs...)
 		})
 		if err != nil {
 			return err
@@ -147,7 +156,8 @@ func (s *Store) sendReminders(ctx context.Context, p *Policy, now time.Time, ite
 // sweepFixFollowUps chases the third follow-up, "customer told of the fix",
 // like the other two: a reminder to the owner before it is due, the
 // managers told when it is late.
-func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time, res *SweepResult, reminders *[]ReminderItem) error {
+func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, sw sweep, res *SweepResult, reminders *[]ReminderItem) error {
+	now := sw.now
 	var fus []FixFollowUp
 	if err := s.db.WithContext(ctx).Where("told_at IS NULL").Order("id").Find(&fus).Error; err != nil {
 		return fmt.Errorf("fix follow-ups: %w", err)
@@ -180,7 +190,7 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time,
 		switch {
 		case !now.Before(f.DueAt):
 			msg := caseMessage(MsgEscalationFixTold, c.ID, loc, "Owner", ownerOrDash(f.Owner)).at("Due", f.DueAt)
-			done, err := s.notify(ctx, p, now, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeOverdue},
+			done, err := s.notify(ctx, p, sw, &c, FollowupNotice{CaseID: c.ID, Followup: FollowupFixTold, Kind: NoticeOverdue},
 				KindEscalationDM, managersOf(p, team), msg, "", nil, p.DMAt(team, now, c.Urgent))
 			if err != nil {
 				return err
@@ -193,6 +203,20 @@ func (s *Store) sweepFixFollowUps(ctx context.Context, p *Policy, now time.Time,
 		}
 	}
 	return nil
+}
+
+// sweep is the time an SLA pass decides at and the time its messages are
+// deliverable from.
+type sweep struct{ now, queueAt time.Time }
+
+// deliverable moves a message's first attempt, asked for at as the sweep
+// decides, to the queueing clock: a DM held for quiet hours stays held as
+// long, one due at once goes at once.
+func (sw sweep) deliverable(at time.Time) time.Time {
+	if !at.After(sw.now) {
+		return sw.queueAt
+	}
+	return sw.queueAt.Add(at.Sub(sw.now))
 }
 
 type noticeKey struct {
@@ -217,7 +241,8 @@ func (s *Store) sentNotices(ctx context.Context, cases []Case) (map[noticeKey]bo
 }
 
 // chase decides what one case is owed now.
-func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, sent map[noticeKey]bool, away map[string]bool, res *SweepResult, due *[]ReminderItem) error {
+func (s *Store) chase(ctx context.Context, p *Policy, sw sweep, c *Case, sent map[noticeKey]bool, away map[string]bool, res *SweepResult, due *[]ReminderItem) error {
+	now := sw.now
 	team, ok := p.Team(c.TeamID)
 	if !ok {
 		return nil
@@ -261,7 +286,7 @@ func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, se
 			if sent[noticeKey{c.ID, fu.name, NoticeOverdue}] {
 				continue
 			}
-			done, err := s.escalate(ctx, p, team, now, c, fu.name, fu.label, fu.due)
+			done, err := s.escalate(ctx, p, team, sw, c, fu.name, fu.label, fu.due)
 			if err != nil {
 				return err
 			}
@@ -288,7 +313,7 @@ func (s *Store) chase(ctx context.Context, p *Policy, now time.Time, c *Case, se
 		msg = caseMessage(MsgEscalationOwnerLeft, c.ID, loc, "Owner", c.Owner, "Team", team.Name)
 	}
 	if kind != "" && !sent[noticeKey{c.ID, FollowupOwner, kind}] {
-		done, err := s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
+		done, err := s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
 			KindEscalationDM, managersOf(p, team), msg, "", nil, p.DMAt(team, now, c.Urgent))
 		if err != nil {
 			return err
@@ -309,7 +334,8 @@ func managersOf(p *Policy, t *TeamPolicy) []string {
 
 // escalate marks a follow-up overdue: the case flag, its trail, its card
 // and thread, and a DM to the team's managers.
-func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, now time.Time, c *Case, fu, label string, due time.Time) (bool, error) {
+func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, sw sweep, c *Case, fu, label string, due time.Time) (bool, error) {
+	now := sw.now
 	loc := p.TeamLocation(team)
 	escID, threadID := MsgEscalationThankYou, MsgThreadOverdueThankYou
 	if fu == FollowupResolution {
@@ -319,15 +345,17 @@ func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, now t
 	thread := caseMessage(threadID, c.ID, loc).at("Due", due)
 	// The trail keeps an English record; the thread line is written in the
 	// team's language when it is delivered.
-	detail := "OVERDUE: the " + label + " was due " + due.In(loc).Format("Mon 2 Jan 15:04 MST")
-	return s.notify(ctx, p, now, c, FollowupNotice{CaseID: c.ID, Followup: fu, Kind: NoticeOverdue},
+	detail := "OVERDUE: the " + label + " was due " + FormatDue(due, loc)
+	return s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: fu, Kind: NoticeOverdue},
 		KindEscalationDM, managersOf(p, team), msg, detail, &thread, p.DMAt(team, now, c.Urgent))
 }
 
 // notify records a notice and queues its messages in one transaction; it
 // reports false when another sweep already sent it. overdueNote, when set,
 // also marks the case overdue and refreshes its card with that thread line.
-func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n FollowupNotice, kind string, to []string, msg Message, overdueNote string, overdueLine *Message, at time.Time) (bool, error) {
+func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n FollowupNotice, kind string, to []string, msg Message, overdueNote string, overdueLine *Message, at time.Time) (bool, error) {
+	now := sw.now
+	at = sw.deliverable(at)
 	sentNow := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n.At = now
@@ -347,7 +375,7 @@ func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n
 			if err := tx.Create(&ev).Error; err != nil {
 				return fmt.Errorf("record overdue: %w", err)
 			}
-			if err := s.queueCardRefreshMessage(tx, now, c.ID, "", overdueLine); err != nil {
+			if err := s.queueCardRefreshMessage(tx, sw.queueAt, c.ID, "", overdueLine); err != nil {
 				return err
 			}
 		}
@@ -359,7 +387,7 @@ func (s *Store) notify(ctx context.Context, p *Policy, now time.Time, c *Case, n
 					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r), NextAttemptAt: at})
 			}
 		}
-		return enqueue(tx, now, msgs...)
+		return enqueue(tx, sw.queueAt, msgs...)
 	})
 	return sentNow, err
 }

@@ -63,7 +63,7 @@ func (s *Store) Ingest(ctx context.Context, p *Policy, now time.Time, inputs []R
 		if err != nil {
 			return err
 		}
-		known, err := storedUnchanged(tx, rows, inserted)
+		known, err := storedUnchanged(tx, rows, inputs, inserted)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (s *Store) Ingest(ctx context.Context, p *Policy, now time.Time, inputs []R
 				continue
 			}
 			if !isNew {
-				res, err := s.updateExisting(tx, p, now, r, opts)
+				res, err := s.updateExisting(tx, p, now, r, &inputs[i], opts)
 				if err != nil {
 					return fmt.Errorf("response %d (%s/%s): %w", i, r.Source, r.ExternalID, err)
 				}
@@ -192,15 +192,20 @@ func insertNew(tx *gorm.DB, rows []Response) (map[responseKey]int64, error) {
 
 // storedUnchanged finds, in two queries for the whole batch, the responses
 // that were already stored with exactly this content, so repeats (a re-run
-// import, a retried webhook) skip the row-by-row update path.
-func storedUnchanged(tx *gorm.DB, rows []Response, inserted map[responseKey]int64) (map[responseKey]IngestResult, error) {
+// import, a retried webhook) skip the row-by-row update path. A repeat
+// without submitted_at is compared at the stored time.
+func storedUnchanged(tx *gorm.DB, rows []Response, inputs []ResponseInput, inserted map[responseKey]int64) (map[responseKey]IngestResult, error) {
 	var keys [][]any
 	hashes := map[responseKey]string{}
+	omitted := map[responseKey]*ResponseInput{}
 	for i := range rows {
 		k := responseKey{rows[i].Source, rows[i].ExternalID}
 		if _, isNew := inserted[k]; !isNew {
 			keys = append(keys, []any{k.source, k.externalID})
 			hashes[k] = rows[i].ContentHash
+			if inputs[i].SubmittedAtOmitted {
+				omitted[k] = &inputs[i]
+			}
 		}
 	}
 	out := map[responseKey]IngestResult{}
@@ -208,7 +213,7 @@ func storedUnchanged(tx *gorm.DB, rows []Response, inserted map[responseKey]int6
 		return out, nil
 	}
 	var stored []Response
-	if err := tx.Select("id", "source", "external_id", "content_hash", "segment", "team_id").
+	if err := tx.Select("id", "source", "external_id", "content_hash", "segment", "team_id", "submitted_at").
 		Where("(source, external_id) IN ?", keys).Find(&stored).Error; err != nil {
 		return nil, fmt.Errorf("look up repeats: %w", err)
 	}
@@ -216,7 +221,11 @@ func storedUnchanged(tx *gorm.DB, rows []Response, inserted map[responseKey]int6
 	var ids []int64
 	for _, r := range stored {
 		k := responseKey{r.Source, r.ExternalID}
-		if hashes[k] != r.ContentHash {
+		h := hashes[k]
+		if in := omitted[k]; in != nil {
+			h = in.contentHashAt(r.SubmittedAt)
+		}
+		if h != r.ContentHash {
 			continue
 		}
 		out[k] = IngestResult{ResponseID: r.ID, Outcome: OutcomeUnchanged, Segment: r.Segment, Source: r.Source, TeamID: r.TeamID}
@@ -242,8 +251,8 @@ func storedUnchanged(tx *gorm.DB, rows []Response, inserted map[responseKey]int6
 // updateExisting handles a response already stored under the same key: an
 // identical repeat changes nothing; a changed one is updated, noted in its
 // case's trail and its card refreshed; one that became a detractor gets its
-// case now.
-func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *Response, opts IngestOptions) (IngestResult, error) {
+// case now. A repeat without submitted_at keeps the stored one.
+func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *Response, in *ResponseInput, opts IngestOptions) (IngestResult, error) {
 	var cur Response
 	q := tx.Where("source = ? AND external_id = ?", incoming.Source, incoming.ExternalID)
 	if s.postgres {
@@ -261,6 +270,10 @@ func (s *Store) updateExisting(tx *gorm.DB, p *Policy, now time.Time, incoming *
 	}
 	if hasCase {
 		res.CaseID, res.TeamID = c.ID, c.TeamID
+	}
+	if in.SubmittedAtOmitted {
+		incoming.SubmittedAt = cur.SubmittedAt.UTC()
+		incoming.ContentHash = in.contentHashAt(cur.SubmittedAt)
 	}
 	if cur.ContentHash == incoming.ContentHash {
 		return res, nil

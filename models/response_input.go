@@ -33,6 +33,11 @@ type ResponseInput struct {
 	// Left out of the content hash when empty, so responses stored before
 	// it existed still count as identical repeats.
 	Language string `json:",omitempty"`
+
+	// SubmittedAtOmitted: the sender gave no submitted_at, so Normalize
+	// filled in the time of receipt. A repeat then keeps the stored time
+	// (the first receipt) and is compared as if it had sent it.
+	SubmittedAtOmitted bool `json:"-"`
 }
 
 // FieldError names the field of bad input and what is wrong with it.
@@ -43,8 +48,8 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
-// Normalize fills defaults (source "api", metric "nps", submitted_at now)
-// and masks card numbers.
+// Normalize fills defaults (source "api", metric "nps", submitted_at now:
+// the first receipt, which a repeat keeps) and masks card numbers.
 func (in *ResponseInput) Normalize(now time.Time) {
 	in.Source = strings.TrimSpace(in.Source)
 	if in.Source == "" {
@@ -56,7 +61,7 @@ func (in *ResponseInput) Normalize(now time.Time) {
 		in.Metric = MetricNPS
 	}
 	if in.SubmittedAt.IsZero() {
-		in.SubmittedAt = now
+		in.SubmittedAt, in.SubmittedAtOmitted = now, true
 	}
 	in.SubmittedAt = in.SubmittedAt.UTC().Truncate(time.Microsecond)
 	in.Customer.Email = strings.TrimSpace(in.Customer.Email)
@@ -100,8 +105,10 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 			return &FieldError{"language", fmt.Sprintf("must be an ISO 639-1 code such as \"et\" or \"pl-PL\", not %q", in.Language)}
 		}
 	}
-	if in.SubmittedAt.After(now.Add(24 * time.Hour)) {
-		return &FieldError{"submitted_at", "more than a day in the future"}
+	if !in.SubmittedAtOmitted {
+		if fe := CheckSubmittedAt(in.SubmittedAt, now); fe != nil {
+			return fe
+		}
 	}
 	// The limits are the columns' sizes, so what validates always fits.
 	texts := []struct {
@@ -136,7 +143,15 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 
 // contentHash identifies the content of a response as sent.
 func (in *ResponseInput) contentHash() string {
-	b, _ := json.Marshal(in) // a struct of strings, ints and a map: cannot fail
+	return in.contentHashAt(in.SubmittedAt)
+}
+
+// contentHashAt is the content hash had submitted_at been t: a repeat that
+// omits it is compared at the stored time.
+func (in *ResponseInput) contentHashAt(t time.Time) string {
+	c := *in
+	c.SubmittedAt = t.UTC().Truncate(time.Microsecond)
+	b, _ := json.Marshal(&c) // a struct of strings, ints and a map: cannot fail
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

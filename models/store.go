@@ -231,6 +231,9 @@ func (s *Store) exec(ctx context.Context, qs ...string) error {
 	return nil
 }
 
+// ErrSchemaNotCurrent: the database answers but needs cxloop migrate.
+var ErrSchemaNotCurrent = errors.New("schema is not current")
+
 // Ready checks that the database answers and holds the current schema.
 func (s *Store) Ready(ctx context.Context) error {
 	var v SchemaVersion
@@ -239,7 +242,7 @@ func (s *Store) Ready(ctx context.Context) error {
 		return fmt.Errorf("schema version: %w", err)
 	}
 	if v.Version != CurrentSchema {
-		return fmt.Errorf("schema is version %d, this build needs %d: run cxloop migrate", v.Version, CurrentSchema)
+		return fmt.Errorf("%w: version %d, this build needs %d: run cxloop migrate", ErrSchemaNotCurrent, v.Version, CurrentSchema)
 	}
 	return nil
 }
