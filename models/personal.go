@@ -239,12 +239,17 @@ func MaskCardNumbersJSON(body []byte) []byte {
 }
 
 var (
-	emailRE   = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(\.[\p{L}\p{N}\-]+)+`)
-	phoneRE   = regexp.MustCompile(`\+?\(?\d[\d ()./\-]{5,}\d`)
-	dateRE    = regexp.MustCompile(`^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$|^\d{4} ?[-/] ?\d{4}$`)
-	digitRun  = regexp.MustCompile(`\d+`)
-	cardRun   = regexp.MustCompile(`\d+(?:(?:[ \x{00A0}]?-[ \x{00A0}]?|[ \x{00A0}])\d+)*`)
-	ibanStart = regexp.MustCompile(`(?i)\b[a-z]{2}\d{2}`)
+	emailRE = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(\.[\p{L}\p{N}\-]+)+`)
+	phoneRE = regexp.MustCompile(`\+?\(?\d[\d ()./\-]{5,}\d`)
+	dateRE  = regexp.MustCompile(`^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$|^\d{4} ?[-/] ?\d{4}$`)
+	// A date (with or without a time after it) or an amount of money reads
+	// like a phone number by its digits alone; these tell them apart.
+	dateStartRE   = regexp.MustCompile(`^\d{4}[-./]\d{1,2}[-./]\d{1,2}|^\d{1,2}[./]\d{1,2}[./]\d{2,4}`)
+	amountAfterRE = regexp.MustCompile(`(?i)^(?:,\d|\.\d{2}(?:\D|$)|\s?(?:€|\$|£|₽|eur|euro|zł|zl|pln|usd|gbp|sek|rub|руб))`)
+	amountBefRE   = regexp.MustCompile(`(?:€|\$|£|₽)\s?$`)
+	digitRun      = regexp.MustCompile(`\d+`)
+	cardRun       = regexp.MustCompile(`\d+(?:(?:[ \x{00A0}]?-[ \x{00A0}]?|[ \x{00A0}])\d+)*`)
+	ibanStart     = regexp.MustCompile(`(?i)\b[a-z]{2}\d{2}`)
 )
 
 // findPhones: 7 to 15 digits (E.164 allows 15), not a date or a year range.
@@ -253,12 +258,22 @@ func findPhones(s string) [][2]int {
 	for _, m := range phoneRE.FindAllStringIndex(s, -1) {
 		t := s[m[0]:m[1]]
 		n := len(onlyDigits(t))
-		if n < 7 || n > 15 || dateRE.MatchString(t) {
+		if n < 7 || n > 15 || dateRE.MatchString(t) || dateStartRE.MatchString(strings.TrimLeft(t, "(")) || compactDate(t) ||
+			amountAfterRE.MatchString(s[m[1]:]) || amountBefRE.MatchString(s[:m[0]]) {
 			continue
 		}
 		out = append(out, [2]int{m[0], m[1]})
 	}
 	return out
+}
+
+// compactDate is a YYYYMMDD date such as 20261115.
+func compactDate(t string) bool {
+	if len(t) != 8 || onlyDigits(t) != t || (t[:2] != "19" && t[:2] != "20") {
+		return false
+	}
+	month, day := (t[4]-'0')*10+t[5]-'0', (t[6]-'0')*10+t[7]-'0'
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31
 }
 
 // findCards finds runs of 13–19 digits, whole groups separated by single
