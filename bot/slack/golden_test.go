@@ -1,9 +1,7 @@
 package slack_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
+	"github.com/cxloop/cxloop/bot/internal/goldenfile"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,28 +19,7 @@ import (
 // starts with its kind: message-, modal- or home-.
 func goldenPayload(t *testing.T, name string, payload any) {
 	t.Helper()
-	got, err := json.MarshalIndent(payload, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./bot/slack/ -run TestGolden -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from what the renderer makes now; check the change and run go test ./bot/slack/ -run TestGolden -update\n got: %.2000s", path, got)
-	}
+	goldenfile.JSON(t, filepath.Join("testdata", "golden", name+".json"), payload, *update)
 }
 
 // message is a chat.postMessage payload as the Messenger sends it.

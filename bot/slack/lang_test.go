@@ -3,7 +3,7 @@ package slack_test
 import (
 	"encoding/json"
 	"flag"
-	"os"
+	"github.com/cxloop/cxloop/bot/internal/goldenfile"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,19 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // golden compares got with testdata/NAME, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the golden file; run go test -run %s -update and review the diff\n%s", name, t.Name(), got)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 // One case, rendered in each language, is what a frontline agent reads.

@@ -2,11 +2,10 @@ package teams_test
 
 import (
 	"bytes"
-	"encoding/json"
+	"github.com/cxloop/cxloop/bot/internal/goldenfile"
 	"image"
 	"image/color"
 	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,28 +21,7 @@ import (
 // library.
 func goldenCardFile(t *testing.T, name string, card map[string]any) {
 	t.Helper()
-	got, err := json.MarshalIndent(card, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./bot/teams/ -run TestGolden -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from what the renderer makes now; check the change and run go test ./bot/teams/ -run TestGolden -update\n got: %.2000s", path, got)
-	}
+	goldenfile.JSON(t, filepath.Join("testdata", "golden", name+".json"), card, *update)
 }
 
 var (

@@ -1,9 +1,8 @@
 package teams_test
 
 import (
-	"encoding/json"
 	"flag"
-	"os"
+	"github.com/cxloop/cxloop/bot/internal/goldenfile"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,27 +37,7 @@ func TestCardGoldenEveryLanguage(t *testing.T) {
 				RootCauses: []string{"price"}, RootCauseLabel: func(id string) string {
 					return map[string]string{"et": "Hind", "pl": "Cena", "ru": "Цена"}[lang] + "/" + id
 				}})
-			got, err := json.MarshalIndent(card, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", "card."+lang+".json")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if string(want) != string(got) {
-				t.Errorf("card.%s.json differs; run go test -run %s -update and review the diff\n%s", lang, t.Name(), got)
-			}
+			goldenfile.JSON(t, filepath.Join("testdata", "card."+lang+".json"), card, *update)
 		})
 	}
 }
