@@ -49,24 +49,39 @@ func mustLoad() *Catalog {
 // Default is the catalog embedded in the binary.
 func Default() *Catalog { return std }
 
-// Load reads locales/LANG.yaml for every language cxloop speaks.
+// Load reads every locales/AREA.LANG.yaml for each language cxloop speaks.
+// The catalog is split by area (card, digest, email, …) so that each file
+// stays short; an id defined in two files is an error.
 func Load(fsys fs.FS) (*Catalog, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	c := &Catalog{bundle: b, locs: map[string]*i18n.Localizer{}, Messages: map[string]map[string]*i18n.Message{}}
 	for _, lang := range models.Languages {
-		name := path.Join("locales", lang+".yaml")
-		data, err := fs.ReadFile(fsys, name)
+		names, err := fs.Glob(fsys, path.Join("locales", "*."+lang+".yaml"))
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return nil, fmt.Errorf("list %s catalogs: %w", lang, err)
 		}
-		mf, err := b.ParseMessageFileBytes(data, name)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", name, err)
+		if len(names) == 0 {
+			return nil, fmt.Errorf("no catalog for %s in locales/", lang)
 		}
-		msgs := make(map[string]*i18n.Message, len(mf.Messages))
-		for _, m := range mf.Messages {
-			msgs[m.ID] = m
+		msgs := map[string]*i18n.Message{}
+		from := map[string]string{}
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", name, err)
+			}
+			mf, err := b.ParseMessageFileBytes(data, name)
+			if err != nil {
+				return nil, fmt.Errorf("parse %s: %w", name, err)
+			}
+			for _, m := range mf.Messages {
+				if prev, dup := from[m.ID]; dup {
+					return nil, fmt.Errorf("message %q is in both %s and %s", m.ID, prev, name)
+				}
+				from[m.ID] = name
+				msgs[m.ID] = m
+			}
 		}
 		c.Messages[lang] = msgs
 		c.locs[lang] = i18n.NewLocalizer(b, lang)

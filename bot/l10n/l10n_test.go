@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/cxloop/cxloop/bot/l10n"
@@ -184,4 +185,58 @@ func TestDomainMessagesInCatalog(t *testing.T) {
 			t.Errorf("models writes %s, which the catalog lacks", id)
 		}
 	}
+}
+
+func TestLoadAreaFiles(t *testing.T) {
+	msg := func(id, text string) string { return id + ":\n  description: \"d\"\n  other: \"" + text + "\"\n" }
+	all := func(files map[string]string) fstest.MapFS {
+		fsys := fstest.MapFS{}
+		for name, data := range files {
+			fsys["locales/"+name] = &fstest.MapFile{Data: []byte(data)}
+		}
+		return fsys
+	}
+	each := func(area, data string) map[string]string {
+		out := map[string]string{}
+		for _, l := range models.Languages {
+			out[area+"."+l+".yaml"] = data
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		files   map[string]string
+		wantErr string
+	}{
+		{"two areas", merge(each("card", msg("a.one", "One")), each("dm", msg("b.two", "Two"))), ""},
+		{"an id in two areas", merge(each("card", msg("a.one", "One")), each("dm", msg("a.one", "Again"))), "is in both"},
+		{"a language without files", map[string]string{"card.en.yaml": msg("a.one", "One")}, "no catalog for"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := l10n.Load(all(tt.files))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load: %v, want an error with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Localize("et", "b.two", nil); got != "Two" {
+				t.Errorf("b.two = %q, want the text from the dm area", got)
+			}
+		})
+	}
+}
+
+func merge(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }
