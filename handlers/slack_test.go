@@ -146,7 +146,8 @@ func TestSlackEventRetriedOnceAndHomeTab(t *testing.T) {
 			t.Errorf("published for %q", pubs[0].Params.Get("user_id"))
 		}
 		home := callText(pubs[0])
-		for _, want := range []string{"Your open cases", "*Case #2*", "Rude on the phone", "Log thank-you…", "Overdue in your teams", "*Case #1*"} {
+		for _, want := range []string{"Your open cases", "Case #2 · Contact Center*", "Rude on the phone", "Log thank-you…",
+			"Thank by Tue 09:00 (in 24 h)", "Overdue in your teams", "Case #1 · Contact Center*"} {
 			if !strings.Contains(home, want) {
 				t.Errorf("home tab lacks %q:\n%s", want, home)
 			}

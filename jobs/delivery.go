@@ -469,7 +469,7 @@ func (d *Deliverer) card(ctx context.Context, caseID int64) (bot.Card, error) {
 	if err != nil {
 		return bot.Card{}, permanentIfMissing(err)
 	}
-	return bot.NewCard(v, d.Policy), nil
+	return bot.NewCardAt(v, d.Policy, d.Clock.Now()), nil
 }
 
 func permanentIfMissing(err error) error {
