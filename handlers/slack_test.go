@@ -493,7 +493,7 @@ func TestSlackMentionsNeverLive(t *testing.T) {
 			"<mailto:x@evil.example|mail> @channel @here @everyone &lt;@U0EVIL&gt; https://evil.example/phish"
 		res := h.ingest(
 			models.ResponseInput{ExternalID: "d1", Score: 1, Comment: evil + "\n" + strings.Repeat("long ", 700) + "<!channel>",
-				Touchpoint: "<#C0GENERAL>", Customer: models.Customer{Name: "<!here> Kadri", Email: "<@U0EVIL>@example.com", Phone: "<!channel>"},
+				Touchpoint: "<#C0GENERAL>", Customer: models.Customer{Name: "<!here> Kadri", Email: "kadri.evil@example.com", Phone: "<!channel>"},
 				Attributes: map[string]string{"product": "<@U0EVIL>", "<!here>": "x"}},
 			models.ResponseInput{ExternalID: "k1", Score: 10, Comment: evil,
 				Attributes: map[string]string{"employee_email": "<@U0EVIL>"}},
@@ -532,8 +532,9 @@ func TestSlackMentionsNeverLive(t *testing.T) {
 				t.Errorf("no %s call was checked", m)
 			}
 		}
-		// The contact was shown to the owner, unmasked but inert.
-		if e := h.ephemerals("U0JAAN"); len(e) == 0 || !strings.Contains(e[0], "&lt;@U0EVIL&gt;@example.com") {
+		// The contact was shown to the owner, unmasked but inert (an email
+		// address that could mention someone is refused at ingestion).
+		if e := h.ephemerals("U0JAAN"); len(e) == 0 || !strings.Contains(e[0], "kadri.evil@example.com") || !strings.Contains(e[0], "&lt;!here&gt; Kadri") {
 			t.Errorf("contact answer %q", e)
 		}
 		// The kudos mention of a real employee is live; the customer's are not.

@@ -401,6 +401,8 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		return "", d.sendBack(ctx, msgr, m)
 	case models.KindDigest:
 		return digest.Deliver(ctx, d.Store, msgr, m)
+	case models.KindHuddle:
+		return d.sendHuddle(ctx, msgr, m)
 	case models.KindKudos:
 		r, err := d.Store.Response(ctx, m.ResponseID)
 		if err != nil {
