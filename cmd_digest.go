@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -31,15 +30,8 @@ func digestCmd(ctx context.Context, e *env) error {
 	post := fs.Bool("post", false, "queue the digest for the leadership channels")
 	force := fs.Bool("force", false, "with --post: post a month again")
 	nowFlag := fs.String("now", "", "act as if the clock read this time ("+models.TimeFormats+")")
-	bench := fs.Bool("bench", false, "") // hidden: time DigestStats on generated history
-	benchN := fs.Int("bench-responses", 1_000_000, "")
-	benchPG := fs.String("bench-postgres", "", "")
-	benchSQLite := fs.String("bench-sqlite", "", "")
 	if err := e.parseNoArgs(fs, e.args); err != nil {
 		return err
-	}
-	if *bench {
-		return digestBench(ctx, e, *benchN, *benchPG, *benchSQLite)
 	}
 	fmtName, err := digestFormat(*format, *out)
 	if err != nil {
@@ -176,102 +168,3 @@ func currentUser(getenv func(string) string) string {
 	return "unknown"
 }
 
-// digestBench generates history into a scratch PostgreSQL schema and a
-// scratch SQLite file and times DigestStats for its last month:
-//
-//	cxloop digest --bench [--bench-responses 1000000] [--bench-postgres URL] [--bench-sqlite PATH]
-func digestBench(ctx context.Context, e *env, n int, pgURL, sqlitePath string) error {
-	if pgURL == "" {
-		pgURL = firstNonEmpty(e.getenv("CXLOOP_BENCH_POSTGRES_URL"), e.getenv("CXLOOP_TEST_POSTGRES_URL"), "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	if sqlitePath == "" {
-		dir, err := os.MkdirTemp("", "cxloop-digest-bench")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		sqlitePath = filepath.Join(dir, "bench.db")
-	}
-	loc, _ := time.LoadLocation("Europe/Tallinn")
-	if loc == nil {
-		loc = time.UTC
-	}
-	p := &models.Policy{Location: loc, Segments: models.DefaultThresholds(), DefaultTeam: "team-00",
-		Themes: []models.Theme{{Name: "waiting", Keywords: []string{"queue", "wait", "järjekord", "ootama", "kolejk", "очеред"}},
-			{Name: "fees", Keywords: []string{"fee", "charge", "commission"}}, {Name: "staff", Keywords: []string{"rude"}}}}
-	for i := 0; i < 20; i++ {
-		id := fmt.Sprintf("team-%02d", i)
-		p.Teams = append(p.Teams, models.TeamPolicy{ID: id, Name: fmt.Sprintf("Team %02d", i)})
-	}
-	end := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
-	month := "2026-10"
-	now := end.Add(9 * time.Hour)
-	fmt.Fprintf(e.stdout, "cxloop digest benchmark: %d responses over 12 months and 20 teams; DigestStats for %s (%s)\n\n", n, month, loc)
-	targets := []struct{ name, url string }{{"PostgreSQL", ""}, {"SQLite", "sqlite://" + sqlitePath}}
-	schemaURL, drop, err := scratchSchema(ctx, pgURL)
-	if err != nil {
-		fmt.Fprintf(e.stdout, "PostgreSQL: skipped (%v)\n", err)
-		targets = targets[1:]
-	} else {
-		defer drop()
-		targets[0].url = schemaURL
-	}
-	for _, tg := range targets {
-		store, err := models.Open(ctx, tg.url)
-		if err != nil {
-			return err
-		}
-		if err := store.Migrate(ctx); err != nil {
-			store.Close()
-			return err
-		}
-		t0 := time.Now()
-		last := time.Now()
-		err = store.GenerateDigestBench(ctx, p, models.DigestBenchSpec{Responses: n, Months: 12, End: end, Teams: 20, Seed: 42,
-			Progress: func(done int) {
-				if time.Since(last) > 5*time.Second {
-					fmt.Fprintf(e.stderr, "  %s: %d/%d responses\n", tg.name, done, n)
-					last = time.Now()
-				}
-			}})
-		if err != nil {
-			store.Close()
-			return err
-		}
-		gen := time.Since(t0)
-		analyze := "ANALYZE"
-		if store.Postgres() {
-			analyze = "VACUUM ANALYZE"
-		}
-		if err := store.DB().Exec(analyze).Error; err != nil {
-			store.Close()
-			return err
-		}
-		var cases int64
-		store.DB().Model(&models.Case{}).Count(&cases)
-		fmt.Fprintf(e.stdout, "%s: generated %d responses and %d cases in %s\n", tg.name, n, cases, gen.Round(time.Millisecond))
-		var best time.Duration
-		var st *models.DigestStats
-		for i := 0; i < 3; i++ {
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			t := time.Now()
-			st, err = store.DigestStats(ctx, p, month, now)
-			d := time.Since(t)
-			runtime.ReadMemStats(&after)
-			if err != nil {
-				store.Close()
-				return err
-			}
-			if i == 0 || d < best {
-				best = d
-			}
-			fmt.Fprintf(e.stdout, "  DigestStats run %d: %s, %.1f MB allocated\n", i+1, d.Round(time.Millisecond), float64(after.TotalAlloc-before.TotalAlloc)/1e6)
-		}
-		fmt.Fprintf(e.stdout, "  best %s; month: %d responses, NPS %+.1f ±%.1f, %d cases, %d detractor terms, %d quotes\n\n", best.Round(time.Millisecond),
-			st.Responses, st.NPS.Score(), st.NPS.Margin(), st.Loop.Cases, len(st.DetractorTerms), len(st.Quotes))
-		store.Close()
-	}
-	return nil
-}

@@ -44,9 +44,6 @@ func cliCommands() []cliCommand {
 		{"digest", "[--month YYYY-MM] [--format md|html|png] [--out PATH] [--post [--force]]", "build (or post) the monthly digest", digestCmd},
 		{"jobs", "sla [--now TIME]", "one pass of reminders and escalations", jobsCmd},
 		{"manifest", "slack|teams [OPTIONS]", "print the Slack manifest / write the Teams package", manifestCmd},
-		{"bench", "ingest [OPTIONS]", "measure ingestion against PostgreSQL", func(ctx context.Context, e *env) error {
-			return bench(ctx, e)
-		}},
 		{"suppress", "EMAIL", "never email this address again", suppressCmd},
 		{"erase", "--customer ID|EMAIL|PHONE [--dry-run] [--by NAME]", "remove a customer's personal data (GDPR Art. 17)", eraseCmd},
 		{"export", "--customer ID|EMAIL|PHONE", "print everything stored about a customer as JSON (Art. 15)", exportCmd},

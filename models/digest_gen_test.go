@@ -107,7 +107,7 @@ func (s *Store) benchBatch(tx *gorm.DB, p *Policy, rng *rand.Rand, spec DigestBe
 		}
 		ext := fmt.Sprintf("bench-%d", k)
 		rows[i] = []any{"bench", ext, metric, score, seg, comment, at, benchTouchpoints[rng.IntN(len(benchTouchpoints))],
-			fmt.Sprintf("c-%d", rng.IntN(200000)), "Customer", "", "", nil, "{}", jsonText(p.MatchThemes(comment)), team,
+			fmt.Sprintf("c-%d", rng.IntN(200000)), "Customer", "", "", nil, "{}", jsonText(p.MatchThemes(comment)), "", team,
 			ext, 1, at, at}
 		if seg == SegmentDetractor {
 			dets[ext] = det{at: at, team: team}
