@@ -31,8 +31,17 @@ func Render(lang string, m models.Message) string {
 	for k, t := range m.Times {
 		kv = append(kv, k, DateTime(lang, t.In(loc)))
 	}
-	if m.Count != nil {
-		return N(lang, m.ID, *m.Count, kv...)
+	for k, t := range m.Dates {
+		kv = append(kv, k, Date(lang, t.In(loc)))
 	}
-	return T(lang, m.ID, kv...)
+	var text string
+	if m.Count != nil {
+		text = N(lang, m.ID, *m.Count, kv...)
+	} else {
+		text = T(lang, m.ID, kv...)
+	}
+	for _, line := range m.Lines {
+		text += "\n" + Render(lang, line)
+	}
+	return text
 }
