@@ -19,6 +19,8 @@ var sameAsEnglish = map[string]bool{
 	"card.headline":        true, // segment, metric, score, team: all placeholders
 	"backlog.status_intro": true, // "*{{.Item}}*: {{.Status}}."
 	"thread.note_note":     true, // "{{.Actor}}: {{.Note}}"
+	"cards.span.minutes":   true, // "{{.Count}} min": the unit is international
+	"cards.span.hours":     true, // "{{.Count}} h" in Estonian as in English
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)

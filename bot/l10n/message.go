@@ -34,6 +34,9 @@ func Render(lang string, m models.Message) string {
 	for k, t := range m.Dates {
 		kv = append(kv, k, Date(lang, t.In(loc)))
 	}
+	for k, d := range m.Spans {
+		kv = append(kv, k, Span(lang, d))
+	}
 	var text string
 	if m.Count != nil {
 		text = N(lang, m.ID, *m.Count, kv...)
