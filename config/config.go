@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -408,6 +409,10 @@ type Digest struct {
 	SlackChannel string `yaml:"slack_channel"`
 	TeamsChannel string `yaml:"teams_channel"`
 	Language     string `yaml:"language"`
+	// Email lists the addresses that get the digest as an HTML email with
+	// the chart inline, once per month with the channel post (needs
+	// CXLOOP_SMTP_URL and CXLOOP_SMTP_FROM).
+	Email []string `yaml:"email"`
 }
 
 // Kudos names where promoter comments go.
@@ -602,6 +607,11 @@ func (o *Org) validate() error {
 	o.retention = models.Retention{Contact: parseRetention(o.Privacy.ContactRetention, "privacy.contact_retention", add),
 		Comment: parseRetention(o.Privacy.CommentRetention, "privacy.comment_retention", add)}
 	checkLanguage("digest.language", o.Digest.Language, add)
+	for _, a := range o.Digest.Email {
+		if addr, err := mail.ParseAddress(a); err != nil || addr.Name != "" || !strings.Contains(addr.Address, "@") {
+			add("digest.email: %q is not an email address", a)
+		}
+	}
 	if len(o.Teams) == 0 {
 		add("teams: at least one team is required")
 	}

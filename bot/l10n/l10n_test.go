@@ -19,6 +19,15 @@ var sameAsEnglish = map[string]bool{
 	"card.headline":        true, // segment, metric, score, team: all placeholders
 	"backlog.status_intro": true, // "*{{.Item}}*: {{.Status}}."
 	"thread.note_note":     true, // "{{.Actor}}: {{.Note}}"
+	// The digest: NPS is the metric's name in every language, and
+	// attributions are segment, metric and score.
+	"report.chart.axis":     true,
+	"report.col.nps":        true,
+	"report.headline.nps":   true,
+	"report.kpi.nps":        true,
+	"report.summary.nps":    true,
+	"report.quote.by":       true,
+	"report.quote.by_where": true,
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
