@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/email"
 	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/jobs"
 	"github.com/cxloop/cxloop/jobs/digest"
 	"github.com/cxloop/cxloop/models"
 )
@@ -63,26 +66,26 @@ themes:
 
 // demoComment is a comment template with its language and theme.
 type demoComment struct {
-	text, theme string
+	text, theme, lang string
 }
 
 var detractorComments = []demoComment{
-	{"Waited 40 minutes on the phone before anyone answered.", "waiting"},
-	{"The queue at the branch was far too slow, I lost my lunch break.", "waiting"},
-	{"Ootasin telefonis pool tundi, järjekord ei liikunud.", "waiting"},
-	{"Czekałem w kolejce ponad godzinę.", "waiting"},
-	{"Ждал в очереди почти час, это неприемлемо.", "waiting"},
-	{"Hidden fee on my card payment that nobody explained.", "fees"},
-	{"The monthly charge went up again without notice.", "fees"},
-	{"Kaardimakse tasu on liiga kõrge.", "fees"},
-	{"Wysoka prowizja za przelew, nikt mnie nie uprzedził.", "fees"},
-	{"Огромная комиссия за перевод, никто не предупредил.", "fees"},
-	{"The clerk was rude and did not listen.", "staff"},
-	{"Teenindaja oli ebaviisakas.", "staff"},
-	{"The app crashes every time I try to log in.", "app"},
-	{"Login to the app fails after the update.", "app"},
-	{"Rakendus jookseb kokku makse tegemisel.", "app"},
-	{"Aplikacja ciągle się zawiesza przy logowaniu.", "app"},
+	{"Waited 40 minutes on the phone before anyone answered.", "waiting", "en"},
+	{"The queue at the branch was far too slow, I lost my lunch break.", "waiting", "en"},
+	{"Ootasin telefonis pool tundi, järjekord ei liikunud.", "waiting", "et"},
+	{"Czekałem w kolejce ponad godzinę.", "waiting", "pl"},
+	{"Ждал в очереди почти час, это неприемлемо.", "waiting", "ru"},
+	{"Hidden fee on my card payment that nobody explained.", "fees", "en"},
+	{"The monthly charge went up again without notice.", "fees", "en"},
+	{"Kaardimakse tasu on liiga kõrge.", "fees", "et"},
+	{"Wysoka prowizja za przelew, nikt mnie nie uprzedził.", "fees", "pl"},
+	{"Огромная комиссия за перевод, никто не предупредил.", "fees", "ru"},
+	{"The clerk was rude and did not listen.", "staff", "en"},
+	{"Teenindaja oli ebaviisakas.", "staff", "et"},
+	{"The app crashes every time I try to log in.", "app", "en"},
+	{"Login to the app fails after the update.", "app", "en"},
+	{"Rakendus jookseb kokku makse tegemisel.", "app", "et"},
+	{"Aplikacja ciągle się zawiesza przy logowaniu.", "app", "pl"},
 }
 
 var promoterComments = []string{
@@ -117,7 +120,32 @@ type demoOutcome struct {
 	// Customers told of the fix by their case owners: on time, late, and
 	// not yet at the end of the simulation.
 	ToldOnTime, ToldLate, NotTold int
-	Report                        *digest.Report
+	// ToldByEmail counts the customers the fix_done email reached.
+	ToldByEmail int
+	// Emails are every email the demo's mail server took, in order.
+	Emails []demoEmail
+	Report *digest.Report
+}
+
+// demoEmail is one email the demo sent, with the case it was about.
+type demoEmail struct {
+	At     time.Time
+	CaseID int64
+	Msg    email.Message
+}
+
+// demoMailer is the demo's mail server: it keeps what it is given, for the
+// narration to print.
+type demoMailer struct {
+	clock models.Clock
+	out   *demoOutcome
+}
+
+func (m *demoMailer) Send(_ context.Context, msg email.Message) error {
+	var caseID, id int64
+	fmt.Sscanf(msg.MessageID, "cxloop.%d.%d@", &caseID, &id)
+	m.out.Emails = append(m.out.Emails, demoEmail{At: m.clock.Now(), CaseID: caseID, Msg: msg})
+	return nil
 }
 
 // demoMonth counts one month of the simulation.
@@ -132,11 +160,13 @@ type demoSim struct {
 	policy *models.Policy
 	clock  *models.FixedClock
 	rng    *rand.Rand
-	queue  actionQueue
-	item   int64
-	fixAt  time.Time
-	fixed  bool
-	out    *demoOutcome
+	// deliver sends the outbox's emails to the demo's mail server.
+	deliver *jobs.Deliverer
+	queue   actionQueue
+	item    int64
+	fixAt   time.Time
+	fixed   bool
+	out     *demoOutcome
 }
 
 type actionQueue []demoAction
@@ -175,7 +205,9 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 	if err != nil {
 		return nil, fmt.Errorf("demo configuration: %w", err)
 	}
-	cfg := &config.Config{Org: *org, Source: "demo"}
+	// Email is on: the demo's mail server keeps the emails for the narration.
+	cfg := &config.Config{Org: *org, Source: "demo",
+		Env: config.Env{SMTPURL: "smtp://mail.bank.example:587", SMTPFrom: "Demo Bank <cx@bank.example>"}}
 	policy := cfg.Policy()
 	loc := policy.Location
 
@@ -207,6 +239,10 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 		// The fee fix is done early in the last month, so that its digest
 		// tells how many customers heard back and what the fix changed.
 		fixAt: thisMonth.AddDate(0, -1, 2).Add(9 * time.Hour)}
+	sim.deliver = &jobs.Deliverer{Store: store, Policy: policy, Clock: sim.clock, Batch: 500,
+		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Messengers: map[string]bot.Messenger{"log": bot.NewLogMessenger(io.Discard)},
+		Mailer:     &demoMailer{clock: sim.clock, out: out}, MailFrom: cfg.Env.SMTPFrom, PublicURL: "https://cx.bank.example"}
 	rng := sim.rng
 	var showcase int64
 	seq := 0
@@ -246,12 +282,12 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 				continue
 			}
 			m.Cases++
-			if showcase == 0 {
+			if showcase == 0 && inputs[i].Customer.Email != "" {
 				showcase = r.CaseID
 				v, _ := store.CaseView(ctx, r.CaseID)
 				fmt.Fprintf(w, "1. A detractor arrives and becomes a case card in its team's channel:\n\n%s\n", indent(bot.RenderText(bot.NewCard(v, policy))))
 			}
-			planCase(rng, &sim.queue, r.CaseID, at, inputs[i])
+			planCase(rng, &sim.queue, r.CaseID, at, inputs[i], r.CaseID == showcase)
 		}
 		// Sweeps through the day chase what runs late.
 		for _, h := range []int{9, 13, 17, 21} {
@@ -273,6 +309,12 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 				fmt.Fprintf(w, "   %s  %-26s %s\n", ev.At.In(loc).Format("Mon 02 Jan 15:04"), ev.Actor, ev.Detail)
 			}
 			fmt.Fprintln(w)
+			for _, e := range out.Emails {
+				if e.CaseID == showcase {
+					fmt.Fprintf(w, "   The thank-you went to the customer by email, in their language, from the card's form:\n\n%s\n", indent(email.Format(e.Msg)))
+					break
+				}
+			}
 		}
 	}
 	if err := sim.drain(ctx, thisMonth); err != nil {
@@ -297,10 +339,16 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 	fmt.Fprintln(w)
 	if sim.item != 0 {
 		if out.Item, err = store.Improvement(ctx, sim.item); err == nil {
+			fixDone := sim.fixDoneEmails(ctx)
+			out.ToldByEmail = len(fixDone)
 			fmt.Fprintf(w, "4. The outer loop: fee complaints resolved as systemic joined improvement item #%d %q (%d linked cases).\n"+
-				"   Marked done on %s, it sent every owner a \"you said, we did\" list of customers to call back;\n"+
-				"   by the end of the month %d customers were told on time, %d late, and %d not yet. Fee complaints fell after the fix.\n\n",
-				out.Item.ID, out.Item.Title, out.Item.Linked, sim.fixAt.Format("2 January"), out.ToldOnTime, out.ToldLate, out.NotTold)
+				"   Marked done on %s, it emailed \"you said, we did\" to the %d customers who left an address and agreed to be contacted,\n"+
+				"   and sent every owner the list of the others to call back: by the end of the month %d of those were told on time,\n"+
+				"   %d late, and %d not yet. Fee complaints fell after the fix.\n\n",
+				out.Item.ID, out.Item.Title, out.Item.Linked, sim.fixAt.Format("2 January"), out.ToldByEmail, out.ToldOnTime, out.ToldLate, out.NotTold)
+			if len(fixDone) > 0 {
+				fmt.Fprintf(w, "   One of the %d emails:\n\n%s\n", len(fixDone), indent(email.Format(fixDone[0].Msg)))
+			}
 		}
 	}
 	poster := &digest.Poster{Store: store, Policy: policy}
@@ -323,6 +371,38 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 	}
 	fmt.Fprintf(w, "\n%s\n", indent(report.Summary))
 	return out, nil
+}
+
+// fixDoneEmails are the emails sent since the fix to customers of the cases
+// linked to it: the "you said, we did" messages.
+func (sim *demoSim) fixDoneEmails(ctx context.Context) []demoEmail {
+	var out []demoEmail
+	for _, e := range sim.out.Emails {
+		if e.At.Before(sim.fixAt) {
+			continue
+		}
+		if v, err := sim.store.CaseView(ctx, e.CaseID); err == nil && v.Case.ImprovementID != nil && *v.Case.ImprovementID == sim.item {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// flush delivers the emails the outbox holds by now; the chat messages,
+// which the narration prints itself where it matters, are dropped.
+func (sim *demoSim) flush(ctx context.Context) error {
+	if _, err := sim.store.DiscardPending(ctx, config.TransportLog, sim.clock.Now()); err != nil {
+		return err
+	}
+	for {
+		n, err := sim.deliver.RunOnce(ctx)
+		if err != nil {
+			return fmt.Errorf("demo delivery: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
 }
 
 // demoPeople are the demo's staff as a platform directory knows them; the
@@ -381,30 +461,35 @@ func demoResponse(rng *rand.Rand, seq int, at time.Time, feeFixed bool) models.R
 	default:
 		score = rng.IntN(7)
 	}
-	comment := ""
+	comment, lang := "", ""
 	switch {
 	case score <= 6:
 		c := detractorComments[rng.IntN(len(detractorComments))]
 		if tp == "app" && rng.IntN(2) == 0 {
 			c = detractorComments[12+rng.IntN(4)]
 		}
-		comment = c.text
+		comment, lang = c.text, c.lang
 		if feeFixed && c.theme == "fees" && rng.IntN(5) > 0 {
-			score, comment = 7+rng.IntN(2), ""
+			score, comment, lang = 7+rng.IntN(2), "", ""
 		}
 	case score >= 9 && rng.IntN(2) == 0:
 		comment = promoterComments[rng.IntN(len(promoterComments))]
 	}
 	names := []string{"Kadri K.", "Jānis B.", "Agnieszka W.", "Ivan P.", "Mari T.", "Olga S."}
 	name := names[rng.IntN(len(names))]
-	email := strings.ToLower(strings.Fields(name)[0]) + fmt.Sprintf(".%d@example.org", seq)
+	// Most customers leave an address and agree to hear back; the others
+	// are called.
+	email := ""
+	if rng.IntN(10) < 6 {
+		email = strings.ToLower(strings.Fields(name)[0]) + fmt.Sprintf(".%d@example.org", seq)
+	}
 	ok := true
 	attrs := map[string]string{}
 	if tp == "branch" {
 		attrs["country"] = "LV"
 	}
 	return models.ResponseInput{Source: "demo", ExternalID: fmt.Sprintf("demo-%d", seq), Metric: metric, Score: score,
-		Comment: comment, SubmittedAt: at.Add(-time.Duration(rng.IntN(120)) * time.Minute), Touchpoint: tp,
+		Comment: comment, Language: lang, SubmittedAt: at.Add(-time.Duration(rng.IntN(120)) * time.Minute), Touchpoint: tp,
 		Customer:   models.Customer{Name: name, Email: email, Phone: fmt.Sprintf("+372 5%03d %04d", rng.IntN(1000), rng.IntN(10000)), ContactOK: &ok},
 		Attributes: attrs}
 }
@@ -412,7 +497,7 @@ func demoResponse(rng *rand.Rand, seq int, at time.Time, feeFixed bool) models.R
 // planCase decides how a case will be worked: most owners thank within a
 // few hours and resolve within days, some run late, a few customers cannot
 // be reached; fee complaints are resolved as a systemic price issue.
-func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.ResponseInput) {
+func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.ResponseInput, showcase bool) {
 	r := rng.Float64()
 	thankAfter := time.Duration(1+rng.IntN(20)) * time.Hour
 	if r > 0.85 {
@@ -422,8 +507,16 @@ func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.
 		heap.Push(q, demoAction{at: at.Add(thankAfter), caseID: id, op: models.Op{Kind: models.OpNoContact, Reason: "unreachable", Note: "three calls, no answer"}})
 		return
 	}
-	methods := []string{"call", "call", "meeting", "message"} // the tour has no SMTP server, so no "email"
-	heap.Push(q, demoAction{at: at.Add(thankAfter), caseID: id, op: models.Op{Kind: models.OpThank, Method: methods[rng.IntN(len(methods))], Note: "apologised and listened"}})
+	methods := []string{"call", "call", "meeting", "message"}
+	method := methods[rng.IntN(len(methods))]
+	if in.Customer.Email != "" && (showcase || rng.IntN(2) == 0) {
+		method = models.ThankByEmail // the shipped thank-you, in the customer's language
+	}
+	thank := models.Op{Kind: models.OpThank, Method: method, Note: "apologised and listened"}
+	if method == models.ThankByEmail {
+		thank.Note = ""
+	}
+	heap.Push(q, demoAction{at: at.Add(thankAfter), caseID: id, op: thank})
 	resolveAfter := thankAfter + time.Duration(4+rng.IntN(60))*time.Hour
 	theme := demoTheme(in.Comment)
 	op := models.Op{Kind: models.OpResolve, RootCause: "process", Note: "explained the steps and followed up"}
@@ -497,9 +590,14 @@ func (sim *demoSim) drain(ctx context.Context, until time.Time) error {
 		}
 	}
 	if !sim.fixed && !until.Before(sim.fixAt) {
-		return sim.markFixDone(ctx)
+		if err := sim.markFixDone(ctx); err != nil {
+			return err
+		}
 	}
-	return nil
+	if until.After(sim.clock.Now()) {
+		sim.clock.Set(until)
+	}
+	return sim.flush(ctx)
 }
 
 // markFixDone marks the fee item done and plans when each owner tells

@@ -325,6 +325,7 @@ func serve(ctx context.Context, e *env) error {
 	// The digest job runs every minute and at start: RunDue posts the
 	// previous month once when the schedule has fired, catching up after an outage.
 	extraJobs := []jobs.Job{{Name: "digest", Spec: "* * * * *", AtStart: true, Run: poster.RunDue}}
+	extraJobs = append(extraJobs, jobs.HuddleJobs(store, policy, log, deliverer.Notify)...)
 	ops.Digest = func(ctx context.Context, actor, month string) (string, error) {
 		return digestPreview(ctx, poster, clock, month)
 	}

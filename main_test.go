@@ -236,7 +236,9 @@ func TestDemoWritesTheDigest(t *testing.T) {
 			t.Errorf("the digest lacks %q", want)
 		}
 	}
-	for _, want := range []string{"1. A detractor arrives", "Month by month", "The outer loop", "The digest of October 2026"} {
+	for _, want := range []string{"1. A detractor arrives", "Month by month", "The outer loop", "The digest of October 2026",
+		"The thank-you went to the customer by email", "── email → ", "Reply-To: ", "List-Unsubscribe: <https://cx.bank.example/unsubscribe?token=",
+		"One of the " + fmt.Sprint(res.ToldByEmail) + " emails"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the narration lacks %q", want)
 		}
@@ -254,11 +256,19 @@ func demoTellsTheTruth(t *testing.T, res *demoOutcome) {
 	if res.Item.ID == 0 || res.Item.Status != models.ImprovementDone {
 		t.Fatalf("the fee item is not done: %+v", res.Item)
 	}
-	told := res.ToldOnTime + res.ToldLate
+	// Customers with an address and consent are emailed; the owners call
+	// the others, mostly on time, a few late.
+	called := res.ToldOnTime + res.ToldLate
+	byPhone := called + res.NotTold
+	told := called + res.ToldByEmail
 	all := told + res.NotTold
-	if all < 50 || res.ToldOnTime*10 < all*8 || res.ToldLate == 0 || told*100 < all*95 {
-		t.Errorf("customers told: %d on time, %d late, %d not yet; want most on time, a few late, nearly all told",
+	if byPhone < 30 || res.ToldOnTime*10 < byPhone*8 || res.ToldLate == 0 || called*100 < byPhone*90 {
+		t.Errorf("customers called: %d on time, %d late, %d not yet; want most on time, a few late, nearly all told",
 			res.ToldOnTime, res.ToldLate, res.NotTold)
+	}
+	if res.ToldByEmail < 30 || int64(all) != res.Item.Linked || int64(told) != res.Item.Told {
+		t.Errorf("%d told by email, %d by phone, %d not yet, of %d linked (%d told)", res.ToldByEmail, called, res.NotTold,
+			res.Item.Linked, res.Item.Told)
 	}
 	fixMonth := res.Months[len(res.Months)-1]
 	maxRem, maxEsc, fees := 0, 0, 0

@@ -69,6 +69,14 @@ type Card struct {
 	// Labels names root causes and themes per language, as the YAML gives
 	// them: Labels[id][lang]. Ids without one show as written.
 	Labels map[string]map[string]string
+	// Now is the clock the card is written at: due times read relative to
+	// it ("in 3 h"). Zero leaves them absolute.
+	Now time.Time
+	// Escalations are the late follow-ups the managers were told of.
+	Escalations []Escalation
+	// Names are people's names by lower-case email, from the platform's
+	// directory; a person without one is named from their email.
+	Names map[string]string
 }
 
 // Label is a root cause's or theme's name in the card's language.
@@ -99,8 +107,12 @@ func (l LaterResponse) LaterLine() string {
 // Attribute is one survey attribute, in name order.
 type Attribute struct{ Name, Value string }
 
-// NewCard builds the card of a case from its current state.
-func NewCard(v models.CaseView, p *models.Policy) Card {
+// NewCard builds the card of a case from its current state, with due
+// times absolute only; NewCardAt writes them relative to a clock.
+func NewCard(v models.CaseView, p *models.Policy) Card { return NewCardAt(v, p, time.Time{}) }
+
+// NewCardAt builds the card of a case from its current state, as read at now.
+func NewCardAt(v models.CaseView, p *models.Policy, now time.Time) Card {
 	c, r := v.Case, v.Response
 	teamName := c.TeamID
 	t, ok := p.Team(c.TeamID)
@@ -117,8 +129,9 @@ func NewCard(v models.CaseView, p *models.Policy) Card {
 		State: c.State, ThankYouDue: c.ThankYouDueAt, ResolutionDue: c.ResolutionDueAt, ThankedAt: c.ThankedAt,
 		ResolvedAt: c.ResolvedAt, Overdue: c.Overdue, Themes: r.Themes, RootCause: c.RootCause,
 		Resolution: models.MaskPersonalData(c.Resolution), SubmittedAt: r.SubmittedAt, Lang: p.TeamLanguage(c.TeamID),
-		Labels: p.Labels, Location: p.TeamLocation(t),
+		Labels: p.Labels, Location: p.TeamLocation(t), Now: now,
 	}
+	card.Escalations = escalations(v, managers(p, t))
 	for k, val := range r.Attributes {
 		if k == "employee_email" || strings.TrimSpace(val) == "" {
 			continue
@@ -140,22 +153,49 @@ func NewCard(v models.CaseView, p *models.Policy) Card {
 	return card
 }
 
-// ActionsFor lists the buttons a case in a state offers.
+// ActionsFor lists the buttons a case in a state offers, the next step
+// first: take an open case, log the thank-you, resolve, reopen.
 func ActionsFor(s models.CaseState, owned bool) []Action {
 	switch s {
 	case models.StateOpen:
 		return []Action{ActionTake, ActionAssign, ActionNoContact, ActionShowContact}
 	case models.StateAssigned:
-		acts := []Action{ActionAssign, ActionThank, ActionResolve, ActionNoContact, ActionShowContact}
+		acts := []Action{ActionThank, ActionResolve, ActionAssign, ActionNoContact, ActionShowContact}
 		if !owned {
 			acts = append([]Action{ActionTake}, acts...)
 		}
 		return acts
 	case models.StateThanked:
-		return []Action{ActionAssign, ActionResolve, ActionShowContact}
+		return []Action{ActionResolve, ActionAssign, ActionShowContact}
 	default:
 		return []Action{ActionReopen, ActionShowContact}
 	}
+}
+
+// managers are who a team's late follow-ups go to: its managers, else the
+// admins (as the SLA sweep does).
+func managers(p *models.Policy, t *models.TeamPolicy) []string {
+	if t != nil && len(t.Managers) > 0 {
+		return t.Managers
+	}
+	return p.Admins
+}
+
+// escalations reads the overdue notices from the case's trail. The trail
+// records which follow-up in its (English, fixed) detail.
+func escalations(v models.CaseView, to []string) []Escalation {
+	var out []Escalation
+	for _, e := range v.Events {
+		if e.Kind != "overdue" {
+			continue
+		}
+		x := Escalation{Followup: models.FollowupThankYou, Due: v.Case.ThankYouDueAt, At: e.At, To: to}
+		if strings.Contains(e.Detail, "resolution") {
+			x.Followup, x.Due = models.FollowupResolution, v.Case.ResolutionDueAt
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // T is the message id in the card's language.

@@ -277,6 +277,10 @@ type Org struct {
 	sla         models.SLAPolicy
 	teamHours   map[string]*models.BusinessHours
 	teamLoc     map[string]*time.Location
+	// inherited names the language keys the defaults filled in from the
+	// top-level language, so that a mistake there is reported once, at
+	// its own key.
+	inherited map[string]bool
 
 	// CustomerMessages override the shipped emails to customers.
 	CustomerMessages map[string]map[string]MessageText `yaml:"customer_messages"`
@@ -538,8 +542,10 @@ func (o *Org) applyDefaults() {
 	if o.Language == "" {
 		o.Language = models.LangEnglish
 	}
+	o.inherited = map[string]bool{}
 	if o.Digest.Language == "" {
 		o.Digest.Language = o.Language
+		o.inherited["digest.language"] = true
 	}
 	if o.SLA.ThankYou == "" {
 		o.SLA.ThankYou = "24h"
@@ -584,6 +590,7 @@ func (o *Org) applyDefaults() {
 		}
 		if o.Teams[i].Language == "" {
 			o.Teams[i].Language = o.Language
+			o.inherited[fmt.Sprintf("teams[%d].language", i)] = true
 		}
 	}
 }
@@ -606,7 +613,9 @@ func (o *Org) validate() error {
 	checkLanguage("language", o.Language, add)
 	o.retention = models.Retention{Contact: parseRetention(o.Privacy.ContactRetention, "privacy.contact_retention", add),
 		Comment: parseRetention(o.Privacy.CommentRetention, "privacy.comment_retention", add)}
-	checkLanguage("digest.language", o.Digest.Language, add)
+	if !o.inherited["digest.language"] {
+		checkLanguage("digest.language", o.Digest.Language, add)
+	}
 	for _, a := range o.Digest.Email {
 		if addr, err := mail.ParseAddress(a); err != nil || addr.Name != "" || !strings.Contains(addr.Address, "@") {
 			add("digest.email: %q is not an email address", a)
@@ -627,7 +636,9 @@ func (o *Org) validate() error {
 			add("%s.id: duplicate team id %s", at, t.ID)
 		}
 		ids[t.ID] = true
-		checkLanguage(at+".language", t.Language, add)
+		if !o.inherited[at+".language"] {
+			checkLanguage(at+".language", t.Language, add)
+		}
 		switch models.AssignStrategy(t.Assign) {
 		case models.AssignRoundRobin, models.AssignLeastLoaded:
 		case models.AssignChampion:

@@ -124,6 +124,44 @@ teams:
 	}
 }
 
+// A wrong top-level language is reported at its own key only, not again
+// at every key that inherits it; a wrong key of its own is reported there.
+func TestLanguageErrorsNameTheirOwnKey(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       []string
+		not        []string
+	}{
+		{"top level", "language: EN\nteams:\n  - id: a\n", []string{`language: must be one of en, et, pl, ru, not "EN"`},
+			[]string{"digest.language", "teams[0].language"}},
+		{"digest", "digest:\n  language: EN\nteams:\n  - id: a\n", []string{`digest.language: must be one of en, et, pl, ru, not "EN"`},
+			[]string{"teams[0].language"}},
+		{"team and top level", "language: Eesti\nteams:\n  - id: a\n    language: EN\n  - id: b\n",
+			[]string{`language: must be one of en, et, pl, ru, not "Eesti"`, `teams[0].language: must be one of en, et, pl, ru, not "EN"`},
+			[]string{"teams[1].language", "digest.language"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.ParseOrg([]byte(tt.yaml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("error %q also names %s", err, n)
+				}
+			}
+			if got := strings.Count(err.Error(), "must be one of"); got != len(tt.want) {
+				t.Errorf("%d language errors, want %d: %v", got, len(tt.want), err)
+			}
+		})
+	}
+}
+
 func TestTargets(t *testing.T) {
 	o, err := config.ParseOrg([]byte(`
 targets: {nps: 30, thanked_in_sla: "90%", resolved_in_sla: 80%}

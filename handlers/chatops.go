@@ -265,7 +265,7 @@ func (o *ChatOps) show(ctx context.Context, actor, arg string, usageReply func(s
 	if err != nil {
 		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
-	card := bot.NewCard(v, o.Policy)
+	card := bot.NewCardAt(v, o.Policy, o.Clock.Now())
 	var b strings.Builder
 	b.WriteString(l10n.T(lang, "cmd.show.history", "CaseID", id))
 	for _, e := range v.Events {
@@ -340,7 +340,7 @@ func (o *ChatOps) cards(ctx context.Context, cases []models.Case) []bot.Card {
 		if err != nil {
 			continue
 		}
-		out = append(out, bot.NewCard(v, o.Policy))
+		out = append(out, bot.NewCardAt(v, o.Policy, o.Clock.Now()))
 	}
 	return out
 }

@@ -124,6 +124,16 @@ func TestIngestBadInput(t *testing.T) {
 			{"duplicate in batch", bearer, "application/json", batch(`{"external_id":"b","score":1}`, `{"external_id":"b","score":2}`), 400, "[1].external_id", "repeats element 0"},
 			{"empty batch", bearer, "application/json", `[]`, 400, "", "empty array"},
 			{"language not a code", bearer, "application/json", `{"external_id":"a","score":1,"language":"Estonian"}`, 400, "language", "ISO 639-1"},
+			{"language no such code", bearer, "application/json", `{"external_id":"a","score":1,"language":"xx"}`, 400, "language", "ISO 639-1"},
+			{"language no such code with region", bearer, "application/json", `{"external_id":"a","score":1,"language":"qq-QQ"}`, 400, "language", "ISO 639-1"},
+			{"score a string", bearer, "application/json", `{"external_id":"a","score":"3"}`, 400, "score", "must be a number, not the string"},
+			{"score a string in batch", bearer, "application/json", batch(good, `{"external_id":"b","score":"10"}`), 400, "[1].score", "must be a number"},
+			{"score null", bearer, "application/json", `{"external_id":"a","score":null}`, 400, "score", "required"},
+			{"score true", bearer, "application/json", `{"external_id":"a","score":true}`, 400, "score", "must be an integer"},
+			{"email no at", bearer, "application/json", `{"external_id":"a","score":1,"customer":{"email":"kadri.example.com"}}`, 400, "customer.email", "must be an email address"},
+			{"email no domain dot", bearer, "application/json", `{"external_id":"a","score":1,"customer":{"email":"kadri@example"}}`, 400, "customer.email", "must be an email address"},
+			{"email with name", bearer, "application/json", `{"external_id":"a","score":1,"customer":{"email":"Kadri <kadri@example.com>"}}`, 400, "customer.email", "must be an email address"},
+			{"email two", bearer, "application/json", `{"external_id":"a","score":1,"customer":{"email":"a@example.com, b@example.com"}}`, 400, "customer.email", "must be an email address"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

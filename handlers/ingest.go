@@ -26,7 +26,7 @@ type responseJSON struct {
 	ExternalID  *string           `json:"external_id"`
 	Source      string            `json:"source"`
 	Metric      string            `json:"metric"`
-	Score       *json.Number      `json:"score"`
+	Score       json.RawMessage   `json:"score"`
 	Comment     string            `json:"comment"`
 	SubmittedAt string            `json:"submitted_at"`
 	Touchpoint  string            `json:"touchpoint"`
@@ -199,12 +199,22 @@ func parseOne(data []byte, now time.Time, loc *time.Location) (models.ResponseIn
 	if rj.ExternalID == nil {
 		return in, &models.FieldError{Field: "external_id", Msg: "required"}
 	}
-	if rj.Score == nil {
+	if rj.Score == nil || string(bytes.TrimSpace(rj.Score)) == "null" {
 		return in, &models.FieldError{Field: "score", Msg: "required"}
 	}
-	score, err := rj.Score.Int64()
+	// A number in quotes ("3") is a sender's bug that would hide others
+	// (a label "3 – likely" next time): only a JSON number is a score.
+	raw := bytes.TrimSpace(rj.Score)
+	if len(raw) > 0 && raw[0] == '"' {
+		return in, &models.FieldError{Field: "score", Msg: fmt.Sprintf("must be a number, not the string %s", shortValue(raw))}
+	}
+	var num json.Number
+	if err := json.Unmarshal(raw, &num); err != nil || string(raw) == "null" {
+		return in, &models.FieldError{Field: "score", Msg: fmt.Sprintf("must be an integer, got %s", shortValue(raw))}
+	}
+	score, err := num.Int64()
 	if err != nil || score < -1000 || score > 1000 {
-		return in, &models.FieldError{Field: "score", Msg: fmt.Sprintf("must be an integer, got %s", rj.Score.String())}
+		return in, &models.FieldError{Field: "score", Msg: fmt.Sprintf("must be an integer, got %s", num.String())}
 	}
 	in = models.ResponseInput{
 		Source: rj.Source, ExternalID: *rj.ExternalID, Metric: models.Metric(rj.Metric), Score: int(score),
@@ -263,4 +273,12 @@ func equalSecret(a, b string) bool {
 
 func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), d)
+}
+
+// shortValue is a JSON value as an error message quotes it: at most 40 bytes.
+func shortValue(raw []byte) string {
+	if len(raw) > 40 {
+		return string(raw[:40]) + "…"
+	}
+	return string(raw)
 }

@@ -108,7 +108,7 @@ func (a *SlackApp) homeSection(ctx context.Context, lang, key, title, empty stri
 		if err != nil {
 			continue
 		}
-		card := bot.NewCard(v, a.Policy)
+		card := bot.NewCardAt(v, a.Policy, a.Clock.Now())
 		card.Lang = lang
 		s.Cards = append(s.Cards, card)
 	}

@@ -98,18 +98,29 @@ func TestSlackLanguages(t *testing.T) {
 		}
 		before := len(h.fake.Calls("chat.postMessage"))
 		h.deliver()
-		var thread, escalation bool
+		// Each says which follow-up, by how much, and who was told, by name.
+		var thread, escalation, onCard bool
 		for _, c := range h.fake.Calls("chat.postMessage")[before:] {
 			text := callText(c)
-			if c.Params.Get("thread_ts") != "" && strings.Contains(text, "ÜLE TÄHTAJA: klienti tuli tänada hiljemalt") {
+			if c.Params.Get("thread_ts") != "" && strings.Contains(text, "Tänamine on 6 h hilinenud (tähtaeg") &&
+				strings.Contains(text, "— teavitati: Mari") {
 				thread = true
 			}
-			if strings.Contains(text, "tänamise tähtaeg") && strings.Contains(text, "on möödas") {
+			if strings.Contains(text, fmt.Sprintf("Juhtum #%d: tänamine on 6 h hilinenud", res[0].CaseID)) &&
+				strings.Contains(text, "vastutaja Liis) — teavitati: Mari.") {
 				escalation = true
 			}
 		}
-		if !thread || !escalation {
-			t.Errorf("overdue thread line in Estonian %v, escalation DM in Estonian %v", thread, escalation)
+		for _, c := range h.fake.Calls("chat.update") {
+			if strings.Contains(callText(c), "Tänamine on 6 h hilinenud — 1 min tagasi teavitati: Mari") {
+				onCard = true
+			}
+		}
+		if !thread || !escalation || !onCard {
+			for _, c := range h.fake.Calls("chat.postMessage")[before:] {
+				t.Log(callText(c))
+			}
+			t.Errorf("overdue thread line in Estonian %v, escalation DM in Estonian %v, card %v", thread, escalation, onCard)
 		}
 	})
 }

@@ -146,7 +146,8 @@ func TestSlackEventRetriedOnceAndHomeTab(t *testing.T) {
 			t.Errorf("published for %q", pubs[0].Params.Get("user_id"))
 		}
 		home := callText(pubs[0])
-		for _, want := range []string{"Your open cases", "*Case #2*", "Rude on the phone", "Log thank-you…", "Overdue in your teams", "*Case #1*"} {
+		for _, want := range []string{"Your open cases", "Case #2 · Contact Center*", "Rude on the phone", "Log thank-you…",
+			"Thank by Tue 09:00 (in 24 h)", "Overdue in your teams", "Case #1 · Contact Center*"} {
 			if !strings.Contains(home, want) {
 				t.Errorf("home tab lacks %q:\n%s", want, home)
 			}
@@ -492,7 +493,7 @@ func TestSlackMentionsNeverLive(t *testing.T) {
 			"<mailto:x@evil.example|mail> @channel @here @everyone &lt;@U0EVIL&gt; https://evil.example/phish"
 		res := h.ingest(
 			models.ResponseInput{ExternalID: "d1", Score: 1, Comment: evil + "\n" + strings.Repeat("long ", 700) + "<!channel>",
-				Touchpoint: "<#C0GENERAL>", Customer: models.Customer{Name: "<!here> Kadri", Email: "<@U0EVIL>@example.com", Phone: "<!channel>"},
+				Touchpoint: "<#C0GENERAL>", Customer: models.Customer{Name: "<!here> Kadri", Email: "kadri.evil@example.com", Phone: "<!channel>"},
 				Attributes: map[string]string{"product": "<@U0EVIL>", "<!here>": "x"}},
 			models.ResponseInput{ExternalID: "k1", Score: 10, Comment: evil,
 				Attributes: map[string]string{"employee_email": "<@U0EVIL>"}},
@@ -531,8 +532,9 @@ func TestSlackMentionsNeverLive(t *testing.T) {
 				t.Errorf("no %s call was checked", m)
 			}
 		}
-		// The contact was shown to the owner, unmasked but inert.
-		if e := h.ephemerals("U0JAAN"); len(e) == 0 || !strings.Contains(e[0], "&lt;@U0EVIL&gt;@example.com") {
+		// The contact was shown to the owner, unmasked but inert (an email
+		// address that could mention someone is refused at ingestion).
+		if e := h.ephemerals("U0JAAN"); len(e) == 0 || !strings.Contains(e[0], "kadri.evil@example.com") || !strings.Contains(e[0], "&lt;!here&gt; Kadri") {
 			t.Errorf("contact answer %q", e)
 		}
 		// The kudos mention of a real employee is live; the customer's are not.

@@ -173,7 +173,7 @@ func (h *Teams) repeat(ctx context.Context, w http.ResponseWriter, in *teams.Inb
 	if in.Type == teams.TypeInvoke && in.Name == teams.InvokeCardAction {
 		if req, ok, err := in.Action(); ok && err == nil {
 			if v, err := h.Store.CaseView(ctx, req.CaseID); err == nil {
-				writeJSON(w, http.StatusOK, InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCard(v, h.Policy))})
+				writeJSON(w, http.StatusOK, InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCardAt(v, h.Policy, h.Clock.Now()))})
 				return
 			}
 		}
@@ -428,7 +428,7 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 	if err != nil {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: text}
 	}
-	return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCard(v, h.Policy))}
+	return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCardAt(v, h.Policy, h.Clock.Now()))}
 }
 
 // submit handles an Action.Submit (clients without Universal Actions): the

@@ -404,6 +404,8 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		return "", d.sendBack(ctx, msgr, m)
 	case models.KindDigest:
 		return digest.Deliver(ctx, d.Store, msgr, m, d.PublicURL)
+	case models.KindHuddle:
+		return d.sendHuddle(ctx, msgr, m)
 	case models.KindKudos:
 		r, err := d.Store.Response(ctx, m.ResponseID)
 		if err != nil {
@@ -500,7 +502,7 @@ func (d *Deliverer) card(ctx context.Context, caseID int64) (bot.Card, error) {
 	if err != nil {
 		return bot.Card{}, permanentIfMissing(err)
 	}
-	return bot.NewCard(v, d.Policy), nil
+	return bot.NewCardAt(v, d.Policy, d.Clock.Now()), nil
 }
 
 func permanentIfMissing(err error) error {

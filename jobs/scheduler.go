@@ -18,7 +18,10 @@ type Job struct {
 	Name    string
 	Spec    string // cron, five fields, in the scheduler's time zone
 	AtStart bool   // also run once when the service starts (catching up)
-	Run     func(ctx context.Context, now time.Time) error
+	// Location, when set, is the zone Spec is read in instead of the
+	// scheduler's (a team's huddle in the team's zone).
+	Location *time.Location
+	Run      func(ctx context.Context, now time.Time) error
 }
 
 // Scheduler runs jobs on their cron schedules. Every replica runs the same
@@ -43,13 +46,18 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	c := cron.New(cron.WithLocation(loc))
 	var wg sync.WaitGroup
 	for _, j := range s.Jobs {
-		if _, err := c.AddFunc(j.Spec, func() {
+		sched, err := cron.ParseStandard(j.Spec)
+		if err != nil {
+			return fmt.Errorf("schedule %s (%q): %w", j.Name, j.Spec, err)
+		}
+		if spec, ok := sched.(*cron.SpecSchedule); ok && j.Location != nil && spec.Location == time.Local {
+			spec.Location = j.Location
+		}
+		c.Schedule(sched, cron.FuncJob(func() {
 			wg.Add(1)
 			defer wg.Done()
 			s.RunJob(ctx, j)
-		}); err != nil {
-			return fmt.Errorf("schedule %s (%q): %w", j.Name, j.Spec, err)
-		}
+		}))
 	}
 	for _, j := range s.Jobs {
 		if j.AtStart {

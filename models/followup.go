@@ -337,12 +337,24 @@ func managersOf(p *Policy, t *TeamPolicy) []string {
 func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, sw sweep, c *Case, fu, label string, due time.Time) (bool, error) {
 	now := sw.now
 	loc := p.TeamLocation(team)
-	escID, threadID := MsgEscalationThankYou, MsgThreadOverdueThankYou
+	escID, threadID := MsgOverdueThankYouDM, MsgOverdueThankYouLine
 	if fu == FollowupResolution {
-		escID, threadID = MsgEscalationResolution, MsgThreadOverdueResolution
+		escID, threadID = MsgOverdueResolutionDM, MsgOverdueResolutionLine
 	}
-	msg := caseMessage(escID, c.ID, loc, "Owner", ownerOrDash(c.Owner)).at("Due", due)
-	thread := caseMessage(threadID, c.ID, loc).at("Due", due)
+	// Which follow-up, by how much, and who was told: the first things a
+	// manager asks. People go by name.
+	to := managersOf(p, team)
+	names := make([]string, len(to))
+	for i, m := range to {
+		names[i] = PersonName(m)
+	}
+	owner := "—"
+	if c.Owner != "" {
+		owner = PersonName(c.Owner)
+	}
+	late := now.Sub(due)
+	msg := caseMessage(escID, c.ID, loc, "Owner", owner, "To", strings.Join(names, ", ")).at("Due", due).lasting("Late", late)
+	thread := caseMessage(threadID, c.ID, loc, "To", strings.Join(names, ", ")).at("Due", due).lasting("Late", late)
 	// The trail keeps an English record; the thread line is written in the
 	// team's language when it is delivered.
 	detail := "OVERDUE: the " + label + " was due " + FormatDue(due, loc)

@@ -1,6 +1,10 @@
 package models
 
-import "strings"
+import (
+	"strings"
+
+	"golang.org/x/text/language"
+)
 
 // The languages cxloop speaks. A response may carry any ISO 639-1 code; the
 // people and messages cxloop writes to use one of these.
@@ -45,4 +49,16 @@ func SupportedLanguage(locale, fallback string) string {
 		return l
 	}
 	return fallback
+}
+
+// IsLanguageCode reports whether s is a tag NormalizeLanguage reads whose
+// language is a registered ISO 639-1 code: "et" and "pl-PL" are, "xx" is
+// not.
+func IsLanguageCode(s string) bool {
+	code, ok := NormalizeLanguage(s)
+	if !ok {
+		return false
+	}
+	_, err := language.ParseBase(code)
+	return err == nil
 }

@@ -18,11 +18,17 @@ type Message struct {
 	// Terms are arguments that are themselves catalog messages (a
 	// thank-you method: "method.call"), written in the reader's language.
 	Terms map[string]string `json:"terms,omitempty"`
+	// Spans are durations, written the short way people read them ("5 h").
+	Spans map[string]time.Duration `json:"spans,omitempty"`
 }
 
 // Ids of the messages models writes; the catalogs in bot/l10n hold their
 // texts.
 const (
+	MsgOverdueThankYouDM       = "cards.escalation.thank_you"
+	MsgOverdueResolutionDM     = "cards.escalation.resolution"
+	MsgOverdueThankYouLine     = "cards.thread.overdue_thank_you"
+	MsgOverdueResolutionLine   = "cards.thread.overdue_resolution"
 	MsgEscalationThankYou      = "escalation.thank_you"
 	MsgEscalationResolution    = "escalation.resolution"
 	MsgEscalationFixTold       = "escalation.fix_told"
@@ -41,7 +47,7 @@ const (
 )
 
 // MessageIDs lists every id models writes, for the catalogs' tests.
-var MessageIDs = []string{MsgEscalationThankYou, MsgEscalationResolution, MsgEscalationFixTold, MsgEscalationUnowned,
+var MessageIDs = []string{MsgOverdueThankYouDM, MsgOverdueResolutionDM, MsgOverdueThankYouLine, MsgOverdueResolutionLine, MsgEscalationThankYou, MsgEscalationResolution, MsgEscalationFixTold, MsgEscalationUnowned,
 	MsgEscalationOwnerLeft, MsgThreadOverdueThankYou, MsgThreadOverdueResolution,
 	MsgThreadTake, MsgThreadAssign, MsgThreadThank, MsgThreadResolve, MsgThreadResolveSystemic, MsgThreadNoContact, MsgThreadReopen,
 	MsgThreadTake + "_note", MsgThreadAssign + "_note", MsgThreadThank + "_note", MsgThreadResolve + "_note",
@@ -57,6 +63,15 @@ func caseMessage(id string, caseID int64, loc *time.Location, kv ...string) Mess
 	for i := 0; i+1 < len(kv); i += 2 {
 		m.Args[kv[i]] = kv[i+1]
 	}
+	return m
+}
+
+// lasting adds a duration argument.
+func (m Message) lasting(name string, d time.Duration) Message {
+	if m.Spans == nil {
+		m.Spans = map[string]time.Duration{}
+	}
+	m.Spans[name] = d
 	return m
 }
 

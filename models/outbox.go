@@ -344,3 +344,15 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// DiscardPending marks every pending message of transport as delivered
+// without sending it, and says how many there were: the demo's chat, which
+// nobody reads, so that its worker has only the emails to send.
+func (s *Store) DiscardPending(ctx context.Context, transport string, now time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("state = ? AND transport = ?", OutboxPending, transport).
+		Updates(map[string]any{"state": OutboxDelivered, "delivered_at": now.UTC()})
+	if res.Error != nil {
+		return 0, fmt.Errorf("discard pending %s messages: %w", transport, res.Error)
+	}
+	return res.RowsAffected, nil
+}

@@ -101,9 +101,12 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 		return &FieldError{"comment", fmt.Sprintf("at most %d characters", MaxCommentLen)}
 	}
 	if in.Language != "" {
-		if _, ok := NormalizeLanguage(in.Language); !ok {
+		if !IsLanguageCode(in.Language) {
 			return &FieldError{"language", fmt.Sprintf("must be an ISO 639-1 code such as \"et\" or \"pl-PL\", not %q", in.Language)}
 		}
+	}
+	if e := in.Customer.Email; e != "" && !ValidEmail(e) {
+		return &FieldError{"customer.email", fmt.Sprintf("must be an email address such as kadri@example.com, not %q", truncate(e, 100))}
 	}
 	if !in.SubmittedAtOmitted {
 		if fe := CheckSubmittedAt(in.SubmittedAt, now); fe != nil {

@@ -11,11 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	mail "github.com/wneessen/go-mail"
@@ -212,24 +210,4 @@ func HTMLFromText(text string) (string, error) {
 		return "", fmt.Errorf("html part: %w", err)
 	}
 	return b.String(), nil
-}
-
-// Printer writes each email to w instead of sending it, as the log
-// transport prints cards.
-type Printer struct {
-	mu sync.Mutex
-	W  io.Writer
-}
-
-// Send prints m.
-func (p *Printer) Send(_ context.Context, m Message) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	to := m.To
-	if m.ToName != "" {
-		to = m.ToName + " <" + m.To + ">"
-	}
-	_, err := fmt.Fprintf(p.W, "── email ─────────────────────────────\nFrom: %s\nTo: %s\nReply-To: %s\nSubject: %s\n\n%s\n──────────────────────────────────────\n",
-		m.From, to, m.ReplyTo, m.Subject, m.Text)
-	return err
 }

@@ -121,3 +121,34 @@ func Percent(lang string, share float64, digits int) string {
 	}
 	return s + "%"
 }
+
+// Moment is a due time as people read it next to now: the clock alone
+// today ("14:00"), weekday and clock within the week ("Wed 10:00", "K 10:00"),
+// else day, month and clock ("12 Oct 10:00"). t and now are compared in t's
+// location.
+func Moment(lang string, t, now time.Time) string {
+	c := cal(lang)
+	clock := t.Format("15:04")
+	n := now.In(t.Location())
+	day := func(x time.Time) time.Time { return time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, time.UTC) }
+	days := int(day(t).Sub(day(n)).Hours() / 24)
+	switch {
+	case !now.IsZero() && days == 0:
+		return clock
+	case !now.IsZero() && days > 0 && days < 7:
+		return c.weekdays[t.Weekday()] + " " + clock
+	}
+	return fmt.Sprintf("%d %s %s", t.Day(), c.monthsShort[t.Month()-1], clock)
+}
+
+// Span is a duration rounded for people: minutes under an hour, hours
+// under two days, else days: "40 min", "5 h", "3 days".
+func Span(lang string, d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return N(lang, "cards.span.minutes", max(1, int(d.Round(time.Minute)/time.Minute)))
+	case d < 48*time.Hour:
+		return N(lang, "cards.span.hours", int(d.Round(time.Hour)/time.Hour))
+	}
+	return N(lang, "cards.span.days", int(d.Round(24*time.Hour)/(24*time.Hour)))
+}

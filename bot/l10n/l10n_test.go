@@ -28,6 +28,8 @@ var sameAsEnglish = map[string]bool{
 	"report.summary.nps":    true,
 	"report.quote.by":       true,
 	"report.quote.by_where": true,
+	"cards.span.minutes":    true, // "{{.Count}} min": the unit is international
+	"cards.span.hours":      true, // "{{.Count}} h" in Estonian as in English
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)

@@ -31,6 +31,9 @@ func Render(lang string, m models.Message) string {
 	for k, t := range m.Times {
 		kv = append(kv, k, DateTime(lang, t.In(loc)))
 	}
+	for k, d := range m.Spans {
+		kv = append(kv, k, Span(lang, d))
+	}
 	if m.Count != nil {
 		return N(lang, m.ID, *m.Count, kv...)
 	}

@@ -146,7 +146,7 @@ func itemLine(it models.ImprovementSummary, o BacklogOptions) string {
 	if it.Told > 0 {
 		b.WriteString(" " + l10n.N(lang, "backlog.told", int(it.Told)))
 	}
-	b.WriteString(" · " + l10n.T(lang, "home.owner", "Owner", ownerText(lang, it.Owner, o.OwnerIDs[strings.ToLower(it.Owner)])))
+	b.WriteString(" · " + l10n.T(lang, "home.owner", "Owner", personText(lang, it.Owner, o.OwnerIDs[strings.ToLower(it.Owner)])))
 	if it.RootCause != "" {
 		b.WriteString(" · " + l10n.T(lang, "backlog.root_cause", "RootCause", code(it.RootCause, maxValueLen)))
 	}

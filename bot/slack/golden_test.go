@@ -38,11 +38,15 @@ func goldenCard(state models.CaseState, comment string) bot.Card {
 	c := bot.Card{CaseID: 42, Segment: "detractor", Metric: "nps", Score: 2, TeamID: "cc", TeamName: "Contact Center",
 		Touchpoint: "phone", Source: "delighted", Comment: comment, CustomerName: "Kadri K.", MaskedEmail: "k***@example.com",
 		MaskedPhone: "+372 ***0101", State: state, ThankYouDue: goldenAt.Add(24 * time.Hour), ResolutionDue: goldenAt.Add(72 * time.Hour),
-		Themes: []string{"waiting", "fees"}, SubmittedAt: goldenAt,
+		Themes: []string{"waiting", "fees"}, SubmittedAt: goldenAt, Now: goldenAt.Add(21 * time.Hour),
+		Names:      map[string]string{"jaan@example.com": "Jaan Tamm", "mari@example.com": "Mari"},
 		Attributes: []bot.Attribute{{Name: "branch", Value: "Tallinn"}, {Name: "plan", Value: "Gold"}}}
 	switch state {
 	case models.StateAssigned:
-		c.Owner, c.Overdue = "jaan@example.com", true
+		// Thank-you 5 h overdue, escalated to Mari 2 h ago.
+		c.Owner, c.Overdue, c.Now = "jaan@example.com", true, goldenAt.Add(29*time.Hour)
+		c.Escalations = []bot.Escalation{{Followup: models.FollowupThankYou, Due: c.ThankYouDue, At: goldenAt.Add(27 * time.Hour),
+			To: []string{"mari@example.com"}}}
 	case models.StateThanked:
 		c.Owner, c.ThankedAt = "jaan@example.com", &thanked
 	case models.StateResolved:

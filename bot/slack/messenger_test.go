@@ -78,7 +78,7 @@ func TestPostCard(t *testing.T) {
 	}
 }
 
-func TestPostCardOwnerUnknownShowsEmail(t *testing.T) {
+func TestPostCardOwnerUnknownShowsName(t *testing.T) {
 	m, s := newMessenger(t)
 	card := sampleCard()
 	card.Owner = "jaan@example.com" // not in the workspace
@@ -86,8 +86,8 @@ func TestPostCardOwnerUnknownShowsEmail(t *testing.T) {
 		t.Fatalf("an unresolved owner must not stop the card: %v", err)
 	}
 	texts := joined(s.Calls("chat.postMessage")[0])
-	if !strings.Contains(texts, "jaan@example.com") || strings.Contains(texts, "<@") {
-		t.Fatalf("owner not shown as email:\n%s", texts)
+	if !strings.Contains(texts, "*Owner*\nJaan") || strings.Contains(texts, "jaan@example.com") || strings.Contains(texts, "<@") {
+		t.Fatalf("owner not shown by name:\n%s", texts)
 	}
 }
 

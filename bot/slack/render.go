@@ -65,12 +65,26 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 	id := strconv.FormatInt(c.CaseID, 10)
 	blockID := func(part string) string { return "case-" + id + "-" + part }
 
-	// Header: plain_text, so nothing in it is interpreted; only enums and
-	// numbers go into it anyway.
-	head := c.T("card.header", "Segment", c.SegmentLabel(), "Metric", c.MetricLabel(), "Score", c.Score, "CaseID", c.CaseID)
+	// The order is what a person on a phone needs first: the score and
+	// team, the customer's words, what is due (or late), then who has it.
+	// Header: plain_text, so nothing in it is interpreted.
 	blocks := []slackgo.Block{
-		slackgo.NewHeaderBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(head, maxHeaderLen), true, false),
+		slackgo.NewHeaderBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(c.Header(), maxHeaderLen), true, false),
 			slackgo.HeaderBlockOptionBlockID(blockID("header"))),
+	}
+
+	comment, cut := quoteWithin(c.Comment, maxCommentUnits)
+	if comment == "" {
+		comment = "_" + Escape(c.T("card.comment.none")) + "_"
+	}
+	blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(comment), nil, nil, slackgo.SectionBlockOptionBlockID(blockID("comment"))))
+
+	if line := c.DeadlineLine(); line != "" {
+		text := Escape(line)
+		if _, late := c.Late(); late {
+			text = ":rotating_light: *" + text + "*"
+		}
+		blocks = append(blocks, slackgo.NewContextBlock(blockID("due"), mrkdwn(clip(text, MaxTextLen))))
 	}
 
 	var fields []*slackgo.TextBlockObject
@@ -79,29 +93,19 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 			fields = append(fields, mrkdwn("*"+label+"*\n"+value))
 		}
 	}
-	addField(c.T("card.field.team"), esc(c.TeamName, maxValueLen))
-	addField(c.T("card.field.state"), stateText(c))
-	addField(c.T("card.field.owner"), ownerText(c.Lang, c.Owner, o.OwnerID))
-	addField(c.T("card.field.touchpoint"), esc(c.Touchpoint, maxValueLen))
-	switch {
-	case c.ThankedAt != nil:
-		addField(c.T("card.field.thanked"), slackDate(c.Lang, *c.ThankedAt))
-	case !c.State.Closed() && !c.ThankYouDue.IsZero():
-		addField(c.T("card.field.thank_by"), slackDate(c.Lang, c.ThankYouDue))
+	// An open case says "no owner" in its state; the owner field would
+	// only repeat it.
+	if c.Owner != "" {
+		addField(c.T("card.field.owner"), ownerText(c, o.OwnerID))
 	}
-	switch {
-	case c.ResolvedAt != nil:
+	addField(c.T("card.field.state"), stateText(c))
+	if c.ThankedAt != nil {
+		addField(c.T("card.field.thanked"), slackDate(c.Lang, *c.ThankedAt))
+	}
+	if c.ResolvedAt != nil {
 		addField(c.T("card.field.resolved"), slackDate(c.Lang, *c.ResolvedAt))
-	case !c.State.Closed() && !c.ResolutionDue.IsZero():
-		addField(c.T("card.field.resolve_by"), slackDate(c.Lang, c.ResolutionDue))
 	}
 	blocks = append(blocks, slackgo.NewSectionBlock(nil, fields, nil, slackgo.SectionBlockOptionBlockID(blockID("fields"))))
-
-	comment, cut := quoteWithin(c.Comment, maxCommentUnits)
-	if comment == "" {
-		comment = "_" + Escape(c.T("card.comment.none")) + "_"
-	}
-	blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(comment), nil, nil, slackgo.SectionBlockOptionBlockID(blockID("comment"))))
 
 	if len(c.Later) > 0 {
 		lines := make([]string, len(c.Later))
@@ -113,8 +117,12 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 	if who := customerText(c); who != "" {
 		blocks = append(blocks, slackgo.NewContextBlock(blockID("customer"), mrkdwn(who)))
 	}
-	if len(c.Attributes) > 0 {
-		blocks = append(blocks, slackgo.NewContextBlock(blockID("attributes"), attributeElements(c.Attributes)...))
+	attrs := c.Attributes
+	if c.Touchpoint != "" {
+		attrs = append([]bot.Attribute{{Name: c.T("card.field.touchpoint"), Value: c.Touchpoint}}, attrs...)
+	}
+	if len(attrs) > 0 {
+		blocks = append(blocks, slackgo.NewContextBlock(blockID("attributes"), attributeElements(attrs)...))
 	}
 	if len(c.Themes) > 0 {
 		tags := make([]string, len(c.Themes))
@@ -148,9 +156,10 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 	}
 
 	var buttons []slackgo.BlockElement
-	for _, a := range c.Actions {
+	primary, hasPrimary := c.Primary()
+	for i, a := range c.Actions {
 		btn := slackgo.NewButtonBlockElement(ActionID(a), id, slackgo.NewTextBlockObject(slackgo.PlainTextType, clip(c.ActionLabel(a), maxButtonLen), true, false))
-		if a == bot.ActionTake {
+		if hasPrimary && i == 0 && a == primary {
 			btn = btn.WithStyle(slackgo.StylePrimary)
 		}
 		buttons = append(buttons, btn)
@@ -302,22 +311,33 @@ func normaliseNewlines(s string) string {
 func stateText(c bot.Card) string {
 	s := Escape(c.StateName())
 	if c.ShowsOverdue() {
-		s += "\n:rotating_light: *" + Escape(c.T("state.overdue")) + "*"
+		s += " · *" + Escape(c.T("state.overdue")) + "*"
 	}
 	return s
 }
 
 // ownerText mentions the owner when the directory resolved a plausible user
-// id, and otherwise names them by email, escaped: a mention built from an
-// unchecked id could be anything.
-func ownerText(lang, email, userID string) string {
+// id, and otherwise names them, escaped: a mention built from an unchecked
+// id could be anything.
+func ownerText(c bot.Card, userID string) string {
+	if c.Owner == "" {
+		return "_" + Escape(c.T("card.owner.nobody")) + "_"
+	}
+	if IsUserID(userID) {
+		return "<@" + userID + ">"
+	}
+	return esc(c.PersonName(c.Owner), maxValueLen)
+}
+
+// personText mentions a person by a plausible user id, else names them.
+func personText(lang, email, userID string) string {
 	if email == "" {
 		return "_" + Escape(l10n.T(lang, "card.owner.nobody")) + "_"
 	}
 	if IsUserID(userID) {
 		return "<@" + userID + ">"
 	}
-	return esc(email, maxValueLen)
+	return esc(models.PersonName(email), maxValueLen)
 }
 
 // IsUserID reports whether id looks like a Slack user id (U… or W…, upper

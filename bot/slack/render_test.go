@@ -93,17 +93,14 @@ func (r rendered) buttons() (ids []string, values []string, styles map[string]st
 
 func TestRenderCardLayout(t *testing.T) {
 	r := render(t, sampleCard(), cxslack.RenderOptions{OwnerID: "U0LIIS"})
-	if r.blocks[0]["type"] != "header" || !strings.Contains(r.joined(), "Detractor · NPS 3 · Case #42") {
+	if r.blocks[0]["type"] != "header" || !strings.Contains(r.joined(), "🟠 NPS 3 · Case #42 · Contact Center") {
 		t.Fatalf("header: %v", r.blocks[0])
 	}
 	text := r.joined()
-	due := time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
 	for _, want := range []string{
-		"*Team*\nContact Center",
 		"*Owner*\n<@U0LIIS>",
-		"*Touchpoint*\ncall-center",
-		fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|Mon 5 Oct 09:00 UTC>", due.Unix()),
-		fmt.Sprintf("<!date^%d^", due.Add(48*time.Hour).Unix()),
+		"*Touchpoint:* call-center",
+		"Thank by 5 Oct 09:00 · Resolve by 7 Oct 09:00",
 		"> Waited 40 minutes on the phone.\n> Nobody called back.",
 		"`k***@example.com`",
 		"*country:* EE",
@@ -118,7 +115,7 @@ func TestRenderCardLayout(t *testing.T) {
 	}
 
 	ids, values, styles := r.buttons()
-	want := []string{"case.assign", "case.thank", "case.resolve", "case.no_contact", "case.show_contact"}
+	want := []string{"case.thank", "case.resolve", "case.assign", "case.no_contact", "case.show_contact"}
 	if strings.Join(ids, ",") != strings.Join(want, ",") {
 		t.Fatalf("buttons %v, want %v", ids, want)
 	}
@@ -127,8 +124,8 @@ func TestRenderCardLayout(t *testing.T) {
 			t.Fatalf("button value %q, want the case id", v)
 		}
 	}
-	if len(styles) != 0 {
-		t.Errorf("styles %v: only Take is primary", styles)
+	if len(styles) != 1 || styles["case.thank"] != "primary" {
+		t.Errorf("styles %v: the thank-you, the next step, alone is primary", styles)
 	}
 }
 
@@ -142,18 +139,20 @@ func TestRenderCardStates(t *testing.T) {
 	}{
 		{"open: Take is primary", func(c *bot.Card) {
 			c.State, c.Owner, c.Actions = models.StateOpen, "", bot.ActionsFor(models.StateOpen, false)
-		}, []string{"Open — no owner", "_nobody yet_"}, nil, "case.take,case.assign,case.no_contact,case.show_contact"},
+		}, []string{"Open — no owner"}, []string{"nobody yet", "*Owner*"}, "case.take,case.assign,case.no_contact,case.show_contact"},
 		{"overdue", func(c *bot.Card) { c.Overdue = true }, []string{"*OVERDUE*"}, nil, ""},
-		{"owner unresolved shows email", func(c *bot.Card) {}, []string{"*Owner*\nliis@example.com"}, []string{"<@"}, ""},
+		{"owner unresolved shows a name", func(c *bot.Card) {}, []string{"*Owner*\nLiis"}, []string{"<@", "liis@example.com"}, ""},
+		{"owner named by the directory", func(c *bot.Card) { c.Names = map[string]string{"liis@example.com": "Liis Kask"} },
+			[]string{"*Owner*\nLiis Kask"}, []string{"liis@example.com"}, ""},
 		{"thanked shows when", func(c *bot.Card) {
 			c.State, c.ThankedAt = models.StateThanked, &thanked
-		}, []string{"*Thanked*", fmt.Sprintf("<!date^%d^", thanked.Unix())}, []string{"*Thank you by*"}, ""},
+		}, []string{"*Thanked*", fmt.Sprintf("<!date^%d^", thanked.Unix()), "Resolve by"}, []string{"Thank by"}, ""},
 		{"resolved: no due times, no overdue, root cause", func(c *bot.Card) {
 			c.State, c.Overdue, c.ResolvedAt, c.ThankedAt = models.StateResolved, true, &thanked, &thanked
 			c.RootCause, c.Resolution = "process", "Callback queue fixed <!here>"
 			c.Actions = bot.ActionsFor(models.StateResolved, true)
 		}, []string{"*Resolved*", "*Root cause:* process", "Callback queue fixed &lt;!here&gt;"},
-			[]string{"OVERDUE", "Resolve by", "Thank you by"}, "case.reopen,case.show_contact"},
+			[]string{"OVERDUE", "Resolve by", "Thank by"}, "case.reopen,case.show_contact"},
 		{"no comment", func(c *bot.Card) { c.Comment = "  " }, []string{"_No comment._"}, []string{"full comment"}, ""},
 	}
 	for _, tt := range tests {
@@ -313,6 +312,12 @@ func TestEscapingInTheCard(t *testing.T) {
 	c.Resolution = "@channel done"
 	c.Owner = "<!channel>@example.com"
 	r := render(t, c, cxslack.RenderOptions{})
+	// The header, which names the team, is plain_text: Slack reads nothing
+	// in it as a mention.
+	if h := r.blocks[0]; h["type"] != "header" || h["text"].(map[string]any)["type"] != "plain_text" {
+		t.Fatalf("header %v is not plain text", h)
+	}
+	r.blocks = r.blocks[1:]
 	text := r.joined()
 	// Live tokens look like <@…>, <#…>, <!…> (other than our dates) or <http…>.
 	for _, live := range []string{"<!channel", "<!here", "<!everyone", "<@", "<#", "<!subteam", "<https:", "<mailto:"} {

@@ -229,43 +229,37 @@ func HomeView(lang, intro string, sections []HomeSection, ownerIDs map[string]st
 	return slackgo.HomeTabViewRequest{Type: slackgo.VTHomeTab, Blocks: slackgo.Blocks{BlockSet: blocks}}
 }
 
-// CompactCard renders a case in two blocks: a summary (headline, state,
-// owner, the next due time and the comment's first line, all escaped) and
-// the case's buttons. Block ids start with prefix.
+// CompactCard renders a case in one block: the header, the state with the
+// owner and what is due (or late), the comment's first line, all escaped,
+// and the next step as its one button. Block ids start with prefix.
 func CompactCard(c bot.Card, prefix string, o RenderOptions) []slackgo.Block {
 	id := strconv.FormatInt(c.CaseID, 10)
 	var b strings.Builder
-	b.WriteString("*" + Escape(c.Ref()) + "* · " + Escape(c.Headline()) + "\n" + stateLine(c) + " · " +
-		c.T("home.owner", "Owner", ownerText(c.Lang, c.Owner, o.OwnerID)))
-	switch {
-	case c.State.Closed():
-	case c.ThankedAt == nil && !c.ThankYouDue.IsZero():
-		b.WriteString(" · " + c.T("home.thank_by", "Date", slackDate(c.Lang, c.ThankYouDue)))
-	case !c.ResolutionDue.IsZero():
-		b.WriteString(" · " + c.T("home.resolve_by", "Date", slackDate(c.Lang, c.ResolutionDue)))
+	b.WriteString("*" + Escape(c.Header()) + "*\n" + stateLine(c))
+	if c.Owner != "" {
+		b.WriteString(" · " + c.T("home.owner", "Owner", ownerText(c, o.OwnerID)))
+	}
+	if line := c.DeadlineLine(); line != "" {
+		b.WriteString("\n" + Escape(line))
 	}
 	if line := firstLine(c.Comment); line != "" {
 		b.WriteString("\n> " + Escape(clip(line, fallbackLen)))
 	}
-	blocks := []slackgo.Block{slackgo.NewSectionBlock(mrkdwn(b.String()), nil, nil, slackgo.SectionBlockOptionBlockID(prefix+"-"+id+"-summary"))}
-	var buttons []slackgo.BlockElement
-	for _, a := range c.Actions {
-		btn := slackgo.NewButtonBlockElement(ActionID(a), id, plain(clip(c.ActionLabel(a), maxButtonLen)))
-		if a == bot.ActionTake {
-			btn = btn.WithStyle(slackgo.StylePrimary)
-		}
-		buttons = append(buttons, btn)
+	var next slackgo.BlockElement
+	if a, ok := c.Primary(); ok {
+		next = slackgo.NewButtonBlockElement(ActionID(a), id, plain(clip(c.ActionLabel(a), maxButtonLen))).WithStyle(slackgo.StylePrimary)
 	}
-	if len(buttons) > 0 {
-		blocks = append(blocks, slackgo.NewActionBlock(prefix+"-"+id+"-actions", buttons...))
+	var acc *slackgo.Accessory
+	if next != nil {
+		acc = slackgo.NewAccessory(next)
 	}
-	return blocks
+	return []slackgo.Block{slackgo.NewSectionBlock(mrkdwn(clip(b.String(), MaxTextLen)), nil, acc, slackgo.SectionBlockOptionBlockID(prefix+"-"+id+"-summary"))}
 }
 
 func stateLine(c bot.Card) string {
 	s := Escape(c.StateName())
-	if c.ShowsOverdue() {
-		s += " · :rotating_light: *" + Escape(c.T("state.overdue")) + "*"
+	if _, late := c.Late(); late || c.ShowsOverdue() {
+		s = ":rotating_light: " + s
 	}
 	return s
 }

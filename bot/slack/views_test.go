@@ -114,7 +114,7 @@ func TestHomeViewStaysWithinLimits(t *testing.T) {
 		}
 		ids[id] = true
 	}
-	if !ids["home-mine-1-actions"] || !ids["home-overdue-21-summary"] {
+	if !ids["home-mine-1-summary"] || !ids["home-overdue-21-summary"] {
 		t.Errorf("case blocks missing: %v", ids)
 	}
 }

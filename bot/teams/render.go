@@ -107,45 +107,16 @@ func RenderCard(c bot.Card, o RenderOptions) element {
 }
 
 func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribute) element {
-	body := []any{
-		element{"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true,
-			"text": EscapeMarkdown(c.T("card.title", "CaseID", c.CaseID, "Segment", c.SegmentLabel(), "Metric", c.MetricLabel(), "Score", c.Score))},
+	// The order is what a person on a phone needs first: the score and
+	// team, the customer's words, what is due (or late), then who has it.
+	head := element{"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": EscapeMarkdown(c.Header())}
+	switch c.Severity() {
+	case bot.SeverityCritical:
+		head["color"] = "Attention"
+	case bot.SeverityHigh, bot.SeverityModerate:
+		head["color"] = "Warning"
 	}
-	state := element{"type": "TextBlock", "wrap": true, "spacing": "None", "text": EscapeMarkdown(c.StateLabel())}
-	if c.Overdue && !c.State.Closed() {
-		state["color"], state["weight"] = "Attention", "Bolder"
-	}
-	body = append(body, state)
-
-	facts := []any{}
-	addFact := func(label string, value any) {
-		facts = append(facts, element{"type": "ColumnSet", "spacing": "Small", "columns": []any{
-			element{"type": "Column", "width": "100px", "items": []any{element{"type": "TextBlock", "weight": "Bolder", "wrap": true, "text": label}}},
-			element{"type": "Column", "width": "stretch", "items": []any{value}},
-		}})
-	}
-	addFact(c.T("card.field.team"), plain(clipRunes(c.TeamName, maxValueRunes)))
-	owner := c.Owner
-	if owner == "" {
-		owner = c.T("card.owner.nobody")
-	}
-	addFact(c.T("card.field.owner"), plain(owner))
-	if c.Touchpoint != "" {
-		addFact(c.T("card.field.touchpoint"), plain(clipRunes(c.Touchpoint, maxValueRunes)))
-	}
-	switch {
-	case c.ThankedAt != nil:
-		addFact(c.T("card.field.thanked"), dateText(*c.ThankedAt))
-	case !c.State.Closed() && !c.ThankYouDue.IsZero():
-		addFact(c.T("card.field.thank_by"), dateText(c.ThankYouDue))
-	}
-	switch {
-	case c.ResolvedAt != nil:
-		addFact(c.T("card.field.resolved"), dateText(*c.ResolvedAt))
-	case !c.State.Closed() && !c.ResolutionDue.IsZero():
-		addFact(c.T("card.field.resolve_by"), dateText(c.ResolutionDue))
-	}
-	body = append(body, element{"type": "Container", "spacing": "Medium", "items": facts})
+	body := []any{head}
 
 	quote := clipRunes(comment, maxCommentRunes)
 	shortened := quote != c.Comment
@@ -156,7 +127,7 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 	if comment != "" {
 		commentRun["italic"] = true
 	}
-	body = append(body, element{"type": "Container", "style": "emphasis", "spacing": "Medium", "items": []any{
+	body = append(body, element{"type": "Container", "style": "emphasis", "spacing": "Small", "items": []any{
 		element{"type": "RichTextBlock", "inlines": []any{commentRun}},
 	}})
 	if shortened {
@@ -165,6 +136,40 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 			"text": EscapeMarkdown(c.T("card.comment.shortened"))},
 			element{"type": "ActionSet", "spacing": "Small", "actions": []any{execute(c.CaseID, VerbFullComment, c.T("card.button.full_comment"), "")}})
 	}
+	if line := c.DeadlineLine(); line != "" {
+		due := element{"type": "TextBlock", "wrap": true, "spacing": "Small", "text": EscapeMarkdown(line)}
+		if _, late := c.Late(); late {
+			due["color"], due["weight"] = "Attention", "Bolder"
+			due["text"] = "⚠ " + EscapeMarkdown(line)
+		}
+		body = append(body, due)
+	}
+
+	facts := []any{}
+	addFact := func(label string, value any) {
+		facts = append(facts, element{"type": "ColumnSet", "spacing": "Small", "columns": []any{
+			element{"type": "Column", "width": "100px", "items": []any{element{"type": "TextBlock", "weight": "Bolder", "wrap": true, "text": label}}},
+			element{"type": "Column", "width": "stretch", "items": []any{value}},
+		}})
+	}
+	// An open case says "no owner" in its state; an owner row would only
+	// repeat it.
+	if c.Owner != "" {
+		addFact(c.T("card.field.owner"), plain(clipRunes(c.OwnerName(), maxValueRunes)))
+	}
+	state := element{"type": "TextBlock", "wrap": true, "text": EscapeMarkdown(c.StateLabel())}
+	if c.ShowsOverdue() {
+		state["color"] = "Attention"
+	}
+	addFact(c.T("card.field.state"), state)
+	if c.ThankedAt != nil {
+		addFact(c.T("card.field.thanked"), dateText(*c.ThankedAt))
+	}
+	if c.ResolvedAt != nil {
+		addFact(c.T("card.field.resolved"), dateText(*c.ResolvedAt))
+	}
+	body = append(body, element{"type": "Container", "spacing": "Small", "items": facts})
+
 	for _, l := range c.Later {
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
 			element{"type": "TextRun", "text": "Answered again: ", "weight": "Bolder"},
@@ -180,6 +185,9 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 			element{"type": "TextRun", "text": c.T("card.customer") + ": ", "weight": "Bolder"},
 			element{"type": "TextRun", "text": clipRunes(who, 3*maxValueRunes)},
 		}})
+	}
+	if c.Touchpoint != "" {
+		attrs = append([]bot.Attribute{{Name: c.T("card.field.touchpoint"), Value: c.Touchpoint}}, attrs...)
 	}
 	if len(attrs) > 0 {
 		var in []any
@@ -232,8 +240,15 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 	}
 
 	var actions []any
-	for _, a := range c.Actions {
+	primary, hasPrimary := c.Primary()
+	for i, a := range c.Actions {
 		if act := renderAction(c, a, o); act != nil {
+			// The next step alone is highlighted.
+			if hasPrimary && i == 0 && a == primary {
+				act["style"] = "positive"
+			} else {
+				delete(act, "style")
+			}
 			actions = append(actions, act)
 		}
 	}
@@ -261,7 +276,7 @@ func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
 	t := c.T
 	switch a {
 	case bot.ActionTake:
-		return execute(c.CaseID, VerbTake, c.ActionLabel(a), "positive")
+		return execute(c.CaseID, VerbTake, c.ActionLabel(a), "")
 	case bot.ActionShowContact:
 		return execute(c.CaseID, VerbShowContact, c.ActionLabel(a), "")
 	case bot.ActionReopen:
