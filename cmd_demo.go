@@ -361,7 +361,7 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 		return nil, err
 	}
 	files := map[string][]byte{"digest-" + lastMonth + ".md": report.Markdown, "digest-" + lastMonth + ".html": report.HTML, "nps-trend-" + lastMonth + ".png": report.PNG}
-	fmt.Fprintf(w, "5. The digest of %s for the CX improvement meeting:\n\n", digest.MonthTitle(lastMonth))
+	fmt.Fprintf(w, "5. The digest of %s for the CX improvement meeting:\n\n", digest.MonthTitle(models.LangEnglish, lastMonth))
 	for _, name := range []string{"digest-" + lastMonth + ".md", "digest-" + lastMonth + ".html", "nps-trend-" + lastMonth + ".png"} {
 		path := filepath.Join(outDir, name)
 		if err := os.WriteFile(path, files[name], 0o644); err != nil {

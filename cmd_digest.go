@@ -78,6 +78,9 @@ func digestCmd(ctx context.Context, e *env) error {
 		for _, d := range poster.Destinations {
 			where = append(where, d.Transport+":"+d.Channel)
 		}
+		for _, to := range poster.Emails {
+			where = append(where, "email:"+to)
+		}
 		fmt.Fprintf(e.stderr, "digest %s queued for %s (post #%d); the running service delivers it\n", *month, strings.Join(where, ", "), run.Posts)
 		if *out == "" {
 			return nil
@@ -142,8 +145,16 @@ func digestFormat(format, out string) (string, error) {
 // and the leadership channels of the YAML's digest section, on the
 // connected platforms; with no platform connected, the log transport.
 func newDigestPoster(cfg *config.Config, store *models.Store, log *slog.Logger) *digest.Poster {
-	return &digest.Poster{Store: store, Policy: cfg.Policy(), Schedule: cfg.Org.Digest.Schedule,
+	p := &digest.Poster{Store: store, Policy: cfg.Policy(), Schedule: cfg.Org.Digest.Schedule,
 		Destinations: digestDestinations(cfg), Log: log}
+	if len(cfg.Org.Digest.Email) > 0 {
+		if cfg.EmailEnabled() {
+			p.Emails = cfg.Org.Digest.Email
+		} else {
+			log.Warn("digest.email is set but email is not (CXLOOP_SMTP_URL, CXLOOP_SMTP_FROM): the digest goes to the channels only")
+		}
+	}
+	return p
 }
 
 // digestDestinations lists the leadership channels.

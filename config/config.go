@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -412,6 +413,10 @@ type Digest struct {
 	SlackChannel string `yaml:"slack_channel"`
 	TeamsChannel string `yaml:"teams_channel"`
 	Language     string `yaml:"language"`
+	// Email lists the addresses that get the digest as an HTML email with
+	// the chart inline, once per month with the channel post (needs
+	// CXLOOP_SMTP_URL and CXLOOP_SMTP_FROM).
+	Email []string `yaml:"email"`
 }
 
 // Kudos names where promoter comments go.
@@ -610,6 +615,11 @@ func (o *Org) validate() error {
 		Comment: parseRetention(o.Privacy.CommentRetention, "privacy.comment_retention", add)}
 	if !o.inherited["digest.language"] {
 		checkLanguage("digest.language", o.Digest.Language, add)
+	}
+	for _, a := range o.Digest.Email {
+		if addr, err := mail.ParseAddress(a); err != nil || addr.Name != "" || !strings.Contains(addr.Address, "@") {
+			add("digest.email: %q is not an email address", a)
+		}
 	}
 	if len(o.Teams) == 0 {
 		add("teams: at least one team is required")

@@ -198,8 +198,21 @@ func TestTeamsThankYouAndResolutionByEmail(t *testing.T) {
 		if resp.Type != "application/vnd.microsoft.card.adaptive" {
 			t.Fatalf("thank answered %+v", resp)
 		}
-		_, resp = e.execute(teamsfake.AliceID, "resolve", id, map[string]any{"rootCause": "process", "resolution": "Мы добавили операторов в часы пик.", "tellByEmail": "true"})
-		if resp.Type != "application/vnd.microsoft.card.adaptive" {
+		// Resolve with "tell the customer by email": first the email, to check.
+		note := "Мы добавили операторов в часы пик."
+		_, resp = e.execute(teamsfake.AliceID, "resolve", id, map[string]any{"rootCause": "process", "resolution": note, "tellByEmail": "true", "systemic": "true"})
+		form := anyText(resp.Value)
+		if resp.Type != "application/vnd.microsoft.card.adaptive" || !strings.Contains(form, `"emailBody"`) ||
+			!strings.Contains(form, "Вот что мы сделали:\\n\\n"+note) || !strings.Contains(form, `"emailReviewed":"true"`) {
+			t.Fatalf("resolve answered %+v, want the resolution email to check:\n%s", resp.Type, form)
+		}
+		if c := e.caseOf(id); c.ResolvedAt != nil {
+			t.Fatalf("resolved before the email was confirmed: %s", c.State)
+		}
+		_, resp = e.execute(teamsfake.AliceID, "resolve", id, map[string]any{"rootCause": "process", "resolution": note, "tellByEmail": "true",
+			"systemic": "true", "emailReviewed": "true", "emailSubject": "Что мы сделали по Вашему отзыву",
+			"emailBody": "Здравствуйте, Ольга!\n\nВот что мы сделали:\n\n" + note + "\n\nС уважением,\nJaan\nContact Center"})
+		if resp.Type != "application/vnd.microsoft.card.adaptive" || strings.Contains(anyText(resp.Value), `"emailReviewed"`) {
 			t.Fatalf("resolve answered %+v", resp)
 		}
 		e.deliver()
@@ -218,8 +231,8 @@ func TestTeamsThankYouAndResolutionByEmail(t *testing.T) {
 			!strings.HasSuffix(resolved.Text, "С уважением,\nJaan\nContact Center") {
 			t.Errorf("resolution %q:\n%s", resolved.Subject, resolved.Text)
 		}
-		if c := e.caseOf(id); c.State != models.StateResolved || c.ThankMethod != "email" {
-			t.Errorf("case %s, thanked by %s", c.State, c.ThankMethod)
+		if c := e.caseOf(id); c.State != models.StateResolved || c.ThankMethod != "email" || c.ImprovementID == nil {
+			t.Errorf("case %s, thanked by %s, improvement %v", c.State, c.ThankMethod, c.ImprovementID)
 		}
 		replies := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool {
 			return c.Method == "POST" && strings.Contains(strings.ReplaceAll(teamsfake.TextOf(c), `\`, ""), "Thank-you emailed by Jaan.")
@@ -304,4 +317,80 @@ func TestSlackFixDoneConfirmedInTheModal(t *testing.T) {
 			t.Errorf("%d follow-ups open, want only the call", len(fus))
 		}
 	})
+}
+
+// "Resolve…" with "tell the customer by email": the modal turns into the
+// resolution email, prefilled with the note as what was done; what the
+// person sends is what the customer gets, and the case is resolved with the
+// first step's root cause and systemic choice.
+func TestSlackResolutionEmailShownBeforeItGoes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		h := newSlackHarness(t, s)
+		srv := withEmail(t, h.pol, slackMail{h})
+		yes := true
+		res := h.ingest(models.ResponseInput{ExternalID: "r1", Score: 2, Comment: "Kolejka była ogromna.", Language: "pl",
+			Customer: models.Customer{Name: "Zofia", Email: "zofia@example.com", ContactOK: &yes}})
+		h.deliver()
+		id := res[0].CaseID // round robin: jaan
+		h.serve(h.press("U0JAAN", "case.resolve", id, "C0CONTACT", h.cardTS(id, "C0CONTACT")))
+		_, view := h.openedView()
+		if _, ok := blockIDs(view)[cxslack.BlockTellByEmail]; !ok {
+			t.Fatalf("the resolve modal does not offer to tell the customer by email: %v", view)
+		}
+		note := "Dodaliśmy konsultantów w godzinach szczytu."
+		rec := h.serve(h.submitView("U0JAAN", cxslack.ModalResolve, view["private_metadata"].(string), map[string]map[string]any{
+			cxslack.BlockRootCause:   {"root_cause_select": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "process"}}},
+			cxslack.BlockNote:        {"note_input": map[string]any{"type": "plain_text_input", "value": note}},
+			cxslack.BlockSystemic:    {"systemic_check": map[string]any{"type": "checkboxes", "selected_options": []any{map[string]any{"value": "systemic"}}}},
+			cxslack.BlockTellByEmail: {"tell_by_email_check": map[string]any{"type": "checkboxes", "selected_options": []any{map[string]any{"value": "email"}}}},
+		}))
+		var answer struct {
+			Action string         `json:"response_action"`
+			View   map[string]any `json:"view"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil || answer.Action != "update" {
+			t.Fatalf("the resolve submission answered %s, want the email step", rec.Body)
+		}
+		if c := h.caseOf(id); c.State.Closed() || c.ResolvedAt != nil {
+			t.Fatalf("case %s before the email was confirmed", c.State)
+		}
+		step := blockIDs(answer.View)
+		prefilled, _ := step[cxslack.BlockEmailBody]["initial_value"].(string)
+		if !strings.HasPrefix(prefilled, "Dzień dobry, Zofia!") || !strings.Contains(prefilled, note) || !strings.Contains(prefilled, "Jaan") {
+			t.Fatalf("the resolution email is prefilled in Polish with the note, signed by the owner:\n%s", prefilled)
+		}
+		if n := len(srv.Messages()); n != 0 {
+			t.Fatalf("%d emails before the person sent one", n)
+		}
+		edited := prefilled + "\n\nPS. Dziękuję za cierpliwość."
+		rec = h.serve(h.submitView("U0JAAN", cxslack.ModalResolveEmail, answer.View["private_metadata"].(string), map[string]map[string]any{
+			cxslack.BlockNote:         {"note_input": map[string]any{"type": "plain_text_input", "value": note}},
+			cxslack.BlockEmailSubject: {"email_subject_input": map[string]any{"type": "plain_text_input", "value": "Co zrobiliśmy, Zofio"}},
+			cxslack.BlockEmailBody:    {"email_body_input": map[string]any{"type": "plain_text_input", "value": edited}},
+		}))
+		if rec.Body.Len() != 0 {
+			t.Fatalf("the email step answered %s", rec.Body)
+		}
+		h.deliver()
+		msgs := srv.Messages()
+		if len(msgs) != 1 {
+			t.Fatalf("%d emails, want 1", len(msgs))
+		}
+		p, err := smtptest.Parse(msgs[0].Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Subject != "Co zrobiliśmy, Zofio" || p.Text != edited {
+			t.Errorf("email %q:\n%q", p.Subject, p.Text)
+		}
+		c := h.caseOf(id)
+		if c.State != models.StateResolved || c.RootCause != "process" || c.Resolution != note || c.ImprovementID == nil {
+			t.Errorf("case %s, root cause %q, resolution %q, improvement %v", c.State, c.RootCause, c.Resolution, c.ImprovementID)
+		}
+	})
+}
+
+func anyText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

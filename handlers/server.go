@@ -79,6 +79,7 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "POST /webhooks/formbricks", s.limit(providers.SourceFormbricks, s.webhook(providers.SourceFormbricks)))
 	s.route(mux, "GET /unsubscribe", http.HandlerFunc(s.unsubscribe))
 	s.route(mux, "POST /unsubscribe", http.HandlerFunc(s.unsubscribe))
+	s.route(mux, "GET /digests/{file}", http.HandlerFunc(s.digestReport))
 	s.route(mux, "GET /healthz", http.HandlerFunc(s.healthz))
 	s.route(mux, "GET /readyz", http.HandlerFunc(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))

@@ -25,6 +25,9 @@ type modalMeta struct {
 	Case    int64  `json:"case"`
 	Channel string `json:"channel,omitempty"`
 	Home    bool   `json:"home,omitempty"`
+	// The resolution email's step carries the first step's choices.
+	RootCause string `json:"root_cause,omitempty"`
+	Systemic  bool   `json:"systemic,omitempty"`
 }
 
 func (m modalMeta) String() string {
@@ -245,16 +248,18 @@ func (a *SlackApp) emailForm(ctx context.Context, v models.CaseView, caseID int6
 var slackFieldBlocks = map[string]string{
 	"assignee": cxslack.BlockAssignee, "method": cxslack.BlockMethod, "note": cxslack.BlockNote,
 	"root_cause": cxslack.BlockRootCause, "reason": cxslack.BlockReason,
-	"email_subject": cxslack.BlockEmailSubject, "email_body": cxslack.BlockEmailBody,
+	"email_subject": cxslack.BlockEmailSubject, "email_body": cxslack.BlockEmailBody, "email": cxslack.BlockTellByEmail,
 }
 
 // slackModalFields lists each modal's input blocks, the first being where an
 // error without a field of its own is shown.
 var slackModalFields = map[string][]string{
-	cxslack.ModalAssign:    {cxslack.BlockAssignee},
-	cxslack.ModalThank:     {cxslack.BlockMethod, cxslack.BlockNote, cxslack.BlockEmailSubject, cxslack.BlockEmailBody},
-	cxslack.ModalResolve:   {cxslack.BlockRootCause, cxslack.BlockNote, cxslack.BlockSystemic, cxslack.BlockTellByEmail},
-	cxslack.ModalNoContact: {cxslack.BlockReason, cxslack.BlockNote},
+	cxslack.ModalAssign:  {cxslack.BlockAssignee},
+	cxslack.ModalThank:   {cxslack.BlockMethod, cxslack.BlockNote, cxslack.BlockEmailSubject, cxslack.BlockEmailBody},
+	cxslack.ModalResolve: {cxslack.BlockRootCause, cxslack.BlockNote, cxslack.BlockSystemic, cxslack.BlockTellByEmail},
+	// The resolution email's step.
+	cxslack.ModalResolveEmail: {cxslack.BlockNote, cxslack.BlockEmailSubject, cxslack.BlockEmailBody},
+	cxslack.ModalNoContact:    {cxslack.BlockReason, cxslack.BlockNote},
 }
 
 // opFromView reads a submitted modal into an action. For Assign, Assignee
@@ -289,6 +294,10 @@ func opFromView(callbackID string, values map[string]map[string]slackgo.BlockAct
 			}
 		}
 		return op, true
+	case cxslack.ModalResolveEmail:
+		// The root cause and the systemic choice come from the metadata.
+		return models.Op{Kind: models.OpResolve, Note: note,
+			Email: &models.Draft{Subject: get(cxslack.BlockEmailSubject).Value, Body: get(cxslack.BlockEmailBody).Value}}, true
 	case cxslack.ModalNoContact:
 		return models.Op{Kind: models.OpNoContact, Reason: get(cxslack.BlockReason).SelectedOption.Value, Note: note}, true
 	}
@@ -362,6 +371,17 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 		}
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{block: clipText(fieldSentence(fe.Msg), 150)})
 	}
+	if ic.View.CallbackID == cxslack.ModalResolveEmail {
+		op.RootCause, op.Systemic = meta.RootCause, meta.Systemic
+	}
+	if ic.View.CallbackID == cxslack.ModalResolve && op.Email != nil {
+		// Telling the customer by email: show the email first.
+		if fe, view := a.resolveEmailStep(ctx, ic.User.ID, meta, op); fe != nil {
+			return errorsOn(fe)
+		} else if view != nil {
+			return slackgo.NewUpdateViewSubmissionResponse(view)
+		}
+	}
 	to := slackTarget{UserID: ic.User.ID, ChannelID: meta.Channel}
 	h := &submitHandoff{ch: make(chan *models.FieldError, 1)}
 	started := a.spawn("submit "+ic.View.CallbackID, func(ctx context.Context) {
@@ -403,6 +423,41 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 }
 
 var errSlackUnknownActor = errors.New("unknown actor")
+
+// resolveEmailStep is the view that replaces the resolve modal when the
+// customer is to be told by email: the resolution message in their
+// language, the note as what was done, signed by the person resolving. A
+// field error keeps the first modal open; neither (no person or case to be
+// found in time) lets the submission go ahead with the shipped message.
+func (a *SlackApp) resolveEmailStep(ctx context.Context, userID string, meta modalMeta, op models.Op) (*models.FieldError, *slackgo.ModalViewRequest) {
+	if strings.TrimSpace(op.Note) == "" {
+		return &models.FieldError{Field: "note", Msg: "say what was done: it is what the email tells the customer"}, nil
+	}
+	actor, err := a.Directory.Email(ctx, userID)
+	if err != nil {
+		return nil, nil
+	}
+	v, err := a.Store.CaseView(ctx, meta.Case)
+	if err != nil {
+		return nil, nil
+	}
+	if refusal := a.Policy.Authorize(actor, models.OpResolve, &v.Case); refusal != nil {
+		return nil, nil // the submission refuses it and says why
+	}
+	if offer := a.Policy.EmailOffer(v); !offer.Allowed() {
+		return &models.FieldError{Field: "email", Msg: offer.Reason()}, nil
+	}
+	d, err := a.Policy.CaseDraft(v, models.MessageResolution, actor, op.Note)
+	if err != nil {
+		a.Log.Error("slack: resolution message", "case", meta.Case, "err", err)
+		return nil, nil
+	}
+	lang := a.Directory.Lang(ctx, actor, a.Policy.TeamLanguage(v.Case.TeamID))
+	next := meta
+	next.RootCause, next.Systemic = op.RootCause, op.Systemic
+	view := cxslack.ResolveEmailModal(lang, meta.Case, op.Note, d, next.String())
+	return nil, &view
+}
 
 // submit applies a submitted modal's action for the Slack user.
 func (a *SlackApp) submit(ctx context.Context, userID string, caseID int64, op models.Op) error {

@@ -325,7 +325,9 @@ func teamsOp(req teams.ActionRequest) (models.Op, error) {
 		op := models.Op{Kind: models.OpResolve, RootCause: req.Input(teams.InputRootCause), Note: req.Input(teams.InputResolution),
 			Systemic: req.Input(teams.InputSystemic) == "true"}
 		if req.Input(teams.InputTellByEmail) == "true" {
-			op.Email = &models.Draft{}
+			// Empty when the client could not show the email first: the
+			// shipped message with the note as what was done.
+			op.Email = &models.Draft{Subject: req.Input(teams.InputEmailSubject), Body: req.Input(teams.InputEmailBody)}
 		}
 		return op, nil
 	case teams.VerbNoContact:
@@ -420,6 +422,18 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 	if err != nil {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: "That card is out of date; ask me to \"show\" the case again."}
 	}
+	if req.Verb == teams.VerbBackToCard {
+		v, err := h.Store.CaseView(ctx, req.CaseID)
+		if err != nil {
+			return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: fmt.Sprintf("There is no case #%d.", req.CaseID)}
+		}
+		return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCard(v, h.Policy))}
+	}
+	if req.Verb == teams.VerbResolve && req.Input(teams.InputTellByEmail) == "true" && req.Input(teams.InputReviewed) != "true" {
+		if form := h.resolveEmailForm(ctx, in, req); form != nil {
+			return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: form}
+		}
+	}
 	text, ok := h.perform(ctx, in, req)
 	if !ok || req.Verb == teams.VerbShowContact || req.Verb == teams.VerbFullComment {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: text}
@@ -429,6 +443,30 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: text}
 	}
 	return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCardAt(v, h.Policy, h.Clock.Now()))}
+}
+
+// resolveEmailForm is the card that shows the resolution email before it
+// goes, when "tell the customer by email" is on: prefilled in the
+// customer's language with the note as what was done. Nil lets the resolve
+// go ahead, which then refuses it and says why (not allowed, no email
+// possible) or sends the shipped message.
+func (h *Teams) resolveEmailForm(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) map[string]any {
+	actor, err := h.actor(ctx, in)
+	if err != nil {
+		return nil
+	}
+	v, err := h.Store.CaseView(ctx, req.CaseID)
+	if err != nil || h.Policy.Authorize(actor, models.OpResolve, &v.Case) != nil || !h.Policy.EmailOffer(v).Allowed() {
+		return nil
+	}
+	note := req.Input(teams.InputResolution)
+	d, err := h.Policy.CaseDraft(v, models.MessageResolution, actor, note)
+	if err != nil {
+		h.log().Error("teams: resolution message", "case", req.CaseID, "err", err)
+		return nil
+	}
+	return teams.ResolveEmailForm(h.readerLang(ctx, in, actor), req.CaseID, req.Input(teams.InputRootCause),
+		req.Input(teams.InputSystemic) == "true", note, d)
 }
 
 // submit handles an Action.Submit (clients without Universal Actions): the

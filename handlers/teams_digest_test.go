@@ -62,7 +62,7 @@ func TestTeamsDigestCard(t *testing.T) {
 			t.Errorf("card of %d bytes", n)
 		}
 		js := cardText(card)
-		title := digest.Title("2026-09")
+		title := digest.Title("en", "2026-09")
 		if !strings.Contains(js, teams.EscapeMarkdown(title)) {
 			t.Errorf("no title %q in %s", title, js)
 		}

@@ -342,6 +342,9 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 	if m.Kind == models.KindCustomerEmail {
 		return "", d.sendEmail(ctx, m)
 	}
+	if m.Kind == models.KindDigestEmail {
+		return "", d.sendDigestEmail(ctx, m)
+	}
 	msgr, ok := d.Messengers[m.Transport]
 	if !ok {
 		return "", bot.PermanentError(fmt.Errorf("transport %q is not connected", m.Transport))
@@ -400,7 +403,7 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 	case models.KindBackDM:
 		return "", d.sendBack(ctx, msgr, m)
 	case models.KindDigest:
-		return digest.Deliver(ctx, d.Store, msgr, m)
+		return digest.Deliver(ctx, d.Store, msgr, m, d.PublicURL)
 	case models.KindHuddle:
 		return d.sendHuddle(ctx, msgr, m)
 	case models.KindKudos:
@@ -464,6 +467,34 @@ func (d *Deliverer) sendEmail(ctx context.Context, m *models.OutboxMessage) erro
 		MessageID:   fmt.Sprintf("cxloop.%d.%d@%s", m.CaseID, m.ID, domain),
 		Unsubscribe: strings.TrimRight(d.PublicURL, "/") + "/unsubscribe?token=" + models.UnsubscribeToken(key, e.To),
 	})
+}
+
+// sendDigestEmail writes the monthly digest to one digest.email address:
+// the report as the HTML part with the trend chart inline (cid:), the
+// Markdown as the plain-text part.
+func (d *Deliverer) sendDigestEmail(ctx context.Context, m *models.OutboxMessage) error {
+	if d.Mailer == nil {
+		return bot.PermanentError(errors.New("email is not configured (CXLOOP_SMTP_URL)"))
+	}
+	e, err := models.ParseDigestEmail(m)
+	if err != nil {
+		return bot.PermanentError(err)
+	}
+	month, _ := models.DigestMonthOf(m)
+	run, err := d.Store.DigestRunFor(ctx, month)
+	if err != nil {
+		return permanentIfMissing(err)
+	}
+	domain := "cxloop.invalid"
+	if at := strings.LastIndexByte(d.MailFrom, '@'); at >= 0 {
+		domain = strings.TrimRight(d.MailFrom[at+1:], "> ")
+	}
+	msg := email.Message{From: d.MailFrom, To: e.To, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
+		MessageID: fmt.Sprintf("cxloop.digest.%s.%d@%s", month, m.ID, domain)}
+	if len(run.ChartPNG) > 0 && e.ChartCID != "" {
+		msg.Inline = []email.Inline{{CID: e.ChartCID, Name: "nps-trend.png", ContentType: "image/png", Data: run.ChartPNG}}
+	}
+	return d.Mailer.Send(ctx, msg)
 }
 
 func (d *Deliverer) card(ctx context.Context, caseID int64) (bot.Card, error) {

@@ -62,7 +62,13 @@ func (s *safeBuffer) String() string {
 
 func newEmailWorld(t *testing.T, s *models.Store) *emailWorld {
 	t.Helper()
-	org, err := config.ParseOrg([]byte(emailOrg))
+	return newEmailWorldOf(t, s, emailOrg)
+}
+
+// newEmailWorldOf is an email world with the organisation of yaml.
+func newEmailWorldOf(t *testing.T, s *models.Store, yaml string) *emailWorld {
+	t.Helper()
+	org, err := config.ParseOrg([]byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,4 +296,64 @@ func hasEvent(v models.CaseView, kind string) bool {
 		}
 	}
 	return false
+}
+
+// What chat says about emails reads in the team's language: the thread
+// lines of a thank-you emailed, of an email refused, of a customer told by
+// email; the owner's DMs; the channel's announcement of the fix.
+func TestEmailLinesInTheTeamsLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		w := newEmailWorldOf(t, s, strings.Replace(emailOrg, "    name: Klienditugi\n", "    name: Klienditugi\n    language: et\n", 1))
+		ctx := context.Background()
+		w.ingest(t, customer{"r-1", "Kadri", "kadri@example.com", "et", yes()}, customer{"r-2", "Mart", "mart@example.com", "et", yes()},
+			customer{"r-3", "Peeter", "", "et", yes()})
+		if _, err := s.Act(ctx, w.p, w.clock.Now(), w.caseOf["r-1"], "liis@example.com", models.Op{Kind: models.OpThank, Method: "email"}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, w.d, s, w.clock, time.Minute, 100)
+		w.srv.Reject(550)
+		if _, err := s.Act(ctx, w.p, w.clock.Now(), w.caseOf["r-2"], "liis@example.com", models.Op{Kind: models.OpThank, Method: "email"}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, w.d, s, w.clock, time.Minute, 100)
+		for _, id := range []string{"r-1", "r-3"} {
+			op := models.Op{Kind: models.OpResolve, RootCause: "process", Note: "selgitasin", Systemic: true}
+			if _, err := s.Act(ctx, w.p, w.clock.Now(), w.caseOf[id], "liis@example.com", op); err != nil {
+				t.Fatal(err)
+			}
+		}
+		items, err := s.Improvements(ctx, models.ImprovementFilter{})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("backlog %+v %v", items, err)
+		}
+		if _, err := s.ActOnImprovement(ctx, w.p, w.clock.Now(), items[0].ID, "mari.manager@example.com",
+			models.ItemOp{Kind: models.ItemOpStatus, Status: models.ImprovementDone}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, w.d, s, w.clock, time.Minute, 100)
+		chat := w.chat.String()
+		c2, c3 := w.caseOf["r-2"], w.caseOf["r-3"]
+		for _, want := range []string{
+			"Liis saatis kliendile tänukirja.",
+			"⚠ E-kiri jäi kohale jõudmata: tänukirja ei õnnestunud kliendile toimetada (",
+			fmt.Sprintf("Juhtumi #%d kliendile saadetud tänukiri ei jõudnud kohale: ", c2),
+			`550 "5.1.1 Mailbox unavailable"`,
+			"Palun võta kliendiga muul viisil ühendust; klienti tuleb ikka veel tänada.",
+			fmt.Sprintf("Parendus #%d „%s” on tehtud: kliendile saadetakse e-kiri, mis muutus.", items[0].ID, items[0].Title),
+			fmt.Sprintf("Parendus #%d „%s” on tehtud: anna kliendile teada, mis muutus.", items[0].ID, items[0].Title),
+			"Klient sai parandusest teada e-kirjaga.",
+			fmt.Sprintf("Te ütlesite, me tegime: parendus #%d „%s” on tehtud.\nPalun anna 1 kliendile teada, mis muutus:\n• juhtum #%d — Peeter (NPS 2, 5. okt 2026)\n",
+				items[0].ID, items[0].Title, c3),
+			"selle tiimi 2 klienti saavad nüüd meilt vastuse (1 e-kirjaga)",
+		} {
+			if !strings.Contains(chat, want) {
+				t.Errorf("chat lacks %q:\n%s", want, chat)
+			}
+		}
+		for _, english := range []string{"emailed by", "not delivered", "could not be delivered", "You said, we did", "Improvement done", "Customer told"} {
+			if strings.Contains(chat, english) {
+				t.Errorf("chat in English: %q\n%s", english, chat)
+			}
+		}
+	})
 }

@@ -165,7 +165,7 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 			if err := s.queueCaseEmail(tx, p, now, &sender, purpose, d); err != nil {
 				return err
 			}
-			note, line = emailedLine(purpose, actor), nil
+			note, line = emailedLine(purpose, actor)
 		}
 		if err := s.queueCardRefreshMessage(tx, now, c.ID, note, line); err != nil {
 			return err
@@ -204,12 +204,16 @@ func (op Op) customerEmail() (string, *Draft) {
 	return "", nil
 }
 
-// emailedLine is the thread line of an action that emailed the customer.
-func emailedLine(purpose, actor string) string {
+// emailedLine is the thread line of an action that emailed the customer, in
+// English and as the catalog message the thread reads.
+func emailedLine(purpose, actor string) (string, *Message) {
+	name := PersonName(actor)
+	m := &Message{ID: MsgResolveEmailed, Args: map[string]string{"Name": name}}
 	if purpose == MessageThankYou {
-		return "Thank-you emailed by " + PersonName(actor) + "."
+		m.ID = MsgThankEmailed
+		return "Thank-you emailed by " + name + ".", m
 	}
-	return "Resolved by " + PersonName(actor) + "; the customer was emailed what was done."
+	return "Resolved by " + name + "; the customer was emailed what was done.", m
 }
 
 // lockCase loads a case for a change, locked against concurrent changes on

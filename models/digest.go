@@ -34,7 +34,8 @@ type DigestStats struct {
 	CSAT      *ScoreStats // nil when the month has no CSAT responses
 	CES       *ScoreStats // nil when the month has no CES responses
 
-	// Loop is the inner-loop health of the cases opened in the month, all teams.
+	// Loop is the inner-loop health of the cases of the month's responses
+	// (by when the response was submitted, not when its case was opened), all teams.
 	Loop        LoopHealth
 	Teams       []TeamStats // configured teams first, in configuration order
 	Touchpoints []GroupNPS  // by NPS responses, most first
@@ -79,7 +80,7 @@ func (s ScoreStats) TooFew() bool { return s.N < MinResponses }
 // the cases whose due time has passed (or that were done in time anyway);
 // cases closed as "no contact" before being thanked or resolved are left out.
 type LoopHealth struct {
-	Cases  int64 // detractor cases opened in the month
+	Cases  int64 // detractor cases of the month's responses
 	Closed int64 // of those, resolved or closed without contact
 
 	ThankDue      int64 // thanked, or thank-you due time passed
@@ -426,8 +427,13 @@ GROUP BY segment`, []any{start, end}, func(r *sql.Rows) error {
 	return nil
 }
 
-// loop: the follow-up of the cases opened in the month, per team, and the
-// median times in SQL (window functions: SQLite has no percentile function).
+// monthCases selects the cases of the month's detractor responses: a case
+// belongs to the month its response was submitted in, not the day it was
+// opened, so November's responses imported on 2 December count for November.
+const monthCases = `cases WHERE response_id IN (SELECT id FROM responses WHERE submitted_at >= ? AND submitted_at < ?)`
+
+// loop: the follow-up of the cases of the month's responses, per team, and
+// the median times in SQL (window functions: SQLite has no percentile function).
 func (q *digestQuery) loop() error {
 	st := q.st
 	now := st.BuiltAt
@@ -437,7 +443,7 @@ func (q *digestQuery) loop() error {
   COALESCE(sum(CASE WHEN thanked_at IS NOT NULL AND thanked_at <= thank_you_due_at THEN 1 ELSE 0 END), 0),
   COALESCE(sum(CASE WHEN resolved_at IS NOT NULL OR (state <> 'no_contact' AND resolution_due_at <= ?) THEN 1 ELSE 0 END), 0),
   COALESCE(sum(CASE WHEN resolved_at IS NOT NULL AND resolved_at <= resolution_due_at THEN 1 ELSE 0 END), 0)
-FROM cases WHERE opened_at >= ? AND opened_at < ? GROUP BY team_id`, []any{now, now, st.Start, st.End}, func(r *sql.Rows) error {
+FROM `+monthCases+` GROUP BY team_id`, []any{now, now, st.Start, st.End}, func(r *sql.Rows) error {
 		var team string
 		var l LoopHealth
 		if err := r.Scan(&team, &l.Cases, &l.Closed, &l.ThankDue, &l.ThankedInSLA, &l.ResolveDue, &l.ResolvedInSLA); err != nil {
@@ -459,7 +465,7 @@ FROM cases WHERE opened_at >= ? AND opened_at < ? GROUP BY team_id`, []any{now, 
 	// or the mean of the two middle rows, of each partition.
 	medianSQL := `WITH base AS MATERIALIZED (
   SELECT team_id, ` + q.hours("opened_at", "thanked_at") + ` AS ht, ` + q.hours("opened_at", "resolved_at") + ` AS hr
-  FROM cases WHERE opened_at >= ? AND opened_at < ?
+  FROM ` + monthCases + `
 ), d AS MATERIALIZED (
   SELECT 't' AS k, team_id AS g, ht AS h FROM base WHERE ht IS NOT NULL
   UNION ALL SELECT 'r', team_id, hr FROM base WHERE hr IS NOT NULL

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,6 +14,31 @@ import (
 // KindDigest is the outbox kind of a digest post to a leadership channel.
 // Its OrderKey is "digest:YYYY-MM:transport:channel" (see DigestMonthOf).
 const KindDigest = "digest.post"
+
+// KindDigestEmail is the digest as an email to one address of digest.email,
+// queued with the channel posts. Its OrderKey is
+// "digest:YYYY-MM:email:ADDRESS" and its Text a DigestEmail in JSON.
+const KindDigestEmail = "digest.email"
+
+// DigestEmail is what the delivery worker needs to write the digest email;
+// the chart, shown inline as cid:ChartCID, is the month's DigestRun.ChartPNG.
+type DigestEmail struct {
+	To       string `json:"to"`
+	Subject  string `json:"subject"`
+	Language string `json:"language"`
+	HTML     string `json:"html"`
+	Text     string `json:"text"`
+	ChartCID string `json:"chart_cid"`
+}
+
+// ParseDigestEmail reads a digest email message's payload.
+func ParseDigestEmail(m *OutboxMessage) (DigestEmail, error) {
+	var e DigestEmail
+	if err := json.Unmarshal([]byte(m.Text), &e); err != nil {
+		return e, fmt.Errorf("digest email %d: %w", m.ID, err)
+	}
+	return e, nil
+}
 
 // DigestRun records that a month's digest was posted: one row per month,
 // whose unique key makes the scheduled post happen once however many
@@ -41,6 +67,9 @@ type DigestPost struct {
 	ChartPNG []byte // the 12-month trend
 	// Destinations are the leadership channels.
 	Destinations []Destination
+	// Emails are the digest.email addresses, each with the same Email.
+	Emails []string
+	Email  DigestEmail
 }
 
 // DigestOrderKey is the outbox order key of a digest post.
@@ -103,6 +132,16 @@ func (s *Store) ClaimDigest(ctx context.Context, now time.Time, post DigestPost,
 		for _, d := range post.Destinations {
 			msgs = append(msgs, OutboxMessage{Kind: KindDigest, Transport: d.Transport, Channel: d.Channel, Text: post.Summary,
 				OrderKey: DigestOrderKey(post.Month, d)})
+		}
+		for _, to := range post.Emails {
+			e := post.Email
+			e.To = strings.TrimSpace(to)
+			b, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("encode digest email: %w", err)
+			}
+			msgs = append(msgs, OutboxMessage{Kind: KindDigestEmail, Transport: TransportEmail, Recipient: e.To, Text: string(b),
+				OrderKey: truncate("digest:"+post.Month+":"+TransportEmail+":"+strings.ToLower(e.To), 250)})
 		}
 		if err := enqueue(tx, now, msgs...); err != nil {
 			return err

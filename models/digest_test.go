@@ -414,3 +414,42 @@ func TestTermScoresShrinkRareWords(t *testing.T) {
 		t.Errorf("a word seen once dominates: z(once) = %.2f, z(slow) = %.2f", z["once"], z["slow"])
 	}
 }
+
+// A month's cases are its responses' cases: November's responses imported
+// on 2 December are November's detractor cases, not December's.
+func TestDigestCountsCasesByResponseMonth(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		p := digestPolicy()
+		imported := time.Date(2026, 12, 2, 10, 0, 0, 0, tallinn)
+		ins := npsMonth("late", time.Date(2026, 11, 20, 12, 0, 0, 0, tallinn), 4, 2, 5)
+		// The last detractor answered on 30 November at 23:50 Tallinn time,
+		// 21:50 UTC: still November where the digest counts.
+		ins = append(ins, models.ResponseInput{Source: "test", ExternalID: "late-edge", Metric: models.MetricNPS, Score: 2,
+			SubmittedAt: time.Date(2026, 11, 30, 23, 50, 0, 0, tallinn)})
+		for i := range ins {
+			ins[i].Normalize(imported)
+		}
+		if _, err := s.Ingest(ctx, p, imported, ins, models.IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		now := imported.Add(time.Hour)
+		nov, err := s.DigestStats(ctx, p, "2026-11", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if nov.Loop.Cases != 6 {
+			t.Errorf("November's digest counts %d cases of its 6 detractor responses", nov.Loop.Cases)
+		}
+		if nov.NPS.N() != 12 {
+			t.Errorf("November's NPS responses: %d, want 12", nov.NPS.N())
+		}
+		dec, err := s.DigestStats(ctx, p, "2026-12", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Loop.Cases != 0 {
+			t.Errorf("December's digest counts %d cases of November's responses", dec.Loop.Cases)
+		}
+	})
+}

@@ -301,7 +301,7 @@ func (s *Store) emailDelivered(tx *gorm.DB, m *OutboxMessage, now time.Time) err
 	if err := tx.Create(&ev).Error; err != nil {
 		return fmt.Errorf("record customer told: %w", err)
 	}
-	return s.queueCardRefresh(tx, now, c.ID, "Customer told of the fix by email.")
+	return s.queueCardRefreshMessage(tx, now, c.ID, "Customer told of the fix by email.", &Message{ID: MsgToldByEmail})
 }
 
 func purposeLabel(purpose string) string {
@@ -336,7 +336,7 @@ func (s *Store) EmailFailed(ctx context.Context, p *Policy, now time.Time, m *Ou
 			return notFound(err, fmt.Sprintf("case %d", m.CaseID))
 		}
 		from := c.State
-		still := "the customer was not told"
+		still, which := "the customer was not told", e.Purpose
 		if e.Purpose == MessageThankYou && c.State == StateThanked && c.ThankMethod == "email" {
 			// The thank-you did not reach the customer: it is due again.
 			c.State = StateAssigned
@@ -346,17 +346,22 @@ func (s *Store) EmailFailed(ctx context.Context, p *Policy, now time.Time, m *Ou
 			if err != nil {
 				return fmt.Errorf("reopen the thank-you of case %d: %w", c.ID, err)
 			}
-			still = "the thank-you is still due"
+			still, which = "the thank-you is still due", "thank_you_due"
 		}
 		if e.Purpose == MessageFixDone {
 			still = "the customer still has to be told of the fix"
 		}
-		detail := fmt.Sprintf("the %s email to the customer could not be delivered (%s); %s", purposeLabel(e.Purpose), clipReason(reason), still)
+		if !containsFold(MessagePurposes, e.Purpose) {
+			which = MessageResolution // an email of an older version: "the customer was not told"
+		}
+		why := clipReason(reason)
+		detail := fmt.Sprintf("the %s email to the customer could not be delivered (%s); %s", purposeLabel(e.Purpose), why, still)
 		ev := CaseEvent{CaseID: c.ID, At: now, Actor: "cxloop", Kind: "email_failed", FromState: from, ToState: c.State, Detail: detail}
 		if err := tx.Create(&ev).Error; err != nil {
 			return fmt.Errorf("record email failure: %w", err)
 		}
-		if err := s.queueCardRefresh(tx, now, c.ID, "⚠ Email not delivered: "+detail+"."); err != nil {
+		line := caseMessage(MsgEmailFailedThread+which, c.ID, nil, "Reason", why)
+		if err := s.queueCardRefreshMessage(tx, now, c.ID, "⚠ Email not delivered: "+detail+".", &line); err != nil {
 			return err
 		}
 		owner := e.ReplyTo
@@ -366,11 +371,12 @@ func (s *Store) EmailFailed(ctx context.Context, p *Policy, now time.Time, m *Ou
 		if owner == "" {
 			return nil
 		}
+		dm := caseMessage(MsgEmailFailedDM+which, c.ID, nil, "Reason", why)
 		text := fmt.Sprintf("The %s email to the customer of case #%d could not be delivered: %s. Please reach them another way; %s.",
-			purposeLabel(e.Purpose), c.ID, clipReason(reason), still)
+			purposeLabel(e.Purpose), c.ID, why, still)
 		var msgs []OutboxMessage
 		for _, tr := range p.DMTransports {
-			msgs = append(msgs, OutboxMessage{Kind: KindEmailFailedDM, Transport: tr, Recipient: owner, CaseID: c.ID, Text: text,
+			msgs = append(msgs, OutboxMessage{Kind: KindEmailFailedDM, Transport: tr, Recipient: owner, CaseID: c.ID, Text: text, Message: &dm,
 				OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, strings.ToLower(owner))})
 		}
 		return enqueue(tx, now, msgs...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -387,7 +388,11 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		if err := tx.Create(&ev).Error; err != nil {
 			return fmt.Errorf("record fix on case %d: %w", fc.c.ID, err)
 		}
-		if err := s.queueCardRefresh(tx, now, fc.c.ID, ev.Detail); err != nil {
+		line := itemMessage(MsgFixDoneCall, item)
+		if fc.email {
+			line.ID = MsgFixDoneEmail
+		}
+		if err := s.queueCardRefreshMessage(tx, now, fc.c.ID, ev.Detail, &line); err != nil {
 			return err
 		}
 		if fc.email {
@@ -409,9 +414,10 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		if owner == "" {
 			continue
 		}
-		text := fixDoneDM(item, byOwner[strings.ToLower(owner)])
+		cases := byOwner[strings.ToLower(owner)]
+		text, dm := fixDoneDM(item, cases, p.TeamLocation(teamOf(p, cases[0].c.TeamID)))
 		for _, tr := range p.DMTransports {
-			msgs = append(msgs, OutboxMessage{Kind: KindFixDoneDM, Transport: tr, Recipient: owner, Text: text,
+			msgs = append(msgs, OutboxMessage{Kind: KindFixDoneDM, Transport: tr, Recipient: owner, Text: text, Message: &dm,
 				OrderKey: fmt.Sprintf("fix:%d:%s:%s", item.ID, tr, strings.ToLower(owner))})
 		}
 	}
@@ -427,16 +433,19 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 			}
 		}
 		text := fmt.Sprintf("Improvement done: %s.\n", item.Title)
+		ann := itemMessage(MsgAnnounceDone, item)
 		if n > 0 {
 			text += fmt.Sprintf("Customers told us about this; %s of this team will now hear back from us", plural(n, "customer", "customers"))
+			ann = itemMessage(MsgAnnounceTold, item).counted(n)
 			if e := emailed[id]; e > 0 {
 				text += fmt.Sprintf(" (%d by email)", e)
+				ann.ID, ann.Args["Emailed"] = MsgAnnounceEmailed, strconv.Itoa(e)
 			}
 			text += ". "
 		}
 		text += "Thank you for logging the root causes that made it visible."
 		for _, d := range team.Destinations {
-			msgs = append(msgs, OutboxMessage{Kind: KindImprovementDone, Transport: d.Transport, Channel: d.Channel, Text: text,
+			msgs = append(msgs, OutboxMessage{Kind: KindImprovementDone, Transport: d.Transport, Channel: d.Channel, Text: text, Message: &ann,
 				OrderKey: fmt.Sprintf("improvement:%d:%s:%s", item.ID, d.Transport, d.Channel)})
 		}
 	}
@@ -463,7 +472,10 @@ func fixDoneEmail(p *Policy, fixDone map[string]*MessageTemplate, item *Improvem
 		ImprovementID: item.ID})
 }
 
-func fixDoneDM(item *ImprovementItem, cases []fixCase) string {
+// fixDoneDM asks an owner to tell the customers who cannot be emailed: the
+// English text kept in the outbox, and the message the owner reads in their
+// language. Dates show in the team's zone.
+func fixDoneDM(item *ImprovementItem, cases []fixCase, loc *time.Location) (string, Message) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "You said, we did: improvement #%d %q is done.\n", item.ID, item.Title)
 	if len(cases) == 1 {
@@ -471,16 +483,30 @@ func fixDoneDM(item *ImprovementItem, cases []fixCase) string {
 	} else {
 		fmt.Fprintf(&b, "Please tell these %d customers what changed:\n", len(cases))
 	}
+	m := itemMessage(MsgFixDoneDMIntro, item).counted(len(cases))
 	for _, fc := range cases {
 		name := strings.TrimSpace(fc.r.CustomerName)
+		line := caseMessage(MsgFixDoneDMLine, fc.c.ID, loc, "Name", name, "Metric", strings.ToUpper(string(fc.r.Metric)),
+			"Score", strconv.Itoa(fc.r.Score))
+		line.Dates = map[string]time.Time{"Date": fc.r.SubmittedAt.UTC()}
 		if name == "" {
-			name = "the customer"
+			name, line.ID = "the customer", MsgFixDoneDMLineUnnamed
 		}
+		m.Lines = append(m.Lines, line)
 		fmt.Fprintf(&b, "• case #%d — %s (%s %d, %s)\n", fc.c.ID, name, strings.ToUpper(string(fc.r.Metric)), fc.r.Score,
 			fc.r.SubmittedAt.UTC().Format("2 Jan 2006"))
 	}
 	b.WriteString("Then mark each case \"customer told\".")
-	return b.String()
+	m.Lines = append(m.Lines, Message{ID: MsgFixDoneDMOutro})
+	return b.String(), m
+}
+
+// teamOf is the team of id, nil when it is no longer configured.
+func teamOf(p *Policy, id string) *TeamPolicy {
+	if t, ok := p.Team(id); ok {
+		return t
+	}
+	return nil
 }
 
 func plural(n int, one, many string) string {

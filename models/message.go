@@ -18,6 +18,10 @@ type Message struct {
 	// Terms are arguments that are themselves catalog messages (a
 	// thank-you method: "method.call"), written in the reader's language.
 	Terms map[string]string `json:"terms,omitempty"`
+	// Dates are shown as a day without the time of day.
+	Dates map[string]time.Time `json:"dates,omitempty"`
+	// Lines follow the message, each on a line of its own: a list.
+	Lines []Message `json:"lines,omitempty"`
 	// Spans are durations, written the short way people read them ("5 h").
 	Spans map[string]time.Duration `json:"spans,omitempty"`
 }
@@ -51,7 +55,12 @@ var MessageIDs = []string{MsgOverdueThankYouDM, MsgOverdueResolutionDM, MsgOverd
 	MsgEscalationOwnerLeft, MsgThreadOverdueThankYou, MsgThreadOverdueResolution,
 	MsgThreadTake, MsgThreadAssign, MsgThreadThank, MsgThreadResolve, MsgThreadResolveSystemic, MsgThreadNoContact, MsgThreadReopen,
 	MsgThreadTake + "_note", MsgThreadAssign + "_note", MsgThreadThank + "_note", MsgThreadResolve + "_note",
-	MsgThreadResolveSystemic + "_note", MsgThreadNoContact + "_note", MsgThreadReopen + "_note", MsgThreadNote + "_note"}
+	MsgThreadResolveSystemic + "_note", MsgThreadNoContact + "_note", MsgThreadReopen + "_note", MsgThreadNote + "_note",
+	MsgThankEmailed, MsgResolveEmailed, MsgToldByEmail, MsgFixDoneCall, MsgFixDoneEmail,
+	MsgEmailFailedThread + "thank_you_due", MsgEmailFailedThread + MessageThankYou, MsgEmailFailedThread + MessageResolution,
+	MsgEmailFailedThread + MessageFixDone, MsgEmailFailedDM + "thank_you_due", MsgEmailFailedDM + MessageThankYou,
+	MsgEmailFailedDM + MessageResolution, MsgEmailFailedDM + MessageFixDone,
+	MsgFixDoneDMIntro, MsgFixDoneDMLine, MsgFixDoneDMLineUnnamed, MsgFixDoneDMOutro, MsgAnnounceDone, MsgAnnounceTold, MsgAnnounceEmailed}
 
 // caseMessage is message id about a case, with key, value pairs of
 // arguments; its times show in loc.

@@ -19,8 +19,17 @@ var sameAsEnglish = map[string]bool{
 	"card.headline":        true, // segment, metric, score, team: all placeholders
 	"backlog.status_intro": true, // "*{{.Item}}*: {{.Status}}."
 	"thread.note_note":     true, // "{{.Actor}}: {{.Note}}"
-	"cards.span.minutes":   true, // "{{.Count}} min": the unit is international
-	"cards.span.hours":     true, // "{{.Count}} h" in Estonian as in English
+	// The digest: NPS is the metric's name in every language, and
+	// attributions are segment, metric and score.
+	"report.chart.axis":     true,
+	"report.col.nps":        true,
+	"report.headline.nps":   true,
+	"report.kpi.nps":        true,
+	"report.summary.nps":    true,
+	"report.quote.by":       true,
+	"report.quote.by_where": true,
+	"cards.span.minutes":    true, // "{{.Count}} min": the unit is international
+	"cards.span.hours":      true, // "{{.Count}} h" in Estonian as in English
 }
 
 var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)

@@ -31,11 +31,20 @@ func Render(lang string, m models.Message) string {
 	for k, t := range m.Times {
 		kv = append(kv, k, DateTime(lang, t.In(loc)))
 	}
+	for k, t := range m.Dates {
+		kv = append(kv, k, Date(lang, t.In(loc)))
+	}
 	for k, d := range m.Spans {
 		kv = append(kv, k, Span(lang, d))
 	}
+	var text string
 	if m.Count != nil {
-		return N(lang, m.ID, *m.Count, kv...)
+		text = N(lang, m.ID, *m.Count, kv...)
+	} else {
+		text = T(lang, m.ID, kv...)
 	}
-	return T(lang, m.ID, kv...)
+	for _, line := range m.Lines {
+		text += "\n" + Render(lang, line)
+	}
+	return text
 }

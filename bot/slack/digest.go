@@ -7,6 +7,10 @@ import (
 	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
 
 // DigestChartName and DigestReportName are the names of the files attached
@@ -22,15 +26,16 @@ const (
 // (files.getUploadURLExternal, the upload, files.completeUploadExternal).
 // It returns the chart's file id. The summary is outside text and is
 // escaped like every other. Without files it posts the blocks alone.
-func (m *Messenger) PostDigest(ctx context.Context, channel, title, summary string, chartPNG, reportHTML []byte) (string, error) {
-	blocks := DigestBlocks(title, summary, len(chartPNG) > 0 || len(reportHTML) > 0)
+func (m *Messenger) PostDigest(ctx context.Context, channel string, p bot.DigestPost) (string, error) {
+	title, chartPNG, reportHTML, lang := p.Title, p.ChartPNG, p.ReportHTML, p.Language
+	blocks := DigestBlocks(p, len(chartPNG) > 0 || len(reportHTML) > 0)
 	type upload struct {
 		name, title, alt string
 		data             []byte
 	}
 	var files []slackgo.FileSummary
 	for _, u := range []upload{
-		{DigestChartName, "NPS, last 12 months", "Line chart of the net promoter score over the last 12 months", chartPNG},
+		{DigestChartName, l10n.T(lang, "report.post.chart_title"), l10n.T(lang, "report.post.chart_alt"), chartPNG},
 		{DigestReportName, title, "", reportHTML},
 	} {
 		if len(u.data) == 0 {
@@ -63,8 +68,10 @@ func (m *Messenger) PostDigest(ctx context.Context, channel, title, summary stri
 }
 
 // DigestBlocks is the Block Kit summary of a digest: the title as a header,
-// then the summary's lines, escaped, within Slack's limits.
-func DigestBlocks(title, summary string, attached bool) []slackgo.Block {
+// then the summary's lines, escaped, within Slack's limits, then "Open the
+// full report" linking to the signed report URL when there is one.
+func DigestBlocks(p bot.DigestPost, attached bool) []slackgo.Block {
+	title, summary, lang := p.Title, p.Summary, p.Language
 	title = strings.Join(strings.Fields(title), " ")
 	if utf8.RuneCountInString(title) > 150 {
 		title = string([]rune(title)[:149]) + "…"
@@ -98,12 +105,20 @@ func DigestBlocks(title, summary string, attached bool) []slackgo.Block {
 		sec.WriteString(l)
 	}
 	flush()
+	if len(blocks) > 47 {
+		blocks = blocks[:47]
+	}
+	if p.ReportURL != "" {
+		// A plain link, not a button: a button would also send an action
+		// to the app, which has nothing to do with it.
+		link := "*<" + p.ReportURL + "|" + Escape(l10n.T(lang, "report.post.open")) + ">*"
+		blocks = append(blocks, slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, link, false, true), nil, nil),
+			slackgo.NewContextBlock("", slackgo.NewTextBlockObject(slackgo.MarkdownType,
+				Escape(l10n.T(lang, "report.post.link_note", "Days", l10n.Number(lang, models.DigestLinkDays))), false, true)))
+	}
 	if attached {
 		blocks = append(blocks, slackgo.NewContextBlock("", slackgo.NewTextBlockObject(slackgo.MarkdownType,
-			"The 12-month NPS chart and the full report (HTML, printable) are attached.", false, true)))
-	}
-	if len(blocks) > 50 {
-		blocks = blocks[:50]
+			Escape(l10n.T(lang, "report.post.attached")), false, true)))
 	}
 	return blocks
 }

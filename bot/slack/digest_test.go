@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cxloop/cxloop/bot"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -72,7 +73,7 @@ func TestPostDigestUploadsChartAndReport(t *testing.T) {
 	m := cxslack.New("xoxb-test", f.srv.URL+"/api/", nil)
 	png, html := []byte("\x89PNG fake chart"), []byte("<html>report</html>")
 	summary := "Customer experience digest — October 2026\nNPS +20 ±10.1 (250 responses); <!channel> down 10 points.\nRecognition: liis@example.com."
-	ref, err := m.PostDigest(context.Background(), "C0LEADERS", "Customer experience digest — October 2026", summary, png, html)
+	ref, err := m.PostDigest(context.Background(), "C0LEADERS", bot.DigestPost{Title: "Customer experience digest — October 2026", Summary: summary, ChartPNG: png, ReportHTML: html})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestPostDigestErrorsAreClassified(t *testing.T) {
 	f := newUploadFake(t)
 	f.failGet = "channel_not_found"
 	m := cxslack.New("xoxb-test", f.srv.URL+"/api/", nil)
-	_, err := m.PostDigest(context.Background(), "C0NONE", "t", "s", []byte("x"), nil)
+	_, err := m.PostDigest(context.Background(), "C0NONE", bot.DigestPost{Title: "t", Summary: "s", ChartPNG: []byte("x")})
 	if err == nil || !strings.Contains(err.Error(), "files.getUploadURLExternal") {
 		t.Fatalf("err %v", err)
 	}
@@ -109,7 +110,7 @@ func TestPostDigestErrorsAreClassified(t *testing.T) {
 
 func TestDigestBlocksLimits(t *testing.T) {
 	long := strings.Repeat("word ", 2000)
-	blocks := cxslack.DigestBlocks(strings.Repeat("T", 300), "x\n"+long+"\n"+long, true)
+	blocks := cxslack.DigestBlocks(bot.DigestPost{Title: strings.Repeat("T", 300), Summary: "x\n" + long + "\n" + long}, true)
 	b, _ := json.Marshal(blocks)
 	var decoded []map[string]any
 	_ = json.Unmarshal(b, &decoded)
@@ -127,5 +128,24 @@ func TestDigestBlocksLimits(t *testing.T) {
 				t.Errorf("%s block of %d characters", bl["type"], n)
 			}
 		}
+	}
+}
+
+// The digest post links to the full report, in the digest's language.
+func TestDigestBlocksLinkTheFullReport(t *testing.T) {
+	url := "https://cx.example.com/digests/2026-10.html?token=1800000000.abc"
+	for lang, want := range map[string]string{"en": "Open the full report", "et": "Ava täielik aruanne", "pl": "Otwórz pełny raport", "ru": "Открыть полный отчёт"} {
+		b, err := json.Marshal(cxslack.DigestBlocks(bot.DigestPost{Title: "T", Summary: "NPS +1", Language: lang, ReportURL: url}, true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(b))
+		if !strings.Contains(text, "<"+url+"|"+want+">") {
+			t.Errorf("%s: no link to the report in %s", lang, b)
+		}
+	}
+	b, _ := json.Marshal(cxslack.DigestBlocks(bot.DigestPost{Title: "T", Summary: "NPS +1"}, true))
+	if strings.Contains(string(b), "/digests/") {
+		t.Errorf("a link without a report URL: %s", b)
 	}
 }

@@ -102,7 +102,7 @@ func goldenSlackPayloads(t *testing.T, lang string) {
 	summary := "NPS digest — October 2026\nNPS 12 (±8), up 4 on September\nInner loop: 40 of 42 thanked on time; median 3 h\n" +
 		"You said, we did: Fix the fee issues customers report (done; 30 of 34 customers told)\nThemes: fees 12, waiting 9 & " + goldenHostile
 	gp(t, "message-digest", message{Text: "NPS digest — October 2026",
-		Blocks: cxslack.DigestBlocks("NPS digest — October 2026", summary, true)})
+		Blocks: cxslack.DigestBlocks(bot.DigestPost{Title: "NPS digest — October 2026", Summary: summary, ReportURL: "https://cx.example.com/digests/2026-10.html?token=1800000000.abc"}, true)})
 
 	done := goldenAt.Add(-48 * time.Hour)
 	open := []models.ImprovementSummary{

@@ -10,13 +10,11 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
+	"github.com/cxloop/cxloop/models"
 )
-
-// DigestChartAlt is the alternative text of the digest's trend chart.
-const DigestChartAlt = "Line chart of the net promoter score over the last 12 months"
-
-// DigestChartOmitted is the note shown instead of a chart too big for a card.
-const DigestChartOmitted = "The 12-month NPS chart is too large for a Teams card; it is in the full report (cxloop digest --format html or png)."
 
 // PostDigest posts the monthly digest to a leadership channel as a new
 // thread holding one Adaptive Card (schema 1.5): the title, the summary's
@@ -30,9 +28,9 @@ const DigestChartOmitted = "The 12-month NPS chart is too large for a Teams card
 // card fits (see DigestCard); if nothing fits it is left out with a note.
 // The HTML report is not attached: a bot cannot attach a file to a channel
 // message without Microsoft Graph and SharePoint, which cxloop does not use.
-func (m *Messenger) PostDigest(ctx context.Context, channel, title, summary string, chartPNG, reportHTML []byte) (string, error) {
-	card := DigestCard(title, summary, chartPNG)
-	act := Activity{Type: "message", Summary: clipRunes(oneLine(title), 200), Attachments: cardAttachments(card)}
+func (m *Messenger) PostDigest(ctx context.Context, channel string, p bot.DigestPost) (string, error) {
+	card := DigestCard(p)
+	act := Activity{Type: "message", Summary: clipRunes(oneLine(p.Title), 200), Attachments: cardAttachments(card)}
 	return m.newThread(ctx, channel, act)
 }
 
@@ -42,22 +40,25 @@ func (m *Messenger) PostDigest(ctx context.Context, channel, title, summary stri
 // few, so it looks the same at a third of the size), then at half the size;
 // when even that does not fit, or chartPNG is no PNG, the chart is left out
 // and DigestChartOmitted says so.
-func DigestCard(title, summary string, chartPNG []byte) map[string]any {
-	lines := digestLines(title, summary)
+//
+// With p.ReportURL the card ends with "Open the full report" (Action.OpenUrl).
+func DigestCard(p bot.DigestPost) map[string]any {
+	title, chartPNG := p.Title, p.ChartPNG
+	lines := digestLines(title, p.Summary)
 	if len(chartPNG) > 0 {
 		for _, next := range chartEncodings(chartPNG) {
 			img := next()
 			if img == nil {
 				continue
 			}
-			card := digestCard(title, lines, img, false)
+			card := digestCard(p, lines, img, false)
 			if CardSize(card) <= MaxCardBytes {
 				return card
 			}
 		}
 	}
 	for {
-		card := digestCard(title, lines, nil, len(chartPNG) > 0)
+		card := digestCard(p, lines, nil, len(chartPNG) > 0)
 		if CardSize(card) <= MaxCardBytes || len(lines) == 0 {
 			return card
 		}
@@ -85,7 +86,8 @@ func digestLines(title, summary string) []string {
 	return out
 }
 
-func digestCard(title string, lines []string, chart []byte, omitted bool) map[string]any {
+func digestCard(p bot.DigestPost, lines []string, chart []byte, omitted bool) map[string]any {
+	title, lang := p.Title, p.Language
 	body := []any{element{"type": "TextBlock", "text": EscapeMarkdown(oneLine(title)), "size": "Large", "weight": "Bolder",
 		"wrap": true, "style": "heading"}}
 	for i, l := range lines {
@@ -109,9 +111,9 @@ func digestCard(title string, lines []string, chart []byte, omitted bool) map[st
 	switch {
 	case chart != nil:
 		body = append(body, element{"type": "Image", "url": "data:image/png;base64," + base64.StdEncoding.EncodeToString(chart),
-			"altText": DigestChartAlt, "size": "Stretch", "spacing": "Medium"})
+			"altText": l10n.T(lang, "report.post.chart_alt"), "size": "Stretch", "spacing": "Medium"})
 	case omitted:
-		body = append(body, element{"type": "TextBlock", "text": EscapeMarkdown(DigestChartOmitted), "isSubtle": true, "size": "Small",
+		body = append(body, element{"type": "TextBlock", "text": EscapeMarkdown(l10n.T(lang, "report.post.chart_omitted")), "isSubtle": true, "size": "Small",
 			"wrap": true, "spacing": "Medium"})
 	}
 	card := element{
@@ -121,6 +123,12 @@ func digestCard(title string, lines []string, chart []byte, omitted bool) map[st
 		"body":    body,
 		"msteams": element{"width": "Full"},
 	}
+	if p.ReportURL != "" {
+		body = append(body, element{"type": "TextBlock", "text": EscapeMarkdown(l10n.T(lang, "report.post.link_note", "Days", l10n.Number(lang, models.DigestLinkDays))),
+			"isSubtle": true, "size": "Small", "wrap": true, "spacing": "Small"})
+		card["actions"] = []any{element{"type": "Action.OpenUrl", "title": l10n.T(lang, "report.post.open"), "url": p.ReportURL, "style": "positive"}}
+	}
+	card["body"] = body
 	inertRuns(card)
 	return card
 }

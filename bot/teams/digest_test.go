@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/cxloop/cxloop/bot"
 	"image"
 	"image/color"
 	"image/png"
@@ -68,7 +69,7 @@ func TestDigestCardFitsTheChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	summary := "Customer experience digest — October 2026\nNPS +20 (±5.1); change -10, not significant.\nInner loop: 63 detractor cases; [click](https://evil.example) <at>everyone</at> **bold**"
-	card := teams.DigestCard("Customer experience digest — October 2026", summary, chart)
+	card := teams.DigestCard(bot.DigestPost{Title: "Customer experience digest — October 2026", Summary: summary, ChartPNG: chart})
 	if card["version"] != "1.5" || card["type"] != "AdaptiveCard" {
 		t.Fatalf("card %v %v", card["type"], card["version"])
 	}
@@ -125,7 +126,7 @@ func TestDigestCardSmallChartAsIs(t *testing.T) {
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
-	card := teams.DigestCard("Digest", "NPS +1", buf.Bytes())
+	card := teams.DigestCard(bot.DigestPost{Title: "Digest", Summary: "NPS +1", ChartPNG: buf.Bytes()})
 	if got := cardImage(t, card); !bytes.Equal(got, buf.Bytes()) {
 		t.Error("a small chart was not embedded as it is")
 	}
@@ -146,7 +147,7 @@ func TestDigestCardLeavesOutAChartThatCannotFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, chart := range [][]byte{buf.Bytes(), bytes.Repeat([]byte("not a png "), 5000)} {
-		card := teams.DigestCard("Digest", "NPS +1\nResponses: 40.", chart)
+		card := teams.DigestCard(bot.DigestPost{Title: "Digest", Summary: "NPS +1\nResponses: 40.", ChartPNG: chart})
 		if cardImage(t, card) != nil {
 			t.Error("an oversized chart went into the card")
 		}
@@ -155,8 +156,21 @@ func TestDigestCardLeavesOutAChartThatCannotFit(t *testing.T) {
 		}
 	}
 	// A huge summary is cut to fit too.
-	card := teams.DigestCard("Digest", strings.Repeat("Themes: waiting 40 (+3), fees 12. ", 3000), nil)
+	card := teams.DigestCard(bot.DigestPost{Title: "Digest", Summary: strings.Repeat("Themes: waiting 40 (+3), fees 12. ", 3000)})
 	if n := teams.CardSize(card); n > teams.MaxCardBytes {
 		t.Errorf("card of %d bytes", n)
+	}
+}
+
+// The digest card opens the full report (Action.OpenUrl), in the digest's language.
+func TestDigestCardLinksTheFullReport(t *testing.T) {
+	url := "https://cx.example.com/digests/2026-10.html?token=1800000000.abc"
+	card := teams.DigestCard(bot.DigestPost{Title: "T", Summary: "NPS +1", Language: "et", ReportURL: url})
+	b, _ := json.Marshal(card["actions"])
+	if !strings.Contains(string(b), `"type":"Action.OpenUrl"`) || !strings.Contains(string(b), url) || !strings.Contains(string(b), "Ava täielik aruanne") {
+		t.Errorf("actions: %s", b)
+	}
+	if _, ok := teams.DigestCard(bot.DigestPost{Title: "T", Summary: "NPS +1"})["actions"]; ok {
+		t.Error("a card without a report URL has actions")
 	}
 }

@@ -100,8 +100,8 @@ func goldenTeamsCards(t *testing.T, lang string) {
 
 	summary := "NPS digest — October 2026\nNPS 12 (±8), up 4 on September\nInner loop: 40 of 42 thanked on time; median 3 h\n" +
 		"You said, we did: Fix the fee issues customers report (done; 30 of 34 customers told)\nThemes: fees 12, waiting 9 & " + goldenHostile
-	gp(t, "card-digest", teams.DigestCard("NPS digest — October 2026", summary, goldenChart(t)))
-	gp(t, "card-digest-no-chart", teams.DigestCard("NPS digest — October 2026", summary, []byte("not a png")))
+	gp(t, "card-digest", teams.DigestCard(bot.DigestPost{Title: "NPS digest — October 2026", Summary: summary, ChartPNG: goldenChart(t), ReportURL: "https://cx.example.com/digests/2026-10.html?token=1800000000.abc"}))
+	gp(t, "card-digest-no-chart", teams.DigestCard(bot.DigestPost{Title: "NPS digest — October 2026", Summary: summary, ChartPNG: []byte("not a png")}))
 }
 
 // walkCard calls fn on every object of a rendered card.

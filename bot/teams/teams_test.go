@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -219,7 +220,7 @@ func TestEscapeMarkdown(t *testing.T) {
 	}{
 		{"heading of a DM", "Case #42 · Detractor NPS 2 · Contact Center", true, nil},
 		{"state label", "Open — no owner · OVERDUE", true, nil},
-		{"digest note", teams.DigestChartOmitted, true, nil},
+		{"digest note", l10n.T("en", "report.post.chart_omitted"), true, nil},
 		{"sentence", "Thanks (really!) - see you in 2 weeks.", true, nil},
 		{"link", "Call me [here](https://evil.example)", false, []string{"[here]", "]("}},
 		{"mention and html", "<at>General</at> & <b>x</b>", false, []string{"<at>", "<b>", " & "}},

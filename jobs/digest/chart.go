@@ -9,6 +9,7 @@ import (
 	chart "github.com/wcharczuk/go-chart/v2"
 	"github.com/wcharczuk/go-chart/v2/drawing"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -36,7 +37,7 @@ func Chart(st *models.DigestStats) ([]byte, error) {
 		minY, maxY = math.Min(minY, *target), math.Max(maxY, *target)
 	}
 	for i, m := range trend {
-		labels[i] = shortMonth(m.Month)
+		labels[i] = shortMonth(st.Language, m.Month)
 		if m.NPS.N() == 0 {
 			continue
 		}
@@ -89,9 +90,10 @@ func Chart(st *models.DigestStats) ([]byte, error) {
 	if len(trend) == 1 { // the axis takes its range from the ticks
 		ticks = []chart.Tick{{Value: xMin}, {Value: 0}, {Value: xMax}}
 	}
-	title := "NPS by month, with its 95% margin (" + st.Location + ")"
+	lang := st.Language
+	title := l10n.T(lang, "report.chart.title", "Zone", st.Location)
 	if target != nil {
-		title = "NPS by month, with its 95% margin and the target " + signed(*target) + " dashed (" + st.Location + ")"
+		title = l10n.T(lang, "report.chart.title_target", "Zone", st.Location, "Target", signed(lang, *target))
 	}
 	c := chart.Chart{
 		Title:      title,
@@ -105,14 +107,14 @@ func Chart(st *models.DigestStats) ([]byte, error) {
 			Ticks: ticks,
 		},
 		YAxis: chart.YAxis{
-			Name:           "NPS",
+			Name:           l10n.T(lang, "report.chart.axis"),
 			Range:          &chart.ContinuousRange{Min: minY, Max: maxY},
-			Ticks:          yTicks(minY, maxY),
-			ValueFormatter: func(v any) string { return fmt.Sprintf("%+.0f", v.(float64)) },
+			Ticks:          yTicks(lang, minY, maxY),
+			ValueFormatter: func(v any) string { return signed(lang, v.(float64)) },
 			GridMajorStyle: chart.Style{StrokeColor: drawing.Color{R: 0xdd, G: 0xdd, B: 0xdd, A: 0xff}, StrokeWidth: 1},
 		},
 		Series:   series,
-		Elements: []chart.Renderable{monthLabels(labels, xMin, xMax)},
+		Elements: []chart.Renderable{monthLabels(labels, xMin, xMax), targetLabel(st, minY, maxY, orange)},
 	}
 	var b bytes.Buffer
 	if err := c.Render(chart.PNG, &b); err != nil {
@@ -139,24 +141,39 @@ func monthLabels(labels []string, xMin, xMax float64) chart.Renderable {
 	}
 }
 
-// shortMonth is "Oct 26" for "2026-10".
-func shortMonth(month string) string {
+// shortMonth is "Oct 26" (in English) for "2026-10".
+func shortMonth(lang, month string) string {
 	t, err := time.Parse("2006-01", month)
 	if err != nil {
 		return month
 	}
-	return t.Format("Jan 06")
+	return l10n.MonthShort(lang, t.Month()) + " " + t.Format("06")
+}
+
+// targetLabel names the dashed target line at its right end, above it:
+// "Target +30". Nothing when there is no target.
+func targetLabel(st *models.DigestStats, minY, maxY float64, c drawing.Color) chart.Renderable {
+	return func(r chart.Renderer, box chart.Box, defaults chart.Style) {
+		if st.Targets.NPS == nil || maxY <= minY {
+			return
+		}
+		text := l10n.T(st.Language, "report.chart.target", "Target", signed(st.Language, *st.Targets.NPS))
+		style := chart.Style{FontSize: 10, FontColor: c}.InheritFrom(defaults)
+		y := box.Bottom - int((*st.Targets.NPS-minY)/(maxY-minY)*float64(box.Height()))
+		w := chart.Draw.MeasureText(r, text, style).Width()
+		chart.Draw.Text(r, text, box.Right-w-4, y-4, style)
+	}
 }
 
 // yTicks are round values every 10 points (20 on a wide range), through zero.
-func yTicks(lo, hi float64) []chart.Tick {
+func yTicks(lang string, lo, hi float64) []chart.Tick {
 	step := 10.0
 	if hi-lo > 100 {
 		step = 20
 	}
 	var out []chart.Tick
 	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
-		out = append(out, chart.Tick{Value: v, Label: signed(v)})
+		out = append(out, chart.Tick{Value: v, Label: signed(lang, v)})
 	}
 	return out
 }

@@ -1,10 +1,10 @@
 package digest
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -16,7 +16,7 @@ func significantlyApart(a, b models.NPS) bool {
 // rankingText says which teams' NPS differ significantly, so that an order
 // inside the margin of error is not read as a ranking. Teams under
 // MinResponses NPS responses are left out of the comparison.
-func rankingText(teams []models.TeamStats) string {
+func rankingText(lang string, teams []models.TeamStats) string {
 	var ts []models.TeamStats
 	for _, t := range teams {
 		if !t.NPS.TooFew() {
@@ -33,30 +33,31 @@ func rankingText(teams []models.TeamStats) string {
 		for j := i + 1; j < len(ts); j++ {
 			pairs++
 			if significantlyApart(ts[i].NPS, ts[j].NPS) {
-				apart = append(apart, fmt.Sprintf("%s (%s) above %s (%s)", ts[i].Name, signed(ts[i].NPS.Score()), ts[j].Name, signed(ts[j].NPS.Score())))
+				apart = append(apart, l10n.T(lang, "report.ranking.above", "A", ts[i].Name, "AScore", signed(lang, ts[i].NPS.Score()),
+					"B", ts[j].Name, "BScore", signed(lang, ts[j].NPS.Score())))
 			}
 		}
 	}
 	switch {
 	case len(apart) == 0 && len(ts) == 2:
-		return fmt.Sprintf("%s and %s are not significantly different: the gap is within the margin of error, so the order is not a ranking.", ts[0].Name, ts[1].Name)
+		return l10n.T(lang, "report.ranking.pair_same", "A", ts[0].Name, "B", ts[1].Name)
 	case len(apart) == 0:
-		return "No two teams are significantly different: every gap is within the margin of error, so the order is not a ranking."
+		return l10n.T(lang, "report.ranking.none_apart")
 	case len(apart) == pairs:
-		return "Every team differs significantly from every other: " + strings.Join(apart, "; ") + "."
+		return l10n.T(lang, "report.ranking.all_apart", "List", strings.Join(apart, "; "))
 	}
-	return "Significantly different: " + strings.Join(apart, "; ") + ". The other gaps are within the margin of error."
+	return l10n.T(lang, "report.ranking.some_apart", "List", strings.Join(apart, "; "))
 }
 
 // npsMargin is "+25 ±9" for tables, "too few" under MinResponses.
-func npsMargin(n models.NPS) string {
+func npsMargin(lang string, n models.NPS) string {
 	switch {
 	case n.N() == 0:
 		return "–"
 	case n.TooFew():
-		return "too few"
+		return l10n.T(lang, "report.too_few_short")
 	}
-	return fmt.Sprintf("%s ±%.0f", signed(n.Score()), n.Margin())
+	return signed(lang, n.Score()) + " ±" + l10n.Decimal(lang, n.Margin(), 0)
 }
 
 // Duration units: a column of medians is in hours when every value is
@@ -77,96 +78,99 @@ func columnUnit(hs ...*float64) durationUnit {
 	return unitHours
 }
 
-func (u durationUnit) name() string {
+func (u durationUnit) name(lang string) string {
 	if u == unitDays {
-		return "days"
+		return l10n.T(lang, "report.unit.days")
 	}
-	return "h"
+	return l10n.T(lang, "report.unit.hours")
 }
 
 // in formats one value of the column, without the unit.
-func (u durationUnit) in(h *float64) string {
+func (u durationUnit) in(lang string, h *float64) string {
 	if h == nil {
 		return "–"
 	}
 	if u == unitDays {
-		return fmt.Sprintf("%.1f", *h/24)
+		return dec(lang, *h/24)
 	}
-	return fmt.Sprintf("%.1f", *h)
+	return dec(lang, *h)
 }
 
-func targetText(r targetRow) string {
+func targetText(lang string, r targetRow) string {
 	if r.Measure == "nps" {
-		return signed(r.Check.Target)
+		return signed(lang, r.Check.Target)
 	}
-	return pct(r.Check.Target)
+	return pct(lang, r.Check.Target)
 }
 
-func actualText(r targetRow) string {
+func actualText(lang string, r targetRow) string {
 	if r.Measure == "nps" {
-		return npsMargin(r.NPS)
+		return npsMargin(lang, r.NPS)
 	}
-	return slaText(r.In, r.Of)
+	return slaText(lang, r.In, r.Of)
 }
 
-func verdictText(r targetRow) string {
+func verdictText(lang string, r targetRow) string {
 	switch r.Check.Verdict {
 	case models.Met:
-		return "met"
+		return l10n.T(lang, "report.verdict.met")
 	case models.Missed:
-		return "missed"
+		return l10n.T(lang, "report.verdict.missed")
 	case models.MissedBeyondMargin:
-		return "missed beyond the margin"
+		return l10n.T(lang, "report.verdict.beyond")
 	}
-	return "too few to judge"
+	return l10n.T(lang, "report.verdict.too_few")
 }
 
-func whoText(who string) string {
+func whoText(lang, who string) string {
 	if who == "" {
-		return "All teams"
+		return l10n.T(lang, "report.all_teams")
 	}
 	return who
 }
 
-// asOfText names the instant overdue counts refer to: the month's end for a
-// month that is over, otherwise when the digest was built.
-func asOfText(st *models.DigestStats) string {
+// overdueLabel names the open overdue cases and the instant they are
+// counted at: the month's end for a month that is over, otherwise when the
+// digest was built.
+func overdueLabel(st *models.DigestStats) string {
 	if !st.AsOf.Before(st.End) {
-		return "at the end of " + MonthTitle(st.Month)
+		return l10n.T(st.Language, "report.loop.overdue_end", "Month", MonthTitle(st.Language, st.Month))
 	}
-	return "at " + builtText(st)
+	return l10n.T(st.Language, "report.loop.overdue_at", "Built", builtText(st))
 }
 
 // themeChange is "+11" for a theme that rose by 11 responses.
-func themeChange(th models.ThemeCount) string { return changeCount(th.Change()) }
+func themeChange(lang string, th models.ThemeCount) string { return changeCount(lang, th.Change()) }
 
 // doneLine describes a finished improvement: owner, customers told, theme.
 func doneLine(st *models.DigestStats, d models.DoneItem) (owner, told, effect string) {
-	owner = orNobody(st.Name(d.Owner))
-	told = fmt.Sprintf("%s of %s customers told: %s by email, %s by phone, %s not yet", num(d.Told), num(d.ToldOf()),
-		num(d.ToldByEmail), num(d.ToldByPhone), num(d.NotYetTold))
+	lang := st.Language
+	owner = orNobody(lang, st.Name(d.Owner))
+	args := []any{"Told", num(lang, d.Told), "Of", num(lang, d.ToldOf()), "Email", num(lang, d.ToldByEmail),
+		"Phone", num(lang, d.ToldByPhone), "NotYet", num(lang, d.NotYetTold)}
 	if d.CannotTell > 0 {
-		told += fmt.Sprintf("; %s cannot be contacted", num(d.CannotTell))
+		told = l10n.T(lang, "report.done.told_cannot", append(args, "Cannot", num(lang, d.CannotTell))...)
+	} else {
+		told = l10n.T(lang, "report.done.told", args...)
 	}
 	switch {
 	case d.Theme == "":
-		effect = "no theme among its detractors to follow"
+		effect = l10n.T(lang, "report.done.no_theme")
 	case d.Days < 1:
-		effect = fmt.Sprintf("%s: too soon to tell", d.Theme)
+		effect = l10n.T(lang, "report.done.too_soon", "Theme", d.Theme)
 	default:
-		effect = fmt.Sprintf("%s detractors: %s in the %d days before, %s in the %d days since", d.Theme, num(d.Before), d.Days, num(d.After), d.Days)
+		effect = l10n.N(lang, "report.done.effect", d.Days, "Theme", d.Theme, "Before", num(lang, d.Before), "After", num(lang, d.After))
 	}
 	return owner, told, effect
 }
 
 // tooManyInProgress is the warning when more than models.MaxInProgress
 // items are in progress.
-func tooManyInProgress(im models.ImprovementDigest) string {
+func tooManyInProgress(lang string, im models.ImprovementDigest) string {
 	if im.InProgress <= models.MaxInProgress {
 		return ""
 	}
-	return fmt.Sprintf("%d improvements are in progress, more than %d: fewer priorities are better; finish or drop some before starting more.",
-		im.InProgress, models.MaxInProgress)
+	return l10n.N(lang, "report.warn.in_progress", int(im.InProgress), "Max", l10n.Number(lang, models.MaxInProgress))
 }
 
 // targetLine is one team's (or all teams') targets, one cell per measure;
@@ -197,13 +201,9 @@ func targetGrid(rows []targetRow) []targetLine {
 }
 
 // cellText is "+24 ±11 (target +20): met" for a target cell, "–" without one.
-func cellText(r *targetRow) string {
+func cellText(lang string, r *targetRow) string {
 	if r == nil {
 		return "–"
 	}
-	return actualText(*r) + " (target " + targetText(*r) + "): " + verdictText(*r)
+	return l10n.T(lang, "report.target.cell", "Actual", actualText(lang, *r), "Target", targetText(lang, *r), "Verdict", verdictText(lang, *r))
 }
-
-// targetsNote explains the verdicts.
-const targetsNote = "Each actual against its target. Missed: below target but within the margin of error, so it may be chance; " +
-	"missed beyond the margin: below target by more than the margin of error."

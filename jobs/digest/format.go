@@ -2,190 +2,213 @@
 // from models.DigestStats: Markdown, a self-contained printable HTML report,
 // the 12-month NPS trend as a PNG chart and a short neutral summary for chat;
 // and it posts the previous month's digest once per month on the configured
-// schedule.
+// schedule. Every word is in the digest's language (st.Language), from the
+// catalogs in bot/l10n (areas digest and report).
 package digest
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
-// MonthTitle is "October 2026" for "2026-10".
-func MonthTitle(month string) string {
+// MonthTitle is "October 2026" (in English) for "2026-10".
+func MonthTitle(lang, month string) string {
 	t, err := time.Parse("2006-01", month)
 	if err != nil {
 		return month
 	}
-	return t.Format("January 2006")
+	return l10n.MonthYear(lang, t.Year(), t.Month())
 }
 
 // Title is the digest's heading.
-func Title(month string) string { return "Customer experience digest — " + MonthTitle(month) }
-
-const tooFew = "too few responses"
-
-// signed formats a number of points with its sign: "+10", "-4", "0".
-func signed(v float64) string {
-	r := math.Round(v)
-	if r == 0 {
-		return "0"
-	}
-	return fmt.Sprintf("%+.0f", r)
+func Title(lang, month string) string {
+	return l10n.T(lang, "report.title", "Month", MonthTitle(lang, month))
 }
 
+func tooFew(lang string) string { return l10n.T(lang, "report.too_few") }
+
+// signed is a number of points with its sign: "+10", "−4", "0".
+func signed(lang string, v float64) string { return points(lang, v) }
+
+// dec is x with one decimal in lang.
+func dec(lang string, x float64) string { return l10n.Decimal(lang, x, 1) }
+
 // npsText is "+10 ±36.4 (20 responses)", or "too few responses (12)".
-func npsText(n models.NPS) string {
+func npsText(lang string, n models.NPS) string {
 	switch {
 	case n.N() == 0:
-		return "no responses"
+		return l10n.T(lang, "report.nps.none")
 	case n.TooFew():
-		return fmt.Sprintf("%s (%d)", tooFew, n.N())
+		return l10n.N(lang, "report.nps.too_few", int(n.N()))
 	}
-	return fmt.Sprintf("%s ±%.1f (%s responses)", signed(n.Score()), n.Margin(), num(n.N()))
+	return l10n.N(lang, "report.nps.value", int(n.N()), "NPS", signed(lang, n.Score()), "Margin", dec(lang, n.Margin()))
 }
 
 // npsShort is "+10" or "too few" for tables.
-func npsShort(n models.NPS) string {
+func npsShort(lang string, n models.NPS) string {
 	switch {
 	case n.N() == 0:
 		return "–"
 	case n.TooFew():
-		return "too few"
+		return l10n.T(lang, "report.too_few_short")
 	}
-	return signed(n.Score())
+	return signed(lang, n.Score())
 }
 
-// changeText says how the month moved against the previous one.
+// changeText says, as a sentence without its full stop, how the month
+// moved against the previous one.
 func changeText(st *models.DigestStats) string {
-	prev := MonthTitle(models.AddMonths(st.Month, -1))
+	lang := st.Language
+	prev := MonthTitle(lang, models.AddMonths(st.Month, -1))
 	c := st.Change
+	args := []any{"Prev", prev, "PrevNPS", signed(lang, st.PrevNPS.Score()), "Threshold", dec(lang, c.Threshold),
+		"Delta", l10n.Number(lang, int(math.Abs(math.Round(c.Delta))))}
 	switch {
 	case !c.Comparable:
-		return "no comparison with " + prev + " (a month without NPS responses)"
+		return l10n.T(lang, "report.change.no_comparison", args...)
 	case st.NPS.TooFew() || st.PrevNPS.TooFew():
-		return fmt.Sprintf("%s points against %s (%s); %s to tell", signed(c.Delta), prev, signed(st.PrevNPS.Score()), tooFew)
+		return l10n.T(lang, "report.change.too_few", append(args, "Change", signed(lang, c.Delta))...)
+	case math.Round(c.Delta) == 0:
+		return l10n.T(lang, "report.change.none", args...)
 	}
-	verdict := "not significant"
+	id := "report.change."
+	if math.Round(c.Delta) > 0 {
+		id += "up"
+	} else {
+		id += "down"
+	}
 	if c.Significant {
-		verdict = "significant"
+		id += "_significant"
+	} else {
+		id += "_not_significant"
 	}
-	if math.Round(c.Delta) == 0 {
-		return fmt.Sprintf("no change against %s (%s): the difference is not significant at 95%% (±%.1f needed)", prev, signed(st.PrevNPS.Score()), c.Threshold)
-	}
-	dir := "up"
-	switch {
-	case math.Round(c.Delta) > 0:
-		dir = "up"
-	case math.Round(c.Delta) < 0:
-		dir = "down"
-	}
-	return fmt.Sprintf("%s %s points against %s (%s): %s at 95%% (±%.1f needed)", dir, strings.TrimPrefix(signed(math.Abs(c.Delta)), "+"),
-		prev, signed(st.PrevNPS.Score()), verdict, c.Threshold)
+	return l10n.T(lang, id, args...)
 }
 
-func pct(v float64) string { return fmt.Sprintf("%.0f%%", v*100) }
+func pct(lang string, v float64) string { return l10n.Percent(lang, v, 0) }
 
 // slaText is "93% (140 of 150)", or "9 of 12" below MinResponses cases.
-func slaText(in, due int64) string {
+func slaText(lang string, in, due int64) string {
 	switch {
 	case due == 0:
 		return "–"
 	case due < models.MinResponses:
-		return fmt.Sprintf("%s of %s", num(in), num(due))
+		return l10n.T(lang, "report.share.few", "In", num(lang, in), "Of", num(lang, due))
 	}
-	return fmt.Sprintf("%s (%s of %s)", pct(float64(in)/float64(due)), num(in), num(due))
+	return l10n.T(lang, "report.share", "Percent", pct(lang, float64(in)/float64(due)), "In", num(lang, in), "Of", num(lang, due))
 }
 
-func hoursText(h *float64) string {
+// hoursText is a duration in hours under 48 h, in days above.
+func hoursText(lang string, h *float64) string {
 	if h == nil {
 		return "–"
 	}
 	if *h >= 48 {
-		return fmt.Sprintf("%.1f days", *h/24)
+		return l10n.T(lang, "report.days", "Value", dec(lang, *h/24))
 	}
-	return fmt.Sprintf("%.1f h", *h)
+	return l10n.T(lang, "report.hours", "Value", dec(lang, *h))
 }
 
-func csatText(s *models.ScoreStats) string {
+func csatText(lang string, s *models.ScoreStats) string {
 	if s.TooFew() {
-		return fmt.Sprintf("%s (%d), average %.1f of 5", tooFew, s.N, s.Average)
+		return l10n.N(lang, "report.csat.too_few", int(s.N), "Average", dec(lang, s.Average))
 	}
-	return fmt.Sprintf("%s satisfied (4–5), average %.1f of 5 (%s responses)", pct(s.TopShare), s.Average, num(s.N))
+	return l10n.N(lang, "report.csat", int(s.N), "Share", pct(lang, s.TopShare), "Average", dec(lang, s.Average))
 }
 
-func cesText(s *models.ScoreStats) string {
-	return fmt.Sprintf("average %.1f of 7 (%s responses)", s.Average, num(s.N))
+func cesText(lang string, s *models.ScoreStats) string {
+	return l10n.N(lang, "report.ces", int(s.N), "Average", dec(lang, s.Average))
 }
 
-func changeCount(n int64) string {
+// changeCount is "+11", "−3" or "±0".
+func changeCount(lang string, n int64) string {
 	switch {
 	case n == 0:
 		return "±0"
 	case n > 0:
-		return "+" + num(n)
+		return "+" + num(lang, n)
 	}
-	return num(n)
+	return num(lang, n)
 }
 
-func touchpointName(s string) string {
+func touchpointName(lang, s string) string {
 	if s == "" {
-		return "(none)"
+		return l10n.T(lang, "report.touchpoint.none")
 	}
 	return s
 }
 
-func statusText(s string) string { return strings.ReplaceAll(s, "_", " ") }
+// statusText names an improvement item's status as the backlog does.
+func statusText(lang, s string) string {
+	id := "backlog.status." + s
+	if t := l10n.T(lang, id); t != id {
+		return lowerFirst(t) // it stands inside a line
+	}
+	return strings.ReplaceAll(s, "_", " ")
+}
 
-func orNobody(s string) string {
+func orNobody(lang, s string) string {
 	if s == "" {
-		return "no owner yet"
+		return l10n.T(lang, "report.no_owner")
 	}
 	return s
 }
 
-func quoteAttribution(q models.Quote) string {
-	parts := []string{segmentName(q.Segment), fmt.Sprintf("%s %d", strings.ToUpper(string(q.Metric)), q.Score)}
-	if q.TeamName != "" {
-		parts = append(parts, q.TeamName)
+func quoteAttribution(lang string, q models.Quote) string {
+	args := []any{"Segment", segmentName(lang, q.Segment), "Metric", strings.ToUpper(string(q.Metric)), "Score", l10n.Number(lang, q.Score)}
+	if where := nonEmpty(q.TeamName, q.Touchpoint); len(where) > 0 {
+		return l10n.T(lang, "report.quote.by_where", append(args, "Where", strings.Join(where, ", "))...)
 	}
-	if q.Touchpoint != "" {
-		parts = append(parts, q.Touchpoint)
-	}
-	return strings.Join(parts, ", ")
+	return l10n.T(lang, "report.quote.by", args...)
 }
 
-func segmentName(s models.Segment) string {
-	switch s {
-	case models.SegmentDetractor:
-		return "Detractor"
-	case models.SegmentPromoter:
-		return "Promoter"
-	}
-	return "Passive"
-}
-
-func termList(ts []models.Term, detractor bool) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		if detractor {
-			out[i] = fmt.Sprintf("%s (%s vs %s)", t.Word, num(t.Detractors), num(t.Promoters))
-		} else {
-			out[i] = fmt.Sprintf("%s (%s vs %s)", t.Word, num(t.Promoters), num(t.Detractors))
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
 		}
 	}
 	return out
 }
 
-func trendMonth(month string) string {
+func segmentName(lang string, s models.Segment) string {
+	switch s {
+	case models.SegmentDetractor:
+		return l10n.T(lang, "report.segment.detractor")
+	case models.SegmentPromoter:
+		return l10n.T(lang, "report.segment.promoter")
+	}
+	return l10n.T(lang, "report.segment.passive")
+}
+
+// termList is "fee (12/3)": the word, its uses by the group it
+// characterises and by the other.
+func termList(lang string, ts []models.Term, detractor bool) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		a, b := t.Detractors, t.Promoters
+		if !detractor {
+			a, b = b, a
+		}
+		out[i] = t.Word + " (" + num(lang, a) + "/" + num(lang, b) + ")"
+	}
+	return out
+}
+
+// trendMonth is "Oct 2026" in lang, for tables.
+func trendMonth(lang, month string) string {
 	t, err := time.Parse("2006-01", month)
 	if err != nil {
 		return month
 	}
-	return t.Format("Jan 2006")
+	return l10n.MonthShort(lang, t.Month()) + " " + t.Format("2006")
 }
 
 // hasTeamData reports whether a team had anything this month.
@@ -199,19 +222,16 @@ func builtText(st *models.DigestStats) string {
 	if loc, err := time.LoadLocation(st.Location); err == nil {
 		t = t.In(loc)
 	}
-	return t.Format("2006-01-02 15:04 MST")
+	return l10n.Date(st.Language, t) + " " + t.Format("15:04 MST")
 }
 
-// num writes a count with thousands separators: 72,354.
-func num(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		return "-" + s
+// num writes a count with the language's digit grouping.
+func num(lang string, n int64) string { return l10n.Number(lang, int(n)) }
+
+// lowerFirst lowers a label's first letter where it stands inside a sentence.
+func lowerFirst(s string) string {
+	for i, r := range s {
+		return string(unicode.ToLower(r)) + s[i+utf8.RuneLen(r):]
 	}
 	return s
 }

@@ -3,10 +3,10 @@ package digest
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"html/template"
 	"strings"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -33,55 +33,78 @@ type htmlDone struct {
 }
 
 func renderHTML(st *models.DigestStats, chart template.URL) ([]byte, error) {
+	lang := st.Language
 	data := struct {
 		*models.DigestStats
-		Title, MonthName, PrevName, Change, Built, Story, AsOf, Shares, Method, Ranking, Warning, TargetsNote string
-		TU, RU                                                                                                durationUnit
-		Chart                                                                                                 template.URL
-		ChartW, ChartH                                                                                        int
-		Teams                                                                                                 []models.TeamStats
-		Targets                                                                                               []targetLine
-		Done                                                                                                  []htmlDone
-		Trend                                                                                                 []models.MonthNPS
-	}{DigestStats: st, Title: Title(st.Month), MonthName: MonthTitle(st.Month), PrevName: MonthTitle(models.AddMonths(st.Month, -1)),
-		Change: capitalise(changeText(st)), Built: builtText(st), Story: StoryText(st), AsOf: asOfText(st), Shares: sharesNote(st),
-		Method: methodNote(), TargetsNote: targetsNote, Warning: tooManyInProgress(st.Improvements), Chart: chart, ChartW: ChartWidth, ChartH: ChartHeight,
-		Targets: targetGrid(targetRows(st)), Trend: trendFromFirstData(st.Trend)}
-	var thank, resolve []*float64
-	for _, t := range st.Teams {
-		if hasTeamData(t) {
-			data.Teams = append(data.Teams, t)
-			thank, resolve = append(thank, t.Loop.MedianHoursToThank), append(resolve, t.Loop.MedianHoursToResolve)
-		}
-	}
-	data.TU, data.RU = columnUnit(thank...), columnUnit(resolve...)
-	data.Ranking = rankingText(data.Teams)
+		Lang, Title, Meta, MonthName, PrevName, Change, Story, Overdue, Shares, Method, Ranking, Warning, ItemCounts string
+		TeamHeaders                                                                                                  []string
+		TU, RU                                                                                                       durationUnit
+		Chart                                                                                                        template.URL
+		ChartW, ChartH                                                                                               int
+		Teams                                                                                                        []models.TeamStats
+		Targets                                                                                                      []targetLine
+		Done                                                                                                         []htmlDone
+		Trend                                                                                                        []models.MonthNPS
+	}{DigestStats: st, Lang: l10n.Lang(lang), Title: Title(lang, st.Month), Meta: metaText(st), MonthName: MonthTitle(lang, st.Month),
+		PrevName: MonthTitle(lang, models.AddMonths(st.Month, -1)), Change: changeText(st), Story: StoryText(st), Overdue: overdueLabel(st),
+		Shares: sharesNote(st), Method: methodNote(lang), Warning: tooManyInProgress(lang, st.Improvements), ItemCounts: itemCounts(st),
+		Chart: chart, ChartW: ChartWidth, ChartH: ChartHeight, Targets: targetGrid(targetRows(st)), Trend: trendFromFirstData(st.Trend)}
+	data.Teams, data.TU, data.RU = teamRows(st)
+	data.TeamHeaders = teamHeaders(lang, data.TU, data.RU)
+	data.Ranking = rankingText(lang, data.Teams)
 	for _, d := range st.Improvements.DoneItems {
 		owner, told, effect := doneLine(st, d)
 		data.Done = append(data.Done, htmlDone{Title: d.Title, Owner: owner, Told: told, Effect: effect})
 	}
+	tpl, err := htmlTemplate.Clone()
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
-	if err := htmlTemplate.Execute(&b, data); err != nil {
+	if err := tpl.Funcs(htmlFuncs(st)).Execute(&b, data); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-var htmlTemplate = template.Must(template.New("digest").Funcs(template.FuncMap{
-	"nps": npsText, "npsM": npsMargin, "sla": slaText, "hours": hoursText, "csat": csatText, "ces": cesText,
-	"num": num, "touchpoint": touchpointName, "status": statusText, "owner": orNobody,
-	"attribution": quoteAttribution, "trendMonth": trendMonth, "npsShort": npsShort,
-	"terms": func(ts []models.Term, det bool) string { return strings.Join(termList(ts, det), ", ") },
-	"csatKPI": func(s *models.ScoreStats) string {
-		if s.TooFew() {
-			return "too few"
-		}
-		return pct(s.TopShare)
-	},
-	"margin": func(n models.NPS) string { return marginText(n) },
-	"lower":  func(s models.Segment) string { return strings.ToLower(string(s)) },
-	"who":    whoText,
-	"cell":   cellText,
+// htmlFuncs are the template's functions, in the digest's language.
+func htmlFuncs(st *models.DigestStats) template.FuncMap {
+	lang := st.Language
+	return template.FuncMap{
+		"t":           func(id string, kv ...any) string { return l10n.T(lang, id, kv...) },
+		"nps":         func(n models.NPS) string { return npsText(lang, n) },
+		"npsM":        func(n models.NPS) string { return npsMargin(lang, n) },
+		"sla":         func(in, due int64) string { return slaText(lang, in, due) },
+		"hours":       func(h *float64) string { return hoursText(lang, h) },
+		"csat":        func(s *models.ScoreStats) string { return csatText(lang, s) },
+		"ces":         func(s *models.ScoreStats) string { return cesText(lang, s) },
+		"dec":         func(x float64) string { return dec(lang, x) },
+		"num":         func(n int64) string { return num(lang, n) },
+		"touchpoint":  func(s string) string { return touchpointName(lang, s) },
+		"attribution": func(q models.Quote) string { return quoteAttribution(lang, q) },
+		"trendMonth":  func(m string) string { return trendMonth(lang, m) },
+		"npsShort":    func(n models.NPS) string { return npsShort(lang, n) },
+		"terms":       func(ts []models.Term, det bool) string { return strings.Join(termList(lang, ts, det), ", ") },
+		"csatKPI": func(s *models.ScoreStats) string {
+			if s.TooFew() {
+				return l10n.T(lang, "report.too_few_short")
+			}
+			return pct(lang, s.TopShare)
+		},
+		"margin":      func(n models.NPS) string { return marginText(lang, n) },
+		"who":         func(w string) string { return whoText(lang, w) },
+		"cell":        func(r *targetRow) string { return cellText(lang, r) },
+		"themeChange": func(th models.ThemeCount) string { return themeChange(lang, th) },
+		"dur":         func(u durationUnit, h *float64) string { return u.in(lang, h) },
+		"topItem":     func(it models.ImprovementSummary) string { return topItemText(st, it) },
+		"recognition": func(r models.Recognition) string { return recognitionText(st, r) },
+	}
+}
+
+// htmlTemplate is parsed once with placeholder functions; each rendering
+// clones it with the functions of its language.
+var htmlTemplate = template.Must(template.New("digest").Funcs(htmlFuncs(&models.DigestStats{})).Funcs(template.FuncMap{
+	"lower": func(s models.Segment) string { return strings.ToLower(string(s)) },
 	"verdictClass": func(r *targetRow) string {
 		if r == nil {
 			return "na"
@@ -96,11 +119,8 @@ var htmlTemplate = template.Must(template.New("digest").Funcs(template.FuncMap{
 		}
 		return "na"
 	},
-	"themeChange": themeChange,
-	"unit":        func(u durationUnit) string { return u.name() },
-	"dur":         func(u durationUnit, h *float64) string { return u.in(h) },
 }).Parse(`<!DOCTYPE html>
-<html lang="en" xmlns="http://www.w3.org/1999/xhtml">
+<html lang="{{.Lang}}" xmlns="http://www.w3.org/1999/xhtml">
 <head>
 <meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -149,98 +169,98 @@ img.chart { width: 100%; height: auto; border: 1px solid #e3e7ee; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p class="meta">{{.MonthName}}, {{.Location}} · built {{.Built}}</p>
+<p class="meta">{{.Meta}}</p>
 {{if .Story}}<p class="story">{{.Story}}</p>{{end}}
 {{if .Targets}}<section class="keep">
-<h2>Targets</h2>
-<p class="note">{{.TargetsNote}}</p>
+<h2>{{t "report.h.targets"}}</h2>
+<p class="note">{{t "report.targets.note"}}</p>
 <table>
-<tr><th></th><th>NPS ±95%</th><th>Thanked within SLA</th><th>Resolved within SLA</th></tr>
+<tr><th></th><th>{{t "report.col.nps_margin"}}</th><th>{{t "report.col.thanked_in_sla"}}</th><th>{{t "report.col.resolved_in_sla"}}</th></tr>
 {{range .Targets}}<tr><td>{{who .Who}}</td>{{range .Cells}}<td class="{{verdictClass .}}">{{cell .}}</td>{{end}}</tr>
 {{end}}</table>
 </section>{{end}}
 <section class="keep">
-<h2>Headline</h2>
+<h2>{{t "report.h.headline"}}</h2>
 <div class="headline">
-<div class="kpi"><div class="v">{{npsShort .NPS}}</div><div class="l">NPS · {{nps .NPS}}</div></div>
-<div class="kpi"><div class="v">{{num .Responses}}</div><div class="l">responses, all surveys</div></div>
-{{with .CSAT}}<div class="kpi"><div class="v">{{csatKPI .}}</div><div class="l">CSAT · {{csat .}}</div></div>{{end}}
-{{with .CES}}<div class="kpi"><div class="v">{{printf "%.1f" .Average}}</div><div class="l">CES · {{ces .}}</div></div>{{end}}
+<div class="kpi"><div class="v">{{npsShort .NPS}}</div><div class="l">{{t "report.kpi.nps" "Text" (nps .NPS)}}</div></div>
+<div class="kpi"><div class="v">{{num .Responses}}</div><div class="l">{{t "report.kpi.responses"}}</div></div>
+{{with .CSAT}}<div class="kpi"><div class="v">{{csatKPI .}}</div><div class="l">{{t "report.kpi.csat" "Text" (csat .)}}</div></div>{{end}}
+{{with .CES}}<div class="kpi"><div class="v">{{dec .Average}}</div><div class="l">{{t "report.kpi.ces" "Text" (ces .)}}</div></div>{{end}}
 </div>
 <p>{{.Change}}.</p>
-{{if .Chart}}<p><img class="chart" src="{{.Chart}}" width="{{.ChartW}}" height="{{.ChartH}}" alt="NPS by month"/></p>{{end}}
+{{if .Chart}}<p><img class="chart" src="{{.Chart}}" width="{{.ChartW}}" height="{{.ChartH}}" alt="{{t "report.chart.alt"}}"/></p>{{end}}
 </section>
 <div class="pair">
 <section class="keep">
-<h2>What was done</h2>
+<h2>{{t "report.h.done"}}</h2>
 {{if .Done}}<ul>
 {{range .Done}}<li><strong>{{.Title}}</strong> — {{.Owner}}; {{.Told}}; {{.Effect}}</li>
-{{end}}</ul>{{else}}<p>No improvement was finished in {{.MonthName}}.</p>{{end}}
+{{end}}</ul>{{else}}<p>{{t "report.done.none" "Month" .MonthName}}</p>{{end}}
 </section>
 <section class="keep">
-<h2>What is next</h2>
-<p>Improvement items opened in {{.MonthName}}: {{.Improvements.Opened}} · in progress: {{.Improvements.InProgress}} · done: {{.Improvements.Done}}</p>
-{{if .Warning}}<p class="warn"><strong>Warning:</strong> {{.Warning}}</p>{{end}}
-{{if .Improvements.Top}}<p>Open items with the most linked detractors, at most three (fewer priorities are better):</p>
+<h2>{{t "report.h.next"}}</h2>
+<p>{{.ItemCounts}}</p>
+{{if .Warning}}<p class="warn"><strong>{{t "report.warning"}}</strong> {{.Warning}}</p>{{end}}
+{{if .Improvements.Top}}<p>{{t "report.next.intro"}}</p>
 <ol>
-{{range .Improvements.Top}}<li><strong>{{.Title}}</strong> — {{num .Linked}} detractors · {{status .Status}} · {{owner ($.Name .Owner)}}</li>
+{{range .Improvements.Top}}<li><strong>{{.Title}}</strong> — {{topItem .}}</li>
 {{end}}</ol>{{end}}
 </section>
 </div>
 <section class="keep">
-<h2>Inner loop</h2>
+<h2>{{t "report.h.loop"}}</h2>
 <table>
-<tr><th>Detractor cases opened in {{.MonthName}}</th><td>{{num .Loop.Cases}}, of which {{num .Loop.Closed}} closed</td></tr>
-<tr><th>Thanked within SLA</th><td>{{sla .Loop.ThankedInSLA .Loop.ThankDue}} thank-yous due</td></tr>
-<tr><th>Resolved within SLA</th><td>{{sla .Loop.ResolvedInSLA .Loop.ResolveDue}} resolutions due</td></tr>
-<tr><th>Median time to thank</th><td>{{hours .Loop.MedianHoursToThank}}</td></tr>
-<tr><th>Median time to resolve</th><td>{{hours .Loop.MedianHoursToResolve}}</td></tr>
-<tr><th>Open overdue cases {{.AsOf}}</th><td>{{num .Loop.OverdueNow}}</td></tr>
+<tr><th>{{t "report.loop.cases" "Month" .MonthName}}</th><td>{{t "report.loop.cases_closed" "Cases" (num .Loop.Cases) "Closed" (num .Loop.Closed)}}</td></tr>
+<tr><th>{{t "report.loop.thanked"}}</th><td>{{t "report.loop.thanked_of_due" "Share" (sla .Loop.ThankedInSLA .Loop.ThankDue)}}</td></tr>
+<tr><th>{{t "report.loop.resolved"}}</th><td>{{t "report.loop.resolved_of_due" "Share" (sla .Loop.ResolvedInSLA .Loop.ResolveDue)}}</td></tr>
+<tr><th>{{t "report.loop.median_thank"}}</th><td>{{hours .Loop.MedianHoursToThank}}</td></tr>
+<tr><th>{{t "report.loop.median_resolve"}}</th><td>{{hours .Loop.MedianHoursToResolve}}</td></tr>
+<tr><th>{{.Overdue}}</th><td>{{t "report.loop.overdue_any" "Count" (num .Loop.OverdueNow)}}</td></tr>
 </table>
 <p class="note">{{.Shares}}</p>
 </section>
 <section class="keep">
-<h2>Teams</h2>
+<h2>{{t "report.h.teams"}}</h2>
 <table>
-<tr><th>Team</th><th>Responses</th><th>NPS ±95%</th><th>Cases</th><th>Thanked in SLA</th><th>Resolved in SLA</th><th>Median to thank, {{unit .TU}}</th><th>Median to resolve, {{unit .RU}}</th><th>Overdue</th></tr>
+<tr>{{range .TeamHeaders}}<th>{{.}}</th>{{end}}</tr>
 {{range .Teams}}<tr><td>{{.Name}}</td><td>{{num .Responses}}</td><td>{{npsM .NPS}}</td><td>{{num .Loop.Cases}}</td><td>{{sla .Loop.ThankedInSLA .Loop.ThankDue}}</td><td>{{sla .Loop.ResolvedInSLA .Loop.ResolveDue}}</td><td>{{dur $.TU .Loop.MedianHoursToThank}}</td><td>{{dur $.RU .Loop.MedianHoursToResolve}}</td><td>{{num .Loop.OverdueNow}}</td></tr>
 {{end}}</table>
 {{if .Ranking}}<p>{{.Ranking}}</p>{{end}}
 </section>
 <div class="pair">
 {{if .Touchpoints}}<section class="keep">
-<h2>Touchpoints</h2>
+<h2>{{t "report.h.touchpoints"}}</h2>
 <table>
-<tr><th>Touchpoint</th><th>NPS responses</th><th>NPS ±95%</th></tr>
+<tr><th>{{t "report.col.touchpoint"}}</th><th>{{t "report.col.nps_responses"}}</th><th>{{t "report.col.nps_margin"}}</th></tr>
 {{range .Touchpoints}}<tr><td>{{touchpoint .Name}}</td><td>{{num .NPS.N}}</td><td>{{npsM .NPS}}</td></tr>
 {{end}}</table>
 </section>{{end}}
 <section class="keep">
-<h2>Themes</h2>
+<h2>{{t "report.h.themes"}}</h2>
 {{if .Themes}}<table>
-<tr><th>Detractor theme</th><th>{{.MonthName}}</th><th>{{.PrevName}}</th><th>Change, responses</th></tr>
+<tr><th>{{t "report.col.theme"}}</th><th>{{.MonthName}}</th><th>{{.PrevName}}</th><th>{{t "report.col.theme_change"}}</th></tr>
 {{range .Themes}}<tr><td>{{.Name}}</td><td>{{num .Count}}</td><td>{{num .PrevCount}}</td><td>{{themeChange .}}</td></tr>
-{{end}}</table>{{else}}<p>No configured theme among this month's detractors.</p>{{end}}
+{{end}}</table>{{else}}<p>{{t "report.themes.none"}}</p>{{end}}
 </section>
 </div>
 <section class="keep">
-{{if .DetractorTerms}}<p>Words detractors use distinctly more than promoters (uses by detractors vs promoters): {{terms .DetractorTerms true}}.</p>{{end}}
-{{if .PromoterTerms}}<p>Words promoters use distinctly more (uses by promoters vs detractors): {{terms .PromoterTerms false}}.</p>{{end}}
+{{if .DetractorTerms}}<p>{{t "report.terms.detractors" "List" (terms .DetractorTerms true)}}</p>{{end}}
+{{if .PromoterTerms}}<p>{{t "report.terms.promoters" "List" (terms .PromoterTerms false)}}</p>{{end}}
 </section>
 {{if .Quotes}}<section class="keep">
-<h2>Voice of the customer</h2>
+<h2>{{t "report.h.voice"}}</h2>
 {{range .Quotes}}<blockquote class="{{lower .Segment}}">{{.Text}}<span class="who">— {{attribution .}}</span></blockquote>
 {{end}}</section>{{end}}
 <section class="keep">
-<h2>Recognition</h2>
+<h2>{{t "report.h.recognition"}}</h2>
 {{if .Recognition}}<ul>
-{{range .Recognition}}<li>{{$.Name .Owner}}: {{.Loops}} loops closed within SLA</li>
-{{end}}</ul>{{else}}<p>No loops were closed within SLA this month.</p>{{end}}
+{{range .Recognition}}<li>{{recognition .}}</li>
+{{end}}</ul>{{else}}<p>{{t "report.recognition.none"}}</p>{{end}}
 </section>
 <section class="screen">
-<h2>NPS trend</h2>
+<h2>{{t "report.h.trend"}}</h2>
 <table>
-<tr><th>Month</th><th>NPS</th><th>±95%</th><th>Responses</th></tr>
+<tr><th>{{t "report.col.month"}}</th><th>{{t "report.col.nps"}}</th><th>{{t "report.col.margin"}}</th><th>{{t "report.col.responses"}}</th></tr>
 {{range .Trend}}<tr><td>{{trendMonth .Month}}</td><td>{{npsShort .NPS}}</td><td>{{margin .NPS}}</td><td>{{num .NPS.N}}</td></tr>
 {{end}}</table>
 </section>
@@ -249,9 +269,9 @@ img.chart { width: 100%; height: auto; border: 1px solid #e3e7ee; }
 </html>
 `))
 
-func marginText(n models.NPS) string {
+func marginText(lang string, n models.NPS) string {
 	if n.N() < models.MinResponses {
 		return "–"
 	}
-	return fmt.Sprintf("%.1f", n.Margin())
+	return dec(lang, n.Margin())
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -37,69 +38,162 @@ var orderedListStart = regexp.MustCompile(`^\d+[.)]`)
 // Markdown renders the digest as one Markdown document: the story first,
 // then targets, what was done and what is next, then the detail.
 func Markdown(st *models.DigestStats) []byte {
+	lang := st.Language
+	T := func(id string, kv ...any) string { return l10n.T(lang, id, kv...) }
 	var b bytes.Buffer
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	w("# %s\n\n", Title(st.Month))
-	w("_%s, %s · built %s_\n\n", MonthTitle(st.Month), st.Location, builtText(st))
+	month := MonthTitle(lang, st.Month)
+	w("# %s\n\n", mdEscape(Title(lang, st.Month)))
+	w("_%s_\n\n", mdEscape(metaText(st)))
 	if story := StoryText(st); story != "" {
 		w("%s\n\n", mdEscape(story))
 	}
 
 	if rows := targetRows(st); len(rows) > 0 {
-		w("## Targets\n\n%s\n\n", targetsNote)
-		w("| | NPS ±95%% | Thanked within SLA | Resolved within SLA |\n|---|---|---|---|\n")
+		w("## %s\n\n%s\n\n", T("report.h.targets"), mdEscape(T("report.targets.note")))
+		w("| | %s | %s | %s |\n|---|---|---|---|\n", T("report.col.nps_margin"), T("report.col.thanked_in_sla"), T("report.col.resolved_in_sla"))
 		for _, l := range targetGrid(rows) {
-			w("| %s | %s | %s | %s |\n", mdEscape(whoText(l.Who)), cellText(l.Cells[0]), cellText(l.Cells[1]), cellText(l.Cells[2]))
+			w("| %s | %s | %s | %s |\n", mdEscape(whoText(lang, l.Who)), cellText(lang, l.Cells[0]), cellText(lang, l.Cells[1]), cellText(lang, l.Cells[2]))
 		}
 		w("\n")
 	}
 
-	w("## Headline\n\n")
-	w("- **NPS %s**\n", npsText(st.NPS))
-	w("- %s\n", capitalise(changeText(st)))
-	w("- Responses: %s (all surveys)\n", num(st.Responses))
+	w("## %s\n\n", T("report.h.headline"))
+	w("- **%s**\n", mdEscape(T("report.headline.nps", "NPS", npsText(lang, st.NPS))))
+	w("- %s\n", mdEscape(changeText(st)))
+	w("- %s\n", mdEscape(T("report.headline.responses", "Count", num(lang, st.Responses))))
 	if st.CSAT != nil {
-		w("- CSAT: %s\n", csatText(st.CSAT))
+		w("- %s\n", mdEscape(T("report.headline.csat", "CSAT", csatText(lang, st.CSAT))))
 	}
 	if st.CES != nil {
-		w("- CES: %s\n", cesText(st.CES))
+		w("- %s\n", mdEscape(T("report.headline.ces", "CES", cesText(lang, st.CES))))
 	}
 	w("\n")
 
 	im := st.Improvements
-	w("## What was done\n\n")
+	w("## %s\n\n", T("report.h.done"))
 	if len(im.DoneItems) == 0 {
-		w("No improvement was finished in %s.\n\n", MonthTitle(st.Month))
+		w("%s\n\n", mdEscape(T("report.done.none", "Month", month)))
 	} else {
 		for _, d := range im.DoneItems {
 			owner, told, effect := doneLine(st, d)
-			w("- **%s** — %s; %s; %s\n", mdEscape(d.Title), mdEscape(owner), told, mdEscape(effect))
+			w("- **%s** — %s; %s; %s\n", mdEscape(d.Title), mdEscape(owner), mdEscape(told), mdEscape(effect))
 		}
 		w("\n")
 	}
-	w("## What is next\n\n")
-	w("Improvement items opened in %s: %d · in progress: %d · done: %d\n\n", MonthTitle(st.Month), im.Opened, im.InProgress, im.Done)
-	if warn := tooManyInProgress(im); warn != "" {
-		w("**Warning:** %s\n\n", warn)
+	w("## %s\n\n", T("report.h.next"))
+	w("%s\n\n", mdEscape(itemCounts(st)))
+	if warn := tooManyInProgress(lang, im); warn != "" {
+		w("**%s** %s\n\n", T("report.warning"), mdEscape(warn))
 	}
 	if len(im.Top) > 0 {
-		w("Open items with the most linked detractors, at most three (fewer priorities are better):\n\n")
+		w("%s\n\n", mdEscape(T("report.next.intro")))
 		for i, it := range im.Top {
-			w("%d. **%s** — %s detractors · %s · %s\n", i+1, mdEscape(it.Title), num(it.Linked), statusText(it.Status), mdEscape(orNobody(st.Name(it.Owner))))
+			w("%d. **%s** — %s\n", i+1, mdEscape(it.Title), mdEscape(topItemText(st, it)))
 		}
 		w("\n")
 	}
 
 	l := st.Loop
-	w("## Inner loop\n\n")
-	w("- Detractor cases opened in %s: %s, of which %s closed\n", MonthTitle(st.Month), num(l.Cases), num(l.Closed))
-	w("- Thanked within SLA: %s thank-yous due\n", slaText(l.ThankedInSLA, l.ThankDue))
-	w("- Resolved within SLA: %s resolutions due\n", slaText(l.ResolvedInSLA, l.ResolveDue))
-	w("- Median time to thank: %s; to resolve: %s\n", hoursText(l.MedianHoursToThank), hoursText(l.MedianHoursToResolve))
-	w("- Open overdue cases %s: %s (cases of any month)\n\n", asOfText(st), num(l.OverdueNow))
-	w("%s\n\n", sharesNote(st))
+	w("## %s\n\n", T("report.h.loop"))
+	w("- %s: %s\n", mdEscape(T("report.loop.cases", "Month", month)), mdEscape(T("report.loop.cases_closed", "Cases", num(lang, l.Cases), "Closed", num(lang, l.Closed))))
+	w("- %s: %s\n", T("report.loop.thanked"), mdEscape(T("report.loop.thanked_of_due", "Share", slaText(lang, l.ThankedInSLA, l.ThankDue))))
+	w("- %s: %s\n", T("report.loop.resolved"), mdEscape(T("report.loop.resolved_of_due", "Share", slaText(lang, l.ResolvedInSLA, l.ResolveDue))))
+	w("- %s: %s\n", T("report.loop.median_thank"), hoursText(lang, l.MedianHoursToThank))
+	w("- %s: %s\n", T("report.loop.median_resolve"), hoursText(lang, l.MedianHoursToResolve))
+	w("- %s: %s\n\n", mdEscape(overdueLabel(st)), mdEscape(T("report.loop.overdue_any", "Count", num(lang, l.OverdueNow))))
+	w("%s\n\n", mdEscape(sharesNote(st)))
 
-	var teams []models.TeamStats
+	teams, tu, ru := teamRows(st)
+	w("## %s\n\n", T("report.h.teams"))
+	w("| %s |\n", strings.Join(teamHeaders(lang, tu, ru), " | "))
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, t := range teams {
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(t.Name), num(lang, t.Responses), npsMargin(lang, t.NPS), num(lang, t.Loop.Cases),
+			slaText(lang, t.Loop.ThankedInSLA, t.Loop.ThankDue), slaText(lang, t.Loop.ResolvedInSLA, t.Loop.ResolveDue),
+			tu.in(lang, t.Loop.MedianHoursToThank), ru.in(lang, t.Loop.MedianHoursToResolve), num(lang, t.Loop.OverdueNow))
+	}
+	w("\n")
+	if r := rankingText(lang, teams); r != "" {
+		w("%s\n\n", mdEscape(r))
+	}
+
+	if len(st.Touchpoints) > 0 {
+		w("## %s\n\n| %s | %s | %s |\n|---|---:|---:|\n", T("report.h.touchpoints"), T("report.col.touchpoint"), T("report.col.nps_responses"), T("report.col.nps_margin"))
+		for _, tp := range st.Touchpoints {
+			w("| %s | %s | %s |\n", mdEscape(touchpointName(lang, tp.Name)), num(lang, tp.NPS.N()), npsMargin(lang, tp.NPS))
+		}
+		w("\n")
+	}
+
+	prev := MonthTitle(lang, models.AddMonths(st.Month, -1))
+	w("## %s\n\n", T("report.h.themes"))
+	if len(st.Themes) == 0 {
+		w("%s\n\n", mdEscape(T("report.themes.none")))
+	} else {
+		w("| %s | %s | %s | %s |\n|---|---:|---:|---:|\n", T("report.col.theme"), month, prev, T("report.col.theme_change"))
+		for _, th := range st.Themes {
+			w("| %s | %s | %s | %s |\n", mdEscape(th.Name), num(lang, th.Count), num(lang, th.PrevCount), themeChange(lang, th))
+		}
+		w("\n")
+	}
+	if len(st.DetractorTerms) > 0 {
+		w("%s\n\n", mdEscape(T("report.terms.detractors", "List", strings.Join(termList(lang, st.DetractorTerms, true), ", "))))
+	}
+	if len(st.PromoterTerms) > 0 {
+		w("%s\n\n", mdEscape(T("report.terms.promoters", "List", strings.Join(termList(lang, st.PromoterTerms, false), ", "))))
+	}
+
+	if len(st.Quotes) > 0 {
+		w("## %s\n\n", T("report.h.voice"))
+		for _, q := range st.Quotes {
+			w("> %s\n>\n> — %s\n\n", mdEscape(q.Text), mdEscape(quoteAttribution(lang, q)))
+		}
+	}
+
+	w("## %s\n\n", T("report.h.recognition"))
+	if len(st.Recognition) == 0 {
+		w("%s\n\n", mdEscape(T("report.recognition.none")))
+	} else {
+		for _, r := range st.Recognition {
+			w("- %s\n", mdEscape(recognitionText(st, r)))
+		}
+		w("\n")
+	}
+
+	w("## %s\n\n| %s | %s | %s | %s |\n|---|---:|---:|---:|\n", T("report.h.trend"), T("report.col.month"), T("report.col.nps"), T("report.col.margin"), T("report.col.responses"))
+	for _, m := range trendFromFirstData(st.Trend) {
+		w("| %s | %s | %s | %s |\n", trendMonth(lang, m.Month), npsShort(lang, m.NPS), marginText(lang, m.NPS), num(lang, m.NPS.N()))
+	}
+	w("\n%s\n", mdEscape(methodNote(lang)))
+	return b.Bytes()
+}
+
+// metaText is "November 2026, Europe/Tallinn · built 1 Dec 2026 09:00 EET".
+func metaText(st *models.DigestStats) string {
+	return l10n.T(st.Language, "report.meta", "Month", MonthTitle(st.Language, st.Month), "Zone", st.Location, "Built", builtText(st))
+}
+
+// itemCounts is the improvement items opened, in progress and done.
+func itemCounts(st *models.DigestStats) string {
+	lang, im := st.Language, st.Improvements
+	return l10n.T(lang, "report.next.counts", "Month", MonthTitle(lang, st.Month), "Opened", l10n.Number(lang, int(im.Opened)),
+		"InProgress", l10n.Number(lang, int(im.InProgress)), "Done", l10n.Number(lang, int(im.Done)))
+}
+
+// topItemText is "12 detractors · in progress · Mari".
+func topItemText(st *models.DigestStats, it models.ImprovementSummary) string {
+	lang := st.Language
+	return l10n.N(lang, "report.next.item", int(it.Linked), "Status", statusText(lang, it.Status), "Owner", orNobody(lang, st.Name(it.Owner)))
+}
+
+func recognitionText(st *models.DigestStats, r models.Recognition) string {
+	return l10n.N(st.Language, "report.recognition.loops", int(r.Loops), "Name", st.Name(r.Owner))
+}
+
+// teamRows are the teams with data this month and the units of their
+// median columns.
+func teamRows(st *models.DigestStats) (teams []models.TeamStats, thankUnit, resolveUnit durationUnit) {
 	var thank, resolve []*float64
 	for _, t := range st.Teams {
 		if hasTeamData(t) {
@@ -107,83 +201,26 @@ func Markdown(st *models.DigestStats) []byte {
 			thank, resolve = append(thank, t.Loop.MedianHoursToThank), append(resolve, t.Loop.MedianHoursToResolve)
 		}
 	}
-	tu, ru := columnUnit(thank...), columnUnit(resolve...)
-	w("## Teams\n\n")
-	w("| Team | Responses | NPS ±95%% | Cases | Thanked in SLA | Resolved in SLA | Median to thank, %s | Median to resolve, %s | Overdue |\n", tu.name(), ru.name())
-	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, t := range teams {
-		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(t.Name), num(t.Responses), npsMargin(t.NPS), num(t.Loop.Cases),
-			slaText(t.Loop.ThankedInSLA, t.Loop.ThankDue), slaText(t.Loop.ResolvedInSLA, t.Loop.ResolveDue),
-			tu.in(t.Loop.MedianHoursToThank), ru.in(t.Loop.MedianHoursToResolve), num(t.Loop.OverdueNow))
-	}
-	w("\n")
-	if r := rankingText(teams); r != "" {
-		w("%s\n\n", mdEscape(r))
-	}
+	return teams, columnUnit(thank...), columnUnit(resolve...)
+}
 
-	if len(st.Touchpoints) > 0 {
-		w("## Touchpoints\n\n| Touchpoint | NPS responses | NPS ±95%% |\n|---|---:|---:|\n")
-		for _, tp := range st.Touchpoints {
-			w("| %s | %s | %s |\n", mdEscape(touchpointName(tp.Name)), num(tp.NPS.N()), npsMargin(tp.NPS))
-		}
-		w("\n")
-	}
-
-	prev := MonthTitle(models.AddMonths(st.Month, -1))
-	w("## Themes\n\n")
-	if len(st.Themes) == 0 {
-		w("No configured theme among this month's detractors.\n\n")
-	} else {
-		w("| Detractor theme | %s | %s | Change, responses |\n|---|---:|---:|---:|\n", MonthTitle(st.Month), prev)
-		for _, th := range st.Themes {
-			w("| %s | %s | %s | %s |\n", mdEscape(th.Name), num(th.Count), num(th.PrevCount), themeChange(th))
-		}
-		w("\n")
-	}
-	if len(st.DetractorTerms) > 0 {
-		w("Words detractors use distinctly more than promoters (uses by detractors vs promoters): %s.\n\n", mdEscape(strings.Join(termList(st.DetractorTerms, true), ", ")))
-	}
-	if len(st.PromoterTerms) > 0 {
-		w("Words promoters use distinctly more (uses by promoters vs detractors): %s.\n\n", mdEscape(strings.Join(termList(st.PromoterTerms, false), ", ")))
-	}
-
-	if len(st.Quotes) > 0 {
-		w("## Voice of the customer\n\n")
-		for _, q := range st.Quotes {
-			w("> %s\n>\n> — %s\n\n", mdEscape(q.Text), mdEscape(quoteAttribution(q)))
-		}
-	}
-
-	w("## Recognition\n\n")
-	if len(st.Recognition) == 0 {
-		w("No loops were closed within SLA this month.\n\n")
-	} else {
-		for _, r := range st.Recognition {
-			w("- %s: %d loops closed within SLA\n", mdEscape(st.Name(r.Owner)), r.Loops)
-		}
-		w("\n")
-	}
-
-	w("## NPS trend\n\n| Month | NPS | ±95%% | Responses |\n|---|---:|---:|---:|\n")
-	for _, m := range trendFromFirstData(st.Trend) {
-		w("| %s | %s | %s | %s |\n", trendMonth(m.Month), npsShort(m.NPS), marginText(m.NPS), num(m.NPS.N()))
-	}
-	w("\n%s\n", methodNote())
-	return b.Bytes()
+func teamHeaders(lang string, tu, ru durationUnit) []string {
+	T := func(id string, kv ...any) string { return l10n.T(lang, id, kv...) }
+	return []string{T("report.col.team"), T("report.col.responses"), T("report.col.nps_margin"), T("report.col.cases"),
+		T("report.col.thanked_in_sla_short"), T("report.col.resolved_in_sla_short"), T("report.col.median_thank", "Unit", tu.name(lang)),
+		T("report.col.median_resolve", "Unit", ru.name(lang)), T("report.col.overdue")}
 }
 
 // sharesNote explains what each share counts, so that "51 of 60" beside
 // "63 cases" reads as it should.
 func sharesNote(st *models.DigestStats) string {
-	l := st.Loop
-	return fmt.Sprintf("Shares count the %s cases opened in %s whose due time had passed when the digest was built, or that were done in time; "+
-		"cases closed without contact before the step are left out, so %s thank-yous and %s resolutions were due.",
-		num(l.Cases), MonthTitle(st.Month), num(l.ThankDue), num(l.ResolveDue))
+	lang, l := st.Language, st.Loop
+	return l10n.N(lang, "report.loop.shares_note", int(l.Cases), "Month", MonthTitle(lang, st.Month),
+		"ThankDue", num(lang, l.ThankDue), "ResolveDue", num(lang, l.ResolveDue))
 }
 
-func methodNote() string {
-	return fmt.Sprintf("NPS = %% promoters − %% detractors; ± is the 95%% margin of error; a change or a gap is significant when it is larger "+
-		"than the margin of the difference; groups under %d responses show \"%s\".", models.MinResponses, tooFew)
+func methodNote(lang string) string {
+	return l10n.T(lang, "report.method", "Min", l10n.Number(lang, models.MinResponses), "TooFew", tooFew(lang))
 }
 
 // trendFromFirstData drops the months before the first one with responses.
@@ -194,11 +231,4 @@ func trendFromFirstData(tr []models.MonthNPS) []models.MonthNPS {
 		}
 	}
 	return nil
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

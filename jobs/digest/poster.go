@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -46,9 +47,13 @@ type Poster struct {
 	// Schedule is the cron expression (five fields, in Policy.Location);
 	// empty means DefaultSchedule.
 	Schedule string
-	// Destinations are the leadership channels; with none, nothing is posted.
+	// Destinations are the leadership channels.
 	Destinations []models.Destination
-	Log          *slog.Logger
+	// Emails are the digest.email addresses that get the digest as an HTML
+	// email with the chart inline, queued with the channel posts. With
+	// neither channels nor addresses, nothing is posted.
+	Emails []string
+	Log    *slog.Logger
 	// Notify, when set, wakes the delivery worker after a post is queued.
 	Notify func()
 }
@@ -80,8 +85,8 @@ func (p *Poster) Build(ctx context.Context, month string, now time.Time) (*Repor
 // recording the month as posted in the same transaction. A month already
 // posted is refused with models.ErrDigestPosted unless force is set.
 func (p *Poster) Post(ctx context.Context, month string, now time.Time, via, actor string, force bool) (models.DigestRun, *Report, error) {
-	if len(p.Destinations) == 0 {
-		return models.DigestRun{}, nil, errors.New("no leadership channel is configured (digest.slack_channel, digest.teams_channel)")
+	if !p.hasAudience() {
+		return models.DigestRun{}, nil, errors.New("no leadership channel or address is configured (digest.slack_channel, digest.teams_channel, digest.email)")
 	}
 	if !force {
 		// Cheap check first: the unique key decides, but there is no need
@@ -103,10 +108,19 @@ func (p *Poster) Post(ctx context.Context, month string, now time.Time, via, act
 	if err != nil {
 		return models.DigestRun{}, nil, err
 	}
-	run, err := p.Store.ClaimDigest(ctx, now, models.DigestPost{
+	post := models.DigestPost{
 		Month: month, Via: via, Actor: actor, Summary: rep.Summary, HTML: string(rep.HTML), ChartPNG: rep.PNG,
-		Destinations: p.Destinations,
-	}, force)
+		Destinations: p.Destinations, Emails: p.Emails,
+	}
+	if len(p.Emails) > 0 {
+		html, err := EmailHTML(rep.Stats, ChartCID)
+		if err != nil {
+			return models.DigestRun{}, rep, err
+		}
+		post.Email = models.DigestEmail{Subject: Title(rep.Stats.Language, month), Language: rep.Stats.Language,
+			HTML: string(html), Text: string(rep.Markdown), ChartCID: ChartCID}
+	}
+	run, err := p.Store.ClaimDigest(ctx, now, post, force)
 	if err != nil {
 		return models.DigestRun{}, rep, err
 	}
@@ -152,8 +166,8 @@ func (p *Poster) RunDue(ctx context.Context, now time.Time) error {
 	if err != nil || posted {
 		return err
 	}
-	if len(p.Destinations) == 0 {
-		p.log().Debug("digest due but no leadership channel is configured", "month", month)
+	if !p.hasAudience() {
+		p.log().Debug("digest due but no leadership channel or address is configured", "month", month)
 		return nil
 	}
 	// A fresh installation has nothing to say about the month before it:
@@ -168,24 +182,33 @@ func (p *Poster) RunDue(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	p.log().Info("monthly digest queued", "month", month, "run", run.ID, "destinations", len(p.Destinations))
+	p.log().Info("monthly digest queued", "month", month, "run", run.ID, "destinations", len(p.Destinations), "emails", len(p.Emails))
 	return nil
 }
 
+func (p *Poster) hasAudience() bool { return len(p.Destinations) > 0 || len(p.Emails) > 0 }
+
+// ChartCID is the Content-ID of the trend chart in the digest email.
+const ChartCID = "nps-trend@cxloop"
+
 // RichPoster is a messenger that posts a digest with its chart and full
-// report attached: Slack (a Block Kit summary with the chart and the HTML
-// uploaded through the files upload flow) and Teams (an Adaptive Card with
-// the chart). Its parameters are plain so that platform packages implement
-// it without importing this one. Messengers without it get the summary as
+// report: Slack (a Block Kit summary with the chart and the HTML uploaded
+// through the files upload flow) and Teams (an Adaptive Card with the
+// chart), each with a link to the full report when there is one. Its
+// parameter is bot.DigestPost so that platform packages implement it
+// without importing this one. Messengers without it get the summary as
 // plain text.
 type RichPoster interface {
-	PostDigest(ctx context.Context, channel, title, summary string, chartPNG, reportHTML []byte) (ref string, err error)
+	PostDigest(ctx context.Context, channel string, post bot.DigestPost) (ref string, err error)
 }
 
-// Deliver sends one models.KindDigest outbox message: with the chart and
-// the report stored for its month when the messenger is a RichPoster, as
-// text otherwise. The delivery worker calls it for that kind.
-func Deliver(ctx context.Context, store *models.Store, msgr bot.Messenger, m *models.OutboxMessage) (string, error) {
+// Deliver sends one models.KindDigest outbox message: with the chart, the
+// report stored for its month and a signed link to that report under
+// publicURL (none when publicURL is empty) when the messenger is a
+// RichPoster, as text otherwise. The link works for models.DigestLinkTTL
+// from the month's post, so a retry carries the same link. The delivery
+// worker calls it for that kind.
+func Deliver(ctx context.Context, store *models.Store, msgr bot.Messenger, m *models.OutboxMessage, publicURL string) (string, error) {
 	rich, ok := msgr.(RichPoster)
 	month, known := models.DigestMonthOf(m)
 	if !ok || !known {
@@ -202,5 +225,25 @@ func Deliver(ctx context.Context, store *models.Store, msgr bot.Messenger, m *mo
 	if summary == "" {
 		summary = run.Summary
 	}
-	return rich.PostDigest(ctx, m.Channel, Title(month), summary, run.ChartPNG, []byte(run.HTML))
+	lang := languageOfReport(run.HTML)
+	post := bot.DigestPost{Title: Title(lang, month), Summary: summary, Language: lang, ChartPNG: run.ChartPNG, ReportHTML: []byte(run.HTML)}
+	if publicURL != "" {
+		key, err := store.Key(ctx, models.DigestLinkKeyName)
+		if err != nil {
+			return "", err
+		}
+		post.ReportURL = models.DigestReportURL(publicURL, key, month, run.LastPostAt)
+	}
+	return rich.PostDigest(ctx, m.Channel, post)
+}
+
+// languageOfReport is the language a stored report was written in, from
+// its <html lang>; English when it names none cxloop speaks.
+func languageOfReport(html string) string {
+	_, rest, ok := strings.Cut(html, `<html lang="`)
+	if !ok {
+		return models.LangEnglish
+	}
+	lang, _, _ := strings.Cut(rest, `"`)
+	return models.SupportedLanguage(lang, models.LangEnglish)
 }

@@ -215,12 +215,12 @@ func TestPostByHandRefusesASecondPost(t *testing.T) {
 // richMessenger records PostDigest calls and prints the rest.
 type richMessenger struct {
 	*bot.LogMessenger
-	channel, title, summary string
-	png, html               []byte
+	channel, title, summary, link string
+	png, html                     []byte
 }
 
-func (r *richMessenger) PostDigest(_ context.Context, channel, title, summary string, png, html []byte) (string, error) {
-	r.channel, r.title, r.summary, r.png, r.html = channel, title, summary, png, html
+func (r *richMessenger) PostDigest(_ context.Context, channel string, p bot.DigestPost) (string, error) {
+	r.channel, r.title, r.summary, r.png, r.html, r.link = channel, p.Title, p.Summary, p.ChartPNG, p.ReportHTML, p.ReportURL
 	return "F123", nil
 }
 
@@ -236,12 +236,21 @@ func TestDeliver(t *testing.T) {
 		msgs := digestPosts(t, s)
 		var out bytes.Buffer
 		rich := &richMessenger{LogMessenger: bot.NewLogMessenger(&out)}
-		ref, err := digest.Deliver(ctx, s, rich, &msgs[0])
+		ref, err := digest.Deliver(ctx, s, rich, &msgs[0], "https://cx.example.com/")
 		if err != nil || ref != "F123" || rich.channel != "C0LEADERS" || rich.title != "Customer experience digest — October 2026" ||
 			len(rich.png) == 0 || !bytes.Contains(rich.html, []byte("<html")) || rich.summary != msgs[0].Text {
 			t.Fatalf("rich delivery: %q %v %+v", ref, err, rich.channel)
 		}
-		if _, err := digest.Deliver(ctx, s, bot.NewLogMessenger(&out), &msgs[1]); err != nil {
+		// The post links to the full report, signed for its month.
+		link, token, _ := strings.Cut(rich.link, "?token=")
+		key, err := s.Key(ctx, models.DigestLinkKeyName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if link != "https://cx.example.com/digests/2026-10.html" || models.CheckDigestLinkToken(key, "2026-10", token, now.Add(89*24*time.Hour)) != nil {
+			t.Errorf("the post links to %q", rich.link)
+		}
+		if _, err := digest.Deliver(ctx, s, bot.NewLogMessenger(&out), &msgs[1], ""); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), "#19:lead") || !strings.Contains(out.String(), "October 2026") {

@@ -234,11 +234,11 @@ func TestSummary(t *testing.T) {
 	s := digest.Summary(fixtureStats())
 	for _, want := range []string{
 		"Customer experience digest — October 2026",
-		"NPS +20 ±10.1 (250 responses); down 10 points against September 2026 (+30): not significant at 95% (±14.8 needed).",
+		"NPS +20 ±10.1 (250 responses). Down 10 points against September 2026 (+30): not significant at 95% (±14.8 needed).",
 		"Responses: 292 · CSAT: 80% satisfied · CES: 5.2 of 7.",
 		"thanked within SLA 85% (51 of 60)",
 		"Top detractor themes: waiting 31 (+11), fees 12 (-3), staff 4 (±0).",
-		"1. Call-back instead of the queue (17 detractors, in progress, Mari Maasikas)",
+		"1. Call-back instead of the queue (17 detractors · in progress · Mari Maasikas)",
 		"Recognition: Liis Tamm, 14 loops closed within SLA.",
 		"Done: \"Explain fees before the payment\" (9 of 13 customers told)",
 	} {
@@ -250,3 +250,77 @@ func TestSummary(t *testing.T) {
 		t.Errorf("summary has markup:\n%s", s)
 	}
 }
+
+// digest.language: et. The same month in Estonian, Markdown and HTML.
+func TestGoldenEstonian(t *testing.T) {
+	st := fixtureStats()
+	st.Language = "et"
+	golden(t, "october-2026.et.md", digest.Markdown(st))
+	html, err := digest.HTML(st, []byte("chart"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "october-2026.et.html", html)
+}
+
+// Every language renders the digest without English left in it: each
+// English-only word of the English digest is absent from the others, apart
+// from configured names (teams, themes, items, people, quotes).
+func TestDigestHasNoEnglishLeft(t *testing.T) {
+	english := []string{"Targets", "Headline", "What was done", "What is next", "Inner loop", "Touchpoints", "Voice of the customer",
+		"Recognition", "NPS trend", "Responses", "responses", "within SLA", "target", "margin", "detractors", "promoters", "Median",
+		"Overdue", "overdue", "closed", "customers told", "by email", "by phone", "not yet", "built", "significant", "against",
+		"Change", "Month", "Team", "Cases", "in progress", "proposed", "no owner", "All teams", "met", "missed", "too few", "days", "Warning",
+		"Customer experience digest", "October", "September", "Detractor", "Promoter", "average", "satisfied", "of 5", "of 7"}
+	for _, lang := range []string{"et", "pl", "ru"} {
+		st := fixtureStats()
+		st.Language = lang
+		// Configured names stay as written: leave them out of the check.
+		names := []string{}
+		for _, tm := range st.Teams {
+			names = append(names, tm.Name)
+		}
+		for _, th := range st.Themes {
+			names = append(names, th.Name)
+		}
+		for _, it := range st.Improvements.Top {
+			names = append(names, it.Title)
+		}
+		for _, d := range st.Improvements.DoneItems {
+			names = append(names, d.Title)
+		}
+		for _, q := range st.Quotes {
+			names = append(names, q.Text, q.Touchpoint)
+		}
+		for _, n := range st.Names {
+			names = append(names, n)
+		}
+		for _, tm := range append(st.DetractorTerms, st.PromoterTerms...) {
+			names = append(names, tm.Word)
+		}
+		for _, tp := range st.Touchpoints {
+			names = append(names, tp.Name)
+		}
+		rep, err := digest.Render(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for form, body := range map[string]string{"markdown": string(rep.Markdown), "html": string(rep.HTML), "summary": rep.Summary} {
+			text := styleOrTag.ReplaceAllString(body, " ")
+			for _, n := range names {
+				if n != "" {
+					text = strings.ReplaceAll(text, n, "")
+				}
+			}
+			for _, w := range english {
+				if loc := regexp.MustCompile(`\b` + w + `\b`).FindStringIndex(text); loc != nil {
+					i := loc[0]
+					t.Errorf("%s %s: English %q left: …%s…", lang, form, w, text[max(0, i-60):min(len(text), i+60)])
+				}
+			}
+		}
+	}
+}
+
+// styleOrTag is the HTML's stylesheet and tags: markup, not words.
+var styleOrTag = regexp.MustCompile(`(?s)<style>.*?</style>|<[^>]*>`)

@@ -1,9 +1,9 @@
 package digest
 
 import (
-	"fmt"
 	"strings"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -11,38 +11,39 @@ import (
 // post and the private /cx digest preview. It has no markup; each platform
 // escapes it as outside text.
 func Summary(st *models.DigestStats) string {
-	var lines []string
-	add := func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) }
-	add("%s", Title(st.Month))
+	lang := st.Language
+	T := func(id string, kv ...any) string { return l10n.T(lang, id, kv...) }
+	lines := []string{Title(lang, st.Month)}
 	if story := StoryText(st); story != "" {
-		add("%s", story)
+		lines = append(lines, story)
 	}
-	add("NPS %s; %s.", npsText(st.NPS), changeText(st))
-	extra := []string{"Responses: " + num(st.Responses)}
+	lines = append(lines, T("report.summary.nps", "NPS", npsText(lang, st.NPS), "Change", changeText(st)))
+	extra := []string{T("report.summary.responses", "Count", num(lang, st.Responses))}
 	if st.CSAT != nil {
 		if st.CSAT.TooFew() {
-			extra = append(extra, "CSAT: "+tooFew)
+			extra = append(extra, T("report.summary.csat_too_few"))
 		} else {
-			extra = append(extra, "CSAT: "+pct(st.CSAT.TopShare)+" satisfied")
+			extra = append(extra, T("report.summary.csat", "Share", pct(lang, st.CSAT.TopShare)))
 		}
 	}
 	if st.CES != nil {
-		extra = append(extra, fmt.Sprintf("CES: %.1f of 7", st.CES.Average))
+		extra = append(extra, T("report.summary.ces", "Average", dec(lang, st.CES.Average)))
 	}
-	add("%s.", strings.Join(extra, " · "))
+	lines = append(lines, strings.Join(extra, " · ")+".")
 	l := st.Loop
-	add("Inner loop: %s detractor cases; thanked within SLA %s thank-yous due; resolved within SLA %s resolutions due; median %s to thank, %s to resolve; %s open cases overdue %s.",
-		num(l.Cases), slaText(l.ThankedInSLA, l.ThankDue), slaText(l.ResolvedInSLA, l.ResolveDue),
-		hoursText(l.MedianHoursToThank), hoursText(l.MedianHoursToResolve), num(l.OverdueNow), asOfText(st))
+	lines = append(lines, l10n.N(lang, "report.summary.loop", int(l.Cases),
+		"Thanked", slaText(lang, l.ThankedInSLA, l.ThankDue), "Resolved", slaText(lang, l.ResolvedInSLA, l.ResolveDue),
+		"Thank", hoursText(lang, l.MedianHoursToThank), "Resolve", hoursText(lang, l.MedianHoursToResolve),
+		"Overdue", lowerFirst(overdueLabel(st)), "OverdueCount", num(lang, l.OverdueNow)))
 	if len(st.Themes) > 0 {
 		var ts []string
 		for i, th := range st.Themes {
 			if i == 3 {
 				break
 			}
-			ts = append(ts, fmt.Sprintf("%s %s (%s)", th.Name, num(th.Count), changeCount(th.Change())))
+			ts = append(ts, th.Name+" "+num(lang, th.Count)+" ("+changeCount(lang, th.Change())+")")
 		}
-		add("Top detractor themes: %s.", strings.Join(ts, ", "))
+		lines = append(lines, T("report.summary.themes", "List", strings.Join(ts, ", ")))
 	}
 	if len(st.DetractorTerms) > 0 {
 		var ws []string
@@ -52,18 +53,18 @@ func Summary(st *models.DigestStats) string {
 			}
 			ws = append(ws, t.Word)
 		}
-		add("Detractors say: %s.", strings.Join(ws, ", "))
+		lines = append(lines, T("report.summary.terms", "List", strings.Join(ws, ", ")))
 	}
 	if top := st.Improvements.Top; len(top) > 0 {
 		var ps []string
 		for i, it := range top {
-			ps = append(ps, fmt.Sprintf("%d. %s (%d detractors, %s, %s)", i+1, it.Title, it.Linked, statusText(it.Status), orNobody(st.Name(it.Owner))))
+			ps = append(ps, l10n.Number(lang, i+1)+". "+it.Title+" ("+topItemText(st, it)+")")
 		}
-		add("Proposed priorities: %s.", strings.Join(ps, "; "))
+		lines = append(lines, T("report.summary.priorities", "List", strings.Join(ps, "; ")))
 	}
 	if len(st.Recognition) > 0 {
 		r := st.Recognition[0]
-		add("Recognition: %s, %d loops closed within SLA.", st.Name(r.Owner), r.Loops)
+		lines = append(lines, l10n.N(lang, "report.summary.recognition", int(r.Loops), "Name", st.Name(r.Owner)))
 	}
 	return strings.Join(lines, "\n")
 }
