@@ -178,4 +178,3 @@ func currentUser(getenv func(string) string) string {
 	}
 	return "unknown"
 }
-
