@@ -116,7 +116,7 @@ func TestStoryLanguages(t *testing.T) {
 		ToldByEmail: 2, NotYetTold: 2, Theme: "ootamine", Before: 1500, After: 3, Days: 2}}
 	for _, tt := range []struct{ lang, first, third string }{
 		{"et", "NPS tõusis oluliselt: eelmise kuu +10 asemel on see nüüd +45 (±3; vastuseid 2\u00a0000).",
-			"Tehtud: „Tagasihelistamine“ (teavitatud kliente 2 / 4); teema „ootamine“ rahulolematuid: 1\u00a0500 sellele eelnenud 2 päeva jooksul, 3 järgnenud 2 päeva jooksul."},
+			"Tehtud: „Tagasihelistamine“ (teavitatud kliente 2 / 4); teema „ootamine“ kriitikuid: 1\u00a0500 sellele eelnenud 2 päeva jooksul, 3 järgnenud 2 päeva jooksul."},
 		{"pl", "NPS wzrósł istotnie statystycznie: z +10 w poprzednim miesiącu do +45 (±3; odpowiedzi: 2\u00a0000).",
 			"w ciągu 2 dni przed, 3 w ciągu 2 dni po."},
 		{"ru", "NPS статистически значимо вырос: с +10 в предыдущем месяце до +45 (±3; ответов: 2\u00a0000).",
