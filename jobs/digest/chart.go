@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	chart "github.com/wcharczuk/go-chart/v2"
@@ -25,6 +26,9 @@ const (
 // points, months without responses left out, and the organisation's NPS
 // target as a dashed line.
 func Chart(st *models.DigestStats) ([]byte, error) {
+	if _, err := loadDefaultFont(); err != nil {
+		return nil, fmt.Errorf("load chart font: %w", err)
+	}
 	trend := trendFromFirstData(st.Trend)
 	if len(trend) == 0 {
 		trend = st.Trend[len(st.Trend)-1:]
@@ -122,6 +126,12 @@ func Chart(st *models.DigestStats) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// loadDefaultFont parses go-chart's default font once. go-chart caches it
+// in a package variable behind an unsynchronised check, so charts drawn by
+// concurrent digests (replicas in one process, the tests) would race on it;
+// loading it under a sync.Once first makes every later read safe.
+var loadDefaultFont = sync.OnceValues(chart.GetDefaultFont)
 
 // labelSpace is the room under the plot for the month labels, in pixels.
 const labelSpace = 18
