@@ -1,0 +1,136 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxloop/cxloop/bot/teams/teamsfake"
+	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/models"
+	"github.com/cxloop/cxloop/models/storetest"
+)
+
+// systemicItem opens a detractor case, resolves it as a systemic issue and
+// returns the improvement item it joined.
+func (e *teamsEnv) systemicItem(id string) int64 {
+	e.t.Helper()
+	c := e.caseOf(e.detractor(id, "the app logs me out"))
+	if _, err := e.s.Act(e.ctx, e.p, e.clock.Now(), c.ID, c.Owner,
+		models.Op{Kind: models.OpResolve, RootCause: "product", Note: "explained", Systemic: true}); err != nil {
+		e.t.Fatal(err)
+	}
+	items, err := e.s.Improvements(e.ctx, models.ImprovementFilter{})
+	if err != nil || len(items) == 0 {
+		e.t.Fatalf("no improvement item: %v", err)
+	}
+	return items[0].ID
+}
+
+// executeItem presses a backlog card button.
+func (e *teamsEnv) executeItem(from, verb string, itemID int64, inputs map[string]any) handlers.InvokeResponse {
+	e.t.Helper()
+	act := e.fake.Fixture("invoke-adaptive-card-action-execute")
+	act["id"] = fmt.Sprintf("f:%s-%d-%d", verb, itemID, time.Now().UnixNano())
+	act["from"] = map[string]any{"id": from}
+	data := map[string]any{"itemId": itemID, "verb": verb}
+	for k, v := range inputs {
+		data[k] = v
+	}
+	act["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+	rec := e.post(act)
+	var resp handlers.InvokeResponse
+	if rec.Code != 200 || jsonInto(rec.Body.Bytes(), &resp) != nil {
+		e.t.Fatalf("invoke %s: %d %s", verb, rec.Code, rec.Body)
+	}
+	return resp
+}
+
+// mention says text to the bot in the channel as from and returns what the
+// bot posted.
+func (e *teamsEnv) mention(from, id, text string) []teamsfake.Call {
+	e.t.Helper()
+	e.fake.Reset()
+	msg := e.fake.Fixture("message-channel-mention")
+	msg["id"], msg["text"] = id, "<at>OpsBot</at> "+text
+	msg["from"] = map[string]any{"id": from}
+	msg["entities"] = msg["entities"].([]any)[:1]
+	if rec := e.post(msg); rec.Code != 200 {
+		e.t.Fatalf("%s: %d", text, rec.Code)
+	}
+	return e.fake.Calls()
+}
+
+func TestTeamsBacklogCard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.install()
+		item := e.systemicItem("tb-1")
+		e.deliver()
+
+		// The manager's card carries the item's actions.
+		calls := e.mention(mariID, "1767781900101", "backlog")
+		if len(calls) != 1 || !strings.Contains(cardsOf(calls[0]), `"verb":"item.take"`) || !strings.Contains(cardsOf(calls[0]), `"verb":"item.rename"`) {
+			t.Fatalf("manager's backlog answer: %+v", calls)
+		}
+		// A member's card has none.
+		calls = e.mention(teamsfake.AliceID, "1767781900102", "backlog")
+		if len(calls) != 1 || !strings.Contains(cardsOf(calls[0]), "Improvement backlog") || strings.Contains(cardsOf(calls[0]), "item.") {
+			t.Fatalf("member's backlog answer: %+v", calls)
+		}
+		// A forged action from the member is refused and changes nothing.
+		resp := e.executeItem(teamsfake.AliceID, "item.take", item, nil)
+		if resp.Type != handlers.InvokeMessage || !strings.Contains(fmt.Sprint(resp.Value), "admins and team managers") {
+			t.Fatalf("member's take: %+v", resp)
+		}
+		if it, _ := s.Improvement(e.ctx, item); it.Owner == "jaan@example.com" {
+			t.Fatal("a member took an item")
+		}
+
+		for _, step := range []struct {
+			verb   string
+			inputs map[string]any
+			check  func(models.ImprovementSummary) bool
+			notice string
+		}{
+			{"item.take", nil, func(it models.ImprovementSummary) bool { return it.Owner == "mari@example.com" }, "You now own improvement"},
+			{"item.status", map[string]any{fmt.Sprintf("itemStatus%d", item): "in_progress"},
+				func(it models.ImprovementSummary) bool { return it.Status == models.ImprovementInProgress }, "is now in progress"},
+			{"item.rename", map[string]any{fmt.Sprintf("itemTitle%d", item): "Keep people logged in"},
+				func(it models.ImprovementSummary) bool { return it.Title == "Keep people logged in" }, "is now called"},
+		} {
+			resp := e.executeItem(mariID, step.verb, item, step.inputs)
+			card := cardText(asCard(t, resp))
+			if resp.Type != handlers.InvokeCard || !strings.Contains(card, step.notice) || !strings.Contains(card, "Improvement backlog") {
+				t.Fatalf("%s answer: %+v", step.verb, resp)
+			}
+			if it, _ := s.Improvement(e.ctx, item); !step.check(it) {
+				t.Fatalf("%s did not change the item: %+v", step.verb, it)
+			}
+		}
+	})
+}
+
+func jsonInto(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// asCard is the card an invoke answered.
+func asCard(t *testing.T, resp handlers.InvokeResponse) map[string]any {
+	t.Helper()
+	card, ok := resp.Value.(map[string]any)
+	if !ok {
+		t.Fatalf("not a card: %+v", resp)
+	}
+	return card
+}
+
+// cardsOf is the JSON of the attachments a call posted.
+func cardsOf(c teamsfake.Call) string {
+	act := c.Body
+	if a, ok := c.Body["activity"].(map[string]any); ok {
+		act = a
+	}
+	b, _ := json.Marshal(act["attachments"])
+	return string(b)
+}
