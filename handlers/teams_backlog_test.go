@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cxloop/cxloop/bot/email/smtptest"
 	"strings"
 	"testing"
 	"time"
@@ -133,4 +135,59 @@ func cardsOf(c teamsfake.Call) string {
 	}
 	b, _ := json.Marshal(act["attachments"])
 	return string(b)
+}
+
+// Marking an item done from the Teams card first shows the fix_done texts;
+// what the manager confirms is what the customers get.
+func TestTeamsFixDoneConfirmedInTheCard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		srv := withEmail(t, e.p, teamsMail{e})
+		e.install()
+		yes := true
+		in := models.ResponseInput{Source: "web", ExternalID: "fd1", Metric: "nps", Score: 2, Comment: "järjekord", Language: "et",
+			Customer: models.Customer{ID: "c-fd1", Name: "Õie", Email: "oie@example.com", ContactOK: &yes}}
+		in.Normalize(e.clock.Now())
+		res, err := s.Ingest(e.ctx, e.p, e.clock.Now(), []models.ResponseInput{in}, models.IngestOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.caseOf(res[0].CaseID)
+		if _, err := s.Act(e.ctx, e.p, e.clock.Now(), c.ID, c.Owner,
+			models.Op{Kind: models.OpResolve, RootCause: "process", Note: "explained", Systemic: true}); err != nil {
+			t.Fatal(err)
+		}
+		e.deliver()
+		items, _ := s.Improvements(e.ctx, models.ImprovementFilter{})
+		item := items[0].ID
+		status := fmt.Sprintf("itemStatus%d", item)
+
+		resp := e.executeItem(mariID, "item.status", item, map[string]any{status: "done"})
+		form := cardText(asCard(t, resp))
+		if !strings.Contains(form, `"id":"fix_done_et"`) || !strings.Contains(form, "Email to 1 customer in Estonian") || !strings.Contains(form, `"emailReviewed":"true"`) {
+			t.Fatalf("want the Estonian fix_done text to confirm:\n%s", form)
+		}
+		if it, _ := s.Improvement(e.ctx, item); it.Status == models.ImprovementDone {
+			t.Fatal("done before the text was confirmed")
+		}
+		edited := "Tere, {{.CustomerName}}!\n\nJärjekorda enam pole: helistame ise tagasi.\n\n{{.OwnerName}}"
+		resp = e.executeItem(mariID, "item.status", item, map[string]any{status: "done", "emailReviewed": "true", "fix_done_et": edited})
+		if resp.Type != handlers.InvokeCard || !strings.Contains(cardText(asCard(t, resp)), "is done") {
+			t.Fatalf("done answered %+v", resp)
+		}
+		if it, _ := s.Improvement(e.ctx, item); it.Status != models.ImprovementDone {
+			t.Fatalf("item %s", it.Status)
+		}
+		e.deliver()
+		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+		defer cancel()
+		msgs, err := srv.Wait(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := smtptest.Parse(msgs[0].Data)
+		if want := "Tere, Õie!\n\nJärjekorda enam pole: helistame ise tagasi.\n\n" + models.PersonName(c.Owner); msgs[0].To[0] != "oie@example.com" || p.Text != want {
+			t.Errorf("to %v:\n%q\nwant\n%q", msgs[0].To, p.Text, want)
+		}
+	})
 }
