@@ -486,7 +486,7 @@ func (h *Teams) submit(ctx context.Context, in *teams.Inbound, req teams.ActionR
 		if r := h.itemInvoke(ctx, in, req); r.Type == InvokeMessage {
 			h.privately(ctx, in, actor, fmt.Sprint(r.Value))
 		} else if card, ok := r.Value.(map[string]any); ok {
-			h.privatelyCard(ctx, in, card)
+			h.replyCard(ctx, in, card)
 		}
 		return
 	}
@@ -533,6 +533,10 @@ func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
 		lang := h.readerLang(ctx, in, actor)
 		if isBacklogCommand(cmd.Line) {
 			h.backlog(ctx, in, actor, lang)
+			return
+		}
+		if isMineCommand(cmd.Line) {
+			h.mine(ctx, in, actor, lang)
 			return
 		}
 		ops := *h.Ops

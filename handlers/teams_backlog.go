@@ -7,6 +7,8 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/bot/teams"
 	"github.com/cxloop/cxloop/models"
 )
@@ -62,7 +64,7 @@ func (h *Teams) backlog(ctx context.Context, in *teams.Inbound, actor, lang stri
 		h.send(ctx, in, Reply{Text: "Sorry, I could not read the improvement backlog; please try again."})
 		return
 	}
-	h.privatelyCard(ctx, in, card)
+	h.replyCard(ctx, in, card)
 }
 
 // teamsItemOp turns a backlog card action into an item operation.
@@ -160,12 +162,49 @@ func (h *Teams) fixDoneForm(ctx context.Context, lang string, itemID int64) map[
 	return teams.FixDoneForm(lang, it, texts)
 }
 
-// privatelyCard answers a card in the activity's conversation.
-func (h *Teams) privatelyCard(ctx context.Context, in *teams.Inbound, card map[string]any) {
+// replyCard answers with a card in the activity's conversation (the thread, in a channel).
+func (h *Teams) replyCard(ctx context.Context, in *teams.Inbound, card map[string]any) {
 	rctx, cancel := h.replyCtx(ctx)
 	defer cancel()
 	act := teams.Activity{Type: "message", Attachments: []schema.Attachment{teams.CardAttachment(card)}, ReplyToID: in.ID}
 	if _, err := h.Messenger.Connector().SendToConversation(rctx, in.ServiceURL, in.Conversation.ID, act); err != nil {
 		h.log().Warn("teams: reply", "conversation", in.Conversation.ID, "err", err)
 	}
+}
+
+// mineShown is how many cases "@cxloop mine" lists; the rest are counted.
+const mineShown = 15
+
+// isMineCommand reports whether a command asks for the person's cases.
+func isMineCommand(line string) bool {
+	f := strings.Fields(line)
+	return len(f) == 1 && strings.EqualFold(f[0], "mine")
+}
+
+// mine answers "@cxloop mine" with one card listing the person's open
+// cases, each with its next step.
+func (h *Teams) mine(ctx context.Context, in *teams.Inbound, actor, lang string) {
+	cases, err := h.Store.Cases(ctx, models.CaseFilter{Owner: actor, States: models.OpenStates})
+	if err != nil {
+		h.log().Error("teams: read the person's cases", "err", err)
+		h.send(ctx, in, Reply{Text: l10n.T(lang, "cmd.failed")})
+		return
+	}
+	more := 0
+	if len(cases) > mineShown {
+		more, cases = len(cases)-mineShown, cases[:mineShown]
+	}
+	now := h.Clock.Now()
+	var cards []bot.Card
+	for _, c := range cases {
+		v, err := h.Store.CaseView(ctx, c.ID)
+		if err != nil {
+			more++
+			continue
+		}
+		card := bot.NewCardAt(v, h.Policy, now)
+		card.Lang = lang
+		cards = append(cards, card)
+	}
+	h.replyCard(ctx, in, h.Messenger.RenderMine(lang, cards, more))
 }

@@ -191,3 +191,43 @@ func TestTeamsFixDoneConfirmedInTheCard(t *testing.T) {
 		}
 	})
 }
+
+func TestTeamsMineListsThePersonsOpenCases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.install()
+		var jaans, others []int64
+		for i := 0; i < 4; i++ {
+			id := e.detractor(fmt.Sprintf("m-%d", i), fmt.Sprintf("comment %d", i))
+			if e.caseOf(id).Owner == "jaan@example.com" {
+				jaans = append(jaans, id)
+			} else {
+				others = append(others, id)
+			}
+		}
+		if len(jaans) != 2 || len(others) != 2 {
+			t.Fatalf("round robin gave jaan %v, others %v", jaans, others)
+		}
+		// A resolved case of jaan's is not open.
+		if _, err := s.Act(e.ctx, e.p, e.clock.Now(), jaans[1], "jaan@example.com",
+			models.Op{Kind: models.OpResolve, RootCause: "process", Note: "explained"}); err != nil {
+			t.Fatal(err)
+		}
+		e.deliver()
+		calls := e.mention(teamsfake.AliceID, "1767781900201", "mine")
+		if len(calls) != 1 {
+			t.Fatalf("want one card, got %+v", calls)
+		}
+		card := cardsOf(calls[0])
+		for _, want := range []string{"Your open cases", fmt.Sprintf("Case #%d", jaans[0]), "comment", `"verb":"thank"`} {
+			if !strings.Contains(card, want) {
+				t.Errorf("mine lacks %q:\n%s", want, card)
+			}
+		}
+		for _, id := range append(others, jaans[1]) {
+			if strings.Contains(card, fmt.Sprintf("Case #%d ", id)) || strings.Contains(card, fmt.Sprintf(`"caseId":%d,`, id)) {
+				t.Errorf("mine lists case #%d, not jaan's open one:\n%s", id, card)
+			}
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package teams_test
 
 import (
+	"github.com/cxloop/cxloop/bot"
 	"testing"
 
 	"github.com/cxloop/cxloop/bot/teams"
@@ -35,5 +36,19 @@ func TestGoldenBacklog(t *testing.T) {
 		goldenCardFile(t, "fix-done."+lang, teams.FixDoneForm(lang, open[0], []teams.FixDoneText{
 			{Lang: "et", Customers: 8, Body: "Tere, {{.CustomerName}}!\n\n{{.WhatWasDone}}\n\n{{.OwnerName}}"},
 			{Lang: "en", Customers: 4, Body: "Hello {{.CustomerName}},\n\n{{.WhatWasDone}}\n\n{{.OwnerName}}"}}))
+	}
+}
+
+// TestGoldenMine pins "@cxloop mine": a case per state a person owns, each
+// with its next step.
+func TestGoldenMine(t *testing.T) {
+	for _, lang := range models.Languages {
+		var cards []bot.Card
+		for _, st := range []models.CaseState{models.StateAssigned, models.StateThanked} {
+			c := goldenCard(st, goldenHostile)
+			c.Lang = lang
+			cards = append(cards, c)
+		}
+		goldenCardFile(t, "mine."+lang, teams.RenderMine(lang, cards, 3, func(bot.Card) teams.RenderOptions { return goldenOptions }))
 	}
 }
