@@ -319,8 +319,8 @@ func serve(ctx context.Context, e *env) error {
 	// previous month once when the schedule has fired, catching up after an outage.
 	extraJobs := []jobs.Job{{Name: "digest", Spec: "* * * * *", AtStart: true, Run: poster.RunDue}}
 	extraJobs = append(extraJobs, jobs.HuddleJobs(store, policy, log, deliverer.Notify)...)
-	ops.Digest = func(ctx context.Context, actor, month string) (string, error) {
-		return digestPreview(ctx, poster, clock, month)
+	ops.Digest = func(ctx context.Context, lang, month string) (string, error) {
+		return poster.Preview(ctx, lang, month, clock.Now())
 	}
 	ops.Backlog = func(ctx context.Context, actor string) (string, error) { return backlogText(ctx, store) }
 	for name, connect := range map[string]func(context.Context, platformDeps) (*platform, error){
