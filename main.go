@@ -307,8 +307,8 @@ func serve(ctx context.Context, e *env) error {
 		Extra:      map[string]http.Handler{},
 
 		DelightedSecret: cfg.Env.DelightedSecret, TypeformSecret: cfg.Env.TypeformSecret, FormbricksSecret: cfg.Env.FormbricksSecret,
-		TypeformForms:     formMappings(cfg.Org.Sources.Typeform.Forms),
-		FormbricksSurveys: formMappings(cfg.Org.Sources.Formbricks.Surveys),
+		TypeformForms:     cfg.Org.Sources.Typeform.Forms,
+		FormbricksSurveys: cfg.Org.Sources.Formbricks.Surveys,
 	}
 	ops := &handlers.ChatOps{Store: store, Policy: policy, Clock: clock}
 	deps := platformDeps{cfg: cfg, store: store, policy: policy, clock: clock, ops: ops, env: e, queued: deliverer.Notify}

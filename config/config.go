@@ -501,23 +501,12 @@ type Sources struct {
 
 // FormSet is Typeform's forms by id.
 type FormSet struct {
-	Forms map[string]FormMapping `yaml:"forms"`
+	Forms map[string]models.FormMapping `yaml:"forms"`
 }
 
 // SurveySet is Formbricks' surveys by id.
 type SurveySet struct {
-	Surveys map[string]FormMapping `yaml:"surveys"`
-}
-
-// FormMapping says which question is the score and which the comment.
-type FormMapping struct {
-	Metric     string `yaml:"metric"`
-	Score      string `yaml:"score"`
-	Comment    string `yaml:"comment"`
-	Touchpoint string `yaml:"touchpoint"`
-	// Language names the Typeform hidden field that carries the customer's
-	// language; Formbricks sends its own.
-	Language string `yaml:"language"`
+	Surveys map[string]models.FormMapping `yaml:"surveys"`
 }
 
 // DefaultOrg is the built-in single-team setup used when no file exists.
@@ -780,7 +769,7 @@ func checkLanguage(at, lang string, add func(string, ...any)) {
 	}
 }
 
-func checkMapping(at string, f FormMapping, add func(string, ...any)) {
+func checkMapping(at string, f models.FormMapping, add func(string, ...any)) {
 	if f.Score == "" {
 		add("%s.score: required", at)
 	}

@@ -39,10 +39,10 @@ const (
 )
 
 var (
-	typeformForms = map[string]providers.FormMapping{
+	typeformForms = map[string]models.FormMapping{
 		typeformForm: {Metric: "nps", Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web"},
 	}
-	formbricksSurveys = map[string]providers.FormMapping{
+	formbricksSurveys = map[string]models.FormMapping{
 		formbricksSurvey: {Metric: "nps", Score: "q_nps_recommend", Comment: "q_nps_reason"},
 	}
 )
