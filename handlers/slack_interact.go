@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"slices"
 	"strconv"
 	"strings"
@@ -501,12 +502,12 @@ func (a *SlackApp) showContact(ctx context.Context, to slackTarget, actor string
 		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
 		return
 	}
-	a.tell(ctx, to, contactText(v))
+	a.tell(ctx, to, contactText(a.readerLang(ctx, actor), v))
 }
 
 // contactText lists a case's contact details, escaped (the blocks it goes
 // in are verbatim, so an email or number is not turned into a link).
-func contactText(v models.CaseView) string {
+func contactText(lang string, v models.CaseView) string {
 	r := v.Response
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Case #%d · customer contact* (only you can see this)", v.Case.ID)
@@ -521,7 +522,7 @@ func contactText(v models.CaseView) string {
 	line("Customer id", r.CustomerID)
 	for _, p := range models.FindPersonalData(r.Comment) {
 		if p.Kind != models.PersonalCard { // stored masked: there is nothing more to show
-			line("In the comment", p.Text)
+			line(l10n.T(lang, "contact.in_comment"), p.Text)
 		}
 	}
 	switch {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"io"
 	"log/slog"
 	"net/http"
@@ -366,7 +367,7 @@ func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.Action
 		return ActionOutcomeIn(h.readerLang(ctx, in, actor), err, "", req.CaseID), false
 	}
 	if o.Kind == models.OpContact {
-		if err := h.sendContact(ctx, actor, v); err != nil {
+		if err := h.sendContact(ctx, h.readerLang(ctx, in, actor), actor, v); err != nil {
 			h.log().Warn("teams: send contact details", "case", req.CaseID, "err", err)
 			return "Sorry, I could not open a private chat with you; please try again.", false
 		}
@@ -389,7 +390,7 @@ func (h *Teams) fullComment(ctx context.Context, in *teams.Inbound, caseID int64
 }
 
 // sendContact writes the customer's contact details to the person privately.
-func (h *Teams) sendContact(ctx context.Context, actor string, v models.CaseView) error {
+func (h *Teams) sendContact(ctx context.Context, lang, actor string, v models.CaseView) error {
 	c := v.Response.Customer()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Contact details for case #%d:\n", v.Case.ID)
@@ -400,7 +401,7 @@ func (h *Teams) sendContact(ctx context.Context, actor string, v models.CaseView
 	}
 	for _, p := range models.FindPersonalData(v.Response.Comment) {
 		if p.Kind != models.PersonalCard { // stored masked: there is nothing more to show
-			fmt.Fprintf(&b, "In the comment: %s\n", p.Text)
+			fmt.Fprintf(&b, "%s: %s\n", l10n.T(lang, "contact.in_comment"), p.Text)
 		}
 	}
 	if c.Name == "" && c.Email == "" && c.Phone == "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -210,7 +211,16 @@ func (s *Store) joinCase(tx *gorm.DB, now time.Time, r *Response, caseID int64) 
 	if err := tx.Create(&ev).Error; err != nil {
 		return fmt.Errorf("record joined response: %w", err)
 	}
-	return s.queueCardRefresh(tx, now, caseID, detail)
+	return s.queueCardRefreshMessage(tx, now, caseID, detail, JoinedMessage(r))
+}
+
+// JoinedMessage is JoinedLine as a catalog message, for the thread.
+func JoinedMessage(r *Response) *Message {
+	m := &Message{ID: "joined.line", Args: map[string]string{"Metric": strings.ToUpper(string(r.Metric)), "Score": strconv.Itoa(r.Score)}}
+	if c := FirstWords(r.Comment, 20); c != "" {
+		m.ID, m.Args["Comment"] = "joined.line_comment", c
+	}
+	return m
 }
 
 // JoinedLine is the trail's and thread's line for a response that joined a

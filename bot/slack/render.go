@@ -112,7 +112,7 @@ func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 		for i, l := range c.Later {
 			lines[i] = esc(l.LaterLine(), maxNoteLen)
 		}
-		blocks = append(blocks, slackgo.NewContextBlock(blockID("later"), mrkdwn(joinWithin("*Answered again:* ", lines, "\n", MaxTextLen))))
+		blocks = append(blocks, slackgo.NewContextBlock(blockID("later"), mrkdwn(joinWithin("*"+c.T("joined.label")+"* ", lines, "\n", MaxTextLen))))
 	}
 	if who := customerText(c); who != "" {
 		blocks = append(blocks, slackgo.NewContextBlock(blockID("customer"), mrkdwn(who)))

@@ -172,7 +172,7 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 
 	for _, l := range c.Later {
 		body = append(body, element{"type": "RichTextBlock", "inlines": []any{
-			element{"type": "TextRun", "text": "Answered again: ", "weight": "Bolder"},
+			element{"type": "TextRun", "text": c.T("joined.label") + " ", "weight": "Bolder"},
 			element{"type": "TextRun", "text": clipRunes(l.LaterLine(), 400), "italic": true},
 		}})
 	}
