@@ -185,6 +185,15 @@ func TestCLILogsAtWarn(t *testing.T) {
 	if _, _, errs := runCLI(t, getenv, "migrate"); !strings.Contains(errs, "database ready") {
 		t.Errorf("CXLOOP_LOG_LEVEL=info did not log:\n%s", errs)
 	}
+	// A level that is none is a configuration error, not a silent default.
+	getenv, dir := cliEnv(t, map[string]string{"CXLOOP_LOG_LEVEL": "loud"})
+	code, _, errs = runCLI(t, getenv, "migrate")
+	if code != 2 || !strings.Contains(errs, `CXLOOP_LOG_LEVEL: "loud" is not a log level`) {
+		t.Errorf("CXLOOP_LOG_LEVEL=loud: exit %d, stderr %s", code, errs)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a bad log level still ran the command: %v", entries)
+	}
 }
 
 // jobs sla --now T decides as of T and queues what it finds for now.

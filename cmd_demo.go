@@ -125,6 +125,9 @@ type demoOutcome struct {
 	// Emails are every email the demo's mail server took, in order.
 	Emails []demoEmail
 	Report *digest.Report
+	// Noise is what reached people over the six months, and what would
+	// have without noise control.
+	Noise models.NoiseReport
 }
 
 // demoEmail is one email the demo sent, with the case it was about.
@@ -246,6 +249,7 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 	rng := sim.rng
 	var showcase int64
 	seq := 0
+	var again []models.ResponseInput
 	monthOf := map[string]*demoMonth{}
 
 	for day := start; day.Before(thisMonth); day = day.AddDate(0, 0, 1) {
@@ -262,12 +266,28 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 			return nil, err
 		}
 		n := 10 + rng.IntN(8)
-		var inputs []models.ResponseInput
+		// Customers still waiting write again; a failed app release one
+		// morning in August brings a burst of complaints within a minute.
+		inputs := again
+		again = nil
+		for i := range inputs {
+			inputs[i].SubmittedAt = at.Add(-time.Duration(rng.IntN(120)) * time.Minute)
+		}
+		outage := day.Equal(start.AddDate(0, 2, 10))
+		if outage {
+			n += 30
+		}
 		for i := 0; i < n; i++ {
 			seq++
 			in := demoResponse(rng, seq, at, sim.fixed)
+			if outage && i >= n-30 {
+				in = demoOutageResponse(rng, seq, at)
+			}
 			if in.Score <= 6 && demoTheme(in.Comment) == "fees" {
 				m.Fee++
+			}
+			if in.Score <= 6 && rng.IntN(8) == 0 {
+				again = append(again, demoWritesAgain(in))
 			}
 			inputs = append(inputs, in)
 		}
@@ -337,6 +357,19 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 			m.Month.Format("January 2006"), m.Responses, m.Cases, m.Fee, m.Reminders, m.Escalations)
 	}
 	fmt.Fprintln(w)
+	noise, err := store.NoiseReport(ctx, policy, start, thisMonth)
+	if err != nil {
+		return nil, err
+	}
+	out.Noise = noise
+	fmt.Fprintf(w, "   What reached people in these six months, and what would have without noise control:\n\n"+
+		"   %5d top-level channel posts (without: %d): %d cards of a burst went in the threads of %d roll-ups,\n"+
+		"         and %d customers who wrote again joined their open case instead of opening another\n"+
+		"   %5d direct messages (without: %d): %d reminders went out bundled in %d DMs, and no repeat opened a case to assign\n"+
+		"   %5d DMs queued after hours or at the weekend waited for the next business morning (%d urgent ones went at once)\n\n",
+		noise.ChannelPosts, noise.ChannelPostsWithout(), noise.CardsInRollups, noise.Rollups, noise.Joined,
+		noise.DMs, noise.DMsWithout(), noise.ReminderItems, noise.ReminderDMs,
+		noise.DMsOutsideHours-noise.DMsDeliveredOutsideHours, noise.DMsDeliveredOutsideHours)
 	if sim.item != 0 {
 		if out.Item, err = store.Improvement(ctx, sim.item); err == nil {
 			fixDone := sim.fixDoneEmails(ctx)
@@ -469,7 +502,7 @@ func demoResponse(rng *rand.Rand, seq int, at time.Time, feeFixed bool) models.R
 			c = detractorComments[12+rng.IntN(4)]
 		}
 		comment, lang = c.text, c.lang
-		if feeFixed && c.theme == "fees" && rng.IntN(5) > 0 {
+		if feeFixed && c.theme == "fees" && rng.IntN(10) > 0 {
 			score, comment, lang = 7+rng.IntN(2), "", ""
 		}
 	case score >= 9 && rng.IntN(2) == 0:
@@ -490,8 +523,37 @@ func demoResponse(rng *rand.Rand, seq int, at time.Time, feeFixed bool) models.R
 	}
 	return models.ResponseInput{Source: "demo", ExternalID: fmt.Sprintf("demo-%d", seq), Metric: metric, Score: score,
 		Comment: comment, Language: lang, SubmittedAt: at.Add(-time.Duration(rng.IntN(120)) * time.Minute), Touchpoint: tp,
-		Customer:   models.Customer{Name: name, Email: email, Phone: fmt.Sprintf("+372 5%03d %04d", rng.IntN(1000), rng.IntN(10000)), ContactOK: &ok},
+		Customer:   models.Customer{ID: fmt.Sprintf("cust-%d", seq), Name: name, Email: email, Phone: fmt.Sprintf("+372 5%03d %04d", rng.IntN(1000), rng.IntN(10000)), ContactOK: &ok},
 		Attributes: attrs}
+}
+
+// demoWritesAgain is the next day's response of a detractor still waiting
+// for an answer, in their language.
+func demoWritesAgain(in models.ResponseInput) models.ResponseInput {
+	again := map[string]string{
+		"en": "I wrote yesterday and still have no answer.",
+		"et": "Kirjutasin eile ja vastust ikka ei ole.",
+		"pl": "Pisałem wczoraj i nadal nie mam odpowiedzi.",
+		"ru": "Писал вчера, ответа до сих пор нет.",
+	}
+	lang := in.Language
+	if again[lang] == "" {
+		lang = "en"
+	}
+	in.ExternalID += "-again"
+	in.Score = max(0, in.Score-2)
+	in.Comment, in.Language = again[lang], lang
+	return in
+}
+
+// demoOutageResponse is a complaint of the morning a faulty app release
+// kept customers from logging in.
+func demoOutageResponse(rng *rand.Rand, seq int, at time.Time) models.ResponseInput {
+	in := demoResponse(rng, seq, at, false)
+	c := detractorComments[12+rng.IntN(4)]
+	in.Touchpoint, in.Score, in.Comment, in.Language = "app", rng.IntN(4), c.text, c.lang
+	in.Attributes = map[string]string{}
+	return in
 }
 
 // planCase decides how a case will be worked: most owners thank within a

@@ -61,7 +61,7 @@ func digestCmd(ctx context.Context, e *env) error {
 	defer store.Close()
 	poster := newDigestPoster(cfg, store, e.log)
 	if *month == "" {
-		*month = models.AddMonths(models.MonthOf(now, poster.Policy.Location), -1)
+		*month = poster.PreviousMonth(now)
 	}
 
 	var rep *digest.Report

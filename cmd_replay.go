@@ -7,9 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/handlers"
-	"github.com/cxloop/cxloop/handlers/providers"
 	"github.com/cxloop/cxloop/metrics"
 	"github.com/cxloop/cxloop/models"
 )
@@ -30,8 +28,8 @@ func replayCmd(ctx context.Context, e *env) error {
 	defer store.Close()
 	srv := &handlers.Server{
 		Store: store, Policy: cfg.Policy(), Clock: models.SystemClock{}, Log: e.log, Metrics: metrics.New(nil),
-		TypeformForms:     formMappings(cfg.Org.Sources.Typeform.Forms),
-		FormbricksSurveys: formMappings(cfg.Org.Sources.Formbricks.Surveys),
+		TypeformForms:     cfg.Org.Sources.Typeform.Forms,
+		FormbricksSurveys: cfg.Org.Sources.Formbricks.Surveys,
 	}
 	results, err := srv.ReplayDeadLetters(ctx, handlers.ReplayOptions{ID: *id, DryRun: *dry})
 	if err != nil {
@@ -82,15 +80,6 @@ func replayCmd(ctx context.Context, e *env) error {
 		fmt.Fprintln(e.stdout, "fix the sources section of the YAML for those still failing, then run cxloop replay again")
 	}
 	return nil
-}
-
-// formMappings hands the YAML's form and survey mappings to the webhooks.
-func formMappings(in map[string]config.FormMapping) map[string]providers.FormMapping {
-	out := make(map[string]providers.FormMapping, len(in))
-	for id, m := range in {
-		out[id] = providers.FormMapping{Metric: m.Metric, Score: m.Score, Comment: m.Comment, Touchpoint: m.Touchpoint, Language: m.Language}
-	}
-	return out
 }
 
 // parseInterspersed parses flags before, between and after positional

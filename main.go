@@ -106,14 +106,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "cxloop: unknown command %q\n\n%s", args[0], usage())
 		return 2
 	}
-	err := cmd.run(ctx, &env{args: args[1:], getenv: getenv, stdout: stdout, stderr: stderr, cmd: cmd,
-		log: newLogger(cmd.name, getenv("CXLOOP_LOG_LEVEL"), stderr)})
+	log, err := newLogger(cmd.name, getenv, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "cxloop %s: %v\n", args[0], err)
+		return 2
+	}
+	err = cmd.run(ctx, &env{args: args[1:], getenv: getenv, stdout: stdout, stderr: stderr, cmd: cmd, log: log})
 	if errors.Is(err, errHelp) {
 		return 0
-	}
-	if errors.Is(err, errNotYet) {
-		fmt.Fprintf(stderr, "cxloop %s: not yet available in this version\n", args[0])
-		return 2
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -131,11 +131,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // collectors; text at warn for the other commands, whose answer is what a
 // person reads. CXLOOP_LOG_LEVEL overrides the level. Personal data is
 // masked in both.
-func newLogger(cmd, level string, w io.Writer) *slog.Logger {
+func newLogger(cmd string, getenv func(string) string, w io.Writer) (*slog.Logger, error) {
+	def := slog.LevelWarn
 	if cmd == "serve" {
-		return slog.New(models.MaskingLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: logLevel(level, slog.LevelInfo)})))
+		def = slog.LevelInfo
 	}
-	return slog.New(models.MaskingLogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: logLevel(level, slog.LevelWarn)})))
+	level, err := config.LogLevel(getenv, def)
+	if err != nil {
+		return nil, err
+	}
+	if cmd == "serve" {
+		return slog.New(models.MaskingLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))), nil
+	}
+	return slog.New(models.MaskingLogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))), nil
 }
 
 // env is what a command is given.
@@ -150,9 +158,6 @@ type env struct {
 
 // command runs one sub-command.
 type command func(ctx context.Context, e *env) error
-
-// errNotYet answers commands this version does not have (exit status 2).
-var errNotYet = errors.New("not yet available")
 
 // errHelp: the command printed its usage because it was asked to (exit
 // status 0, nothing done).
@@ -242,15 +247,6 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// logLevel reads CXLOOP_LOG_LEVEL (debug, info, warn, error), or def.
-func logLevel(s string, def slog.Level) slog.Level {
-	var l slog.Level
-	if s == "" || l.UnmarshalText([]byte(s)) != nil {
-		return def
-	}
-	return l
-}
-
 // open loads the configuration and opens and migrates the database.
 func open(ctx context.Context, getenv func(string) string, log *slog.Logger) (*config.Config, *models.Store, error) {
 	cfg, err := config.Load(getenv)
@@ -311,8 +307,8 @@ func serve(ctx context.Context, e *env) error {
 		Extra:      map[string]http.Handler{},
 
 		DelightedSecret: cfg.Env.DelightedSecret, TypeformSecret: cfg.Env.TypeformSecret, FormbricksSecret: cfg.Env.FormbricksSecret,
-		TypeformForms:     formMappings(cfg.Org.Sources.Typeform.Forms),
-		FormbricksSurveys: formMappings(cfg.Org.Sources.Formbricks.Surveys),
+		TypeformForms:     cfg.Org.Sources.Typeform.Forms,
+		FormbricksSurveys: cfg.Org.Sources.Formbricks.Surveys,
 	}
 	ops := &handlers.ChatOps{Store: store, Policy: policy, Clock: clock}
 	deps := platformDeps{cfg: cfg, store: store, policy: policy, clock: clock, ops: ops, env: e, queued: deliverer.Notify}
@@ -323,8 +319,8 @@ func serve(ctx context.Context, e *env) error {
 	// previous month once when the schedule has fired, catching up after an outage.
 	extraJobs := []jobs.Job{{Name: "digest", Spec: "* * * * *", AtStart: true, Run: poster.RunDue}}
 	extraJobs = append(extraJobs, jobs.HuddleJobs(store, policy, log, deliverer.Notify)...)
-	ops.Digest = func(ctx context.Context, actor, month string) (string, error) {
-		return digestPreview(ctx, poster, clock, month)
+	ops.Digest = func(ctx context.Context, lang, month string) (string, error) {
+		return poster.Preview(ctx, lang, month, clock.Now())
 	}
 	ops.Backlog = func(ctx context.Context, actor string) (string, error) { return backlogText(ctx, store) }
 	for name, connect := range map[string]func(context.Context, platformDeps) (*platform, error){

@@ -297,6 +297,12 @@ func demoTellsTheTruth(t *testing.T, res *demoOutcome) {
 			t.Errorf("fee detractors %d before the fix and %d after", d.Before, d.After)
 		}
 	}
+	// The app outage's burst is rolled up, customers writing again join
+	// their case, reminders are bundled, and nobody gets a DM at night.
+	n := res.Noise
+	if n.CardsInRollups < 25 || n.Joined == 0 || n.ReminderDMs >= n.ReminderItems || n.DMsOutsideHours == 0 || n.DMsDeliveredOutsideHours != 0 {
+		t.Errorf("noise control did not show in the demo: %+v", n)
+	}
 }
 
 // startServe runs the binary with extra environment and returns its log

@@ -4,30 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/cxloop/cxloop/jobs/digest"
 	"github.com/cxloop/cxloop/models"
 )
-
-// digestPreview answers "digest [YYYY-MM]": the month's summary, privately.
-// Without a month it is the last full month.
-func digestPreview(ctx context.Context, poster *digest.Poster, clock models.Clock, month string) (string, error) {
-	now := clock.Now()
-	if month == "" {
-		loc := poster.Policy.Location
-		if loc == nil {
-			loc = time.UTC
-		}
-		n := now.In(loc)
-		month = time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -1, 0).Format("2006-01")
-	}
-	st, err := poster.Store.DigestStats(ctx, poster.Policy, month, now)
-	if err != nil {
-		return "", err
-	}
-	return "Preview (only you see this):\n" + digest.Summary(st), nil
-}
 
 // backlogText answers "backlog": the improvement items, most linked
 // detractors first.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/mail"
 	"os"
@@ -53,8 +54,7 @@ type Env struct {
 	// DeliveryTimeout bounds each call to a platform.
 	DeliveryTimeout time.Duration
 	deliveryTimeout string
-	// LogLevel is debug, info, warn or error.
-	LogLevel string
+	logLevel        string
 
 	// SMTPURL and SMTPFrom configure email to customers; without them no
 	// email is offered.
@@ -95,7 +95,7 @@ var envVars = []envVar{
 	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
 	{"CXLOOP_DELIVERY_TIMEOUT", "10s", "timeout of each call to Slack or Teams", func(e *Env) *string { return &e.deliveryTimeout }, false},
 	{"CXLOOP_INGEST_RATE", "", "requests per second each ingestion token or webhook secret may send; over it 429 (none: no limit)", func(e *Env) *string { return &e.ingestRate }, false},
-	{"CXLOOP_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(e *Env) *string { return &e.LogLevel }, false},
+	{EnvLogLevel, "", "log level: debug, info, warn or error (none: info for serve, warn for the other commands)", func(e *Env) *string { return &e.logLevel }, false},
 	{"CXLOOP_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (TLS): email to customers", func(e *Env) *string { return &e.SMTPURL }, true},
 	{"CXLOOP_SMTP_FROM", "", "sender of customer emails, e.g. CX Team <cx@example.com>", func(e *Env) *string { return &e.SMTPFrom }, false},
 	{"CXLOOP_DELIVERY_HORIZON", "24h", "how long a failing message is retried before it is reported failed", func(e *Env) *string { return &e.deliveryHorizon }, false},
@@ -187,6 +187,9 @@ func (c *Config) validateEnv() error {
 	} else {
 		c.Env.DeliveryTimeout = d
 	}
+	if _, err := parseLogLevel(e.logLevel, slog.LevelInfo); err != nil {
+		errs = append(errs, err.Error())
+	}
 	errs = append(errs, checkSMTP(e)...)
 	if e.ingestRate != "" {
 		r, err := strconv.ParseFloat(e.ingestRate, 64)
@@ -208,6 +211,27 @@ func (c *Config) validateEnv() error {
 		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// EnvLogLevel names the variable that sets how much cxloop logs.
+const EnvLogLevel = "CXLOOP_LOG_LEVEL"
+
+// LogLevel is the level CXLOOP_LOG_LEVEL sets, or def when it is unset.
+// Commands build their log before they load the rest of the
+// configuration, so it is read on its own.
+func LogLevel(getenv func(string) string, def slog.Level) (slog.Level, error) {
+	return parseLogLevel(strings.TrimSpace(getenv(EnvLogLevel)), def)
+}
+
+func parseLogLevel(s string, def slog.Level) (slog.Level, error) {
+	if s == "" {
+		return def, nil
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return def, fmt.Errorf("%s: %q is not a log level (write debug, info, warn or error)", EnvLogLevel, s)
+	}
+	return l, nil
 }
 
 // EnvValue is one variable as Load reads it: trimmed, else its default.
@@ -477,23 +501,12 @@ type Sources struct {
 
 // FormSet is Typeform's forms by id.
 type FormSet struct {
-	Forms map[string]FormMapping `yaml:"forms"`
+	Forms map[string]models.FormMapping `yaml:"forms"`
 }
 
 // SurveySet is Formbricks' surveys by id.
 type SurveySet struct {
-	Surveys map[string]FormMapping `yaml:"surveys"`
-}
-
-// FormMapping says which question is the score and which the comment.
-type FormMapping struct {
-	Metric     string `yaml:"metric"`
-	Score      string `yaml:"score"`
-	Comment    string `yaml:"comment"`
-	Touchpoint string `yaml:"touchpoint"`
-	// Language names the Typeform hidden field that carries the customer's
-	// language; Formbricks sends its own.
-	Language string `yaml:"language"`
+	Surveys map[string]models.FormMapping `yaml:"surveys"`
 }
 
 // DefaultOrg is the built-in single-team setup used when no file exists.
@@ -756,7 +769,7 @@ func checkLanguage(at, lang string, add func(string, ...any)) {
 	}
 }
 
-func checkMapping(at string, f FormMapping, add func(string, ...any)) {
+func checkMapping(at string, f models.FormMapping, add func(string, ...any)) {
 	if f.Score == "" {
 		add("%s.score: required", at)
 	}

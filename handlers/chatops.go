@@ -23,7 +23,8 @@ type ChatOps struct {
 	// Backlog and Digest answer "backlog" and "digest [YYYY-MM]"; nil until
 	// the outer loop and the digest are configured.
 	Backlog func(ctx context.Context, actor string) (string, error)
-	Digest  func(ctx context.Context, actor, month string) (string, error)
+	// Digest's answer is headed in lang, the asker's language.
+	Digest func(ctx context.Context, lang, month string) (string, error)
 	// Directory, when set, describes how people resolve on the platform for
 	// "team": it returns the emails that resolve to nobody.
 	Unresolved func(ctx context.Context, emails []string) []string
@@ -140,7 +141,7 @@ func (o *ChatOps) run(ctx context.Context, actor, line string, resolve ResolvePe
 		if o.Digest == nil {
 			return Reply{Text: l10n.T(lang, "cmd.digest.off")}
 		}
-		text, err := o.Digest(ctx, actor, month)
+		text, err := o.Digest(ctx, lang, month)
 		return textOrError(lang, text, err)
 	}
 	return Reply{Text: l10n.T(lang, "cmd.unknown", "Command", fields[0]) + "\n\n" + Usage(lang)}

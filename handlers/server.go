@@ -41,8 +41,8 @@ type Server struct {
 	DelightedSecret   string
 	TypeformSecret    string
 	FormbricksSecret  string
-	TypeformForms     map[string]providers.FormMapping
-	FormbricksSurveys map[string]providers.FormMapping
+	TypeformForms     map[string]models.FormMapping
+	FormbricksSurveys map[string]models.FormMapping
 
 	// Queued is called after a commit that queued outbound messages, to wake
 	// the delivery worker.

@@ -67,27 +67,14 @@ func parseItemMeta(s string) (itemMeta, bool) {
 // backlogMessage renders the backlog for actor, with notice (escaped
 // mrkdwn, may be empty) at its head.
 func (a *SlackApp) backlogMessage(ctx context.Context, actor, notice string) (string, []slackgo.Block, error) {
-	open, err := a.Store.Improvements(ctx, models.ImprovementFilter{
-		Statuses: []string{models.ImprovementProposed, models.ImprovementInProgress}, Limit: 1000})
+	open, closed, moreOpen, moreClosed, err := backlogLists(ctx, a.Store)
 	if err != nil {
 		return "", nil, err
 	}
-	closed, err := a.Store.Improvements(ctx, models.ImprovementFilter{
-		Statuses: []string{models.ImprovementDone, models.ImprovementDropped}, Limit: 1000})
-	if err != nil {
-		return "", nil, err
-	}
-	// The closed list shows the latest changes first.
-	sort.SliceStable(closed, func(i, j int) bool { return closed[i].UpdatedAt.After(closed[j].UpdatedAt) })
 	lang := a.Directory.Lang(ctx, actor, a.Policy.PersonLanguage(actor))
-	o := cxslack.BacklogOptions{Lang: lang, Viewer: actor, Manage: a.Policy.CanManageBacklog(actor), Notice: notice, OwnerIDs: map[string]string{}}
-	total := len(open)
-	if len(open) > backlogOpenShown {
-		o.MoreOpen, open = len(open)-backlogOpenShown, open[:backlogOpenShown]
-	}
-	if len(closed) > backlogClosedShown {
-		o.MoreClosed, closed = len(closed)-backlogClosedShown, closed[:backlogClosedShown]
-	}
+	o := cxslack.BacklogOptions{Lang: lang, Viewer: actor, Manage: a.Policy.CanManageBacklog(actor), Notice: notice, OwnerIDs: map[string]string{},
+		MoreOpen: moreOpen, MoreClosed: moreClosed}
+	total := len(open) + moreOpen
 	for _, it := range open {
 		key := strings.ToLower(it.Owner)
 		if _, done := o.OwnerIDs[key]; done || key == "" {

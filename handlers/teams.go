@@ -422,6 +422,9 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 	if err != nil {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: "That card is out of date; ask me to \"show\" the case again."}
 	}
+	if req.ItemID != 0 {
+		return h.itemInvoke(ctx, in, req)
+	}
 	if req.Verb == teams.VerbBackToCard {
 		v, err := h.Store.CaseView(ctx, req.CaseID)
 		if err != nil {
@@ -476,6 +479,17 @@ func (h *Teams) submit(ctx context.Context, in *teams.Inbound, req teams.ActionR
 		h.privately(ctx, in, "", "That card is out of date; ask me to \"show\" the case again.")
 		return
 	}
+	if req.ItemID != 0 {
+		// Without Universal Actions the card cannot change in place: the
+		// outcome is told privately.
+		actor, _ := h.actor(ctx, in)
+		if r := h.itemInvoke(ctx, in, req); r.Type == InvokeMessage {
+			h.privately(ctx, in, actor, fmt.Sprint(r.Value))
+		} else if card, ok := r.Value.(map[string]any); ok {
+			h.replyCard(ctx, in, card)
+		}
+		return
+	}
 	text, ok := h.perform(ctx, in, req)
 	if ok {
 		// The card and its thread show the change (or the contact details
@@ -516,8 +530,17 @@ func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
 		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
 		reply = Reply{Text: "I could not tell who you are: I found no email for your Teams account."}
 	} else {
+		lang := h.readerLang(ctx, in, actor)
+		if isBacklogCommand(cmd.Line) {
+			h.backlog(ctx, in, actor, lang)
+			return
+		}
+		if isMineCommand(cmd.Line) {
+			h.mine(ctx, in, actor, lang)
+			return
+		}
 		ops := *h.Ops
-		ops.Lang = h.readerLang(ctx, in, actor)
+		ops.Lang = lang
 		reply = ops.Run(ctx, actor, cmd.Line, h.resolver(in, cmd))
 	}
 	h.send(ctx, in, reply)

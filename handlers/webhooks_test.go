@@ -31,7 +31,7 @@ import (
 const (
 	delightedSecret = "dl_test_api_key"
 	typeformSecret  = "tf_test_secret"
-	// formbricksSecret is the Standard Webhooks test secret of NOTES.md §5.
+	// formbricksSecret is the Standard Webhooks test secret of fixtures/webhooks/NOTES.md §5.
 	formbricksSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 	typeformForm     = "Vb3kQx9T"
@@ -39,10 +39,10 @@ const (
 )
 
 var (
-	typeformForms = map[string]providers.FormMapping{
+	typeformForms = map[string]models.FormMapping{
 		typeformForm: {Metric: "nps", Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web"},
 	}
-	formbricksSurveys = map[string]providers.FormMapping{
+	formbricksSurveys = map[string]models.FormMapping{
 		formbricksSurvey: {Metric: "nps", Score: "q_nps_recommend", Comment: "q_nps_reason"},
 	}
 )
@@ -382,7 +382,7 @@ func TestDeadLettersAndReplay(t *testing.T) {
 			jsonObj(m, "event_data")["id"] = "90002"
 		})
 		malformed := []byte(`{"event_id":"x","event_type":"form_response"}`)
-		// NOTES.md §5's Delighted vector: its signature is right, its body no payload
+		// fixtures/webhooks/NOTES.md §5's Delighted vector: its signature is right, its body no payload
 		vector := []byte(`{"score":9}`)
 		vectorHeader := http.Header{providers.HeaderDelighted: {"sha256=e8410ccaa035da741ed56dc838482d77058400f3e26b80254014f2fe738c5f29"}}
 

@@ -224,6 +224,9 @@ func (in *Inbound) CommandText() Command {
 type ActionRequest struct {
 	Verb   string
 	CaseID int64
+	// ItemID is the improvement item of a backlog card's action (CaseID
+	// is then zero).
+	ItemID int64
 	Data   map[string]any
 	// Execute is true for Action.Execute (an invoke answered in the HTTP
 	// response), false for Action.Submit (a message).
@@ -284,6 +287,14 @@ func (in *Inbound) Action() (ActionRequest, bool, error) {
 		data = map[string]any{}
 	}
 	req.Data = data
+	if strings.HasPrefix(req.Verb, "item.") {
+		id, ok := CaseIDOf(data[DataItemID])
+		if !ok {
+			return req, true, errors.New("teams card action: no item id")
+		}
+		req.ItemID = id
+		return req, true, nil
+	}
 	id, ok := CaseIDOf(data[DataCaseID])
 	if !ok {
 		return req, true, errors.New("teams card action: no case id")

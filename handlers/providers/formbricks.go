@@ -52,7 +52,7 @@ const metaPrefix = "meta."
 // attributes Attributes, and meta fields Attributes named "meta.<path>"
 // (meta.country, meta.userAgent.browser, ...). SubmittedAt is createdAt,
 // which stays the same across the events of one response.
-func MapFormbricks(body []byte, surveys map[string]FormMapping) ([]models.ResponseInput, error) {
+func MapFormbricks(body []byte, surveys map[string]models.FormMapping) ([]models.ResponseInput, error) {
 	var ev formbricksEvent
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return nil, fmt.Errorf("formbricks: decoding body: %w", err)

@@ -12,7 +12,7 @@ func TestMapFormbricks(t *testing.T) {
 	const finished = "formbricks_response_finished.json"
 	const surveyID = "cm1x6q3tp0001l708k9m0n1p2"
 	// The mapping DESIGN.md's sources example gives for this survey.
-	npsSurvey := map[string]FormMapping{surveyID: {Metric: "nps", Score: "q_nps_recommend", Comment: "q_nps_reason"}}
+	npsSurvey := map[string]models.FormMapping{surveyID: {Metric: "nps", Score: "q_nps_recommend", Comment: "q_nps_reason"}}
 	base := func() *models.ResponseInput {
 		return &models.ResponseInput{
 			Source:      "formbricks",
@@ -45,7 +45,7 @@ func TestMapFormbricks(t *testing.T) {
 	tests := []struct {
 		name    string
 		body    []byte
-		surveys map[string]FormMapping
+		surveys map[string]models.FormMapping
 		kind    errKind
 		want    *models.ResponseInput
 	}{
@@ -56,7 +56,7 @@ func TestMapFormbricks(t *testing.T) {
 		{"finished fixture: same response with comment", loadFixture(t, finished), npsSurvey, noErr,
 			with(func(r *models.ResponseInput) { r.Comment = comment })},
 		{"second question as ces with touchpoint", loadFixture(t, finished),
-			map[string]FormMapping{surveyID: {Metric: "ces", Score: "q_ces_effort", Touchpoint: "in-app"}}, noErr,
+			map[string]models.FormMapping{surveyID: {Metric: "ces", Score: "q_ces_effort", Touchpoint: "in-app"}}, noErr,
 			with(func(r *models.ResponseInput) { r.Metric, r.Score, r.Touchpoint = models.MetricCES, 3, "in-app" })},
 		{"responseUpdated maps", mutate(t, finished, func(m map[string]any) { m["event"] = "responseUpdated" }), npsSurvey, noErr,
 			with(func(r *models.ResponseInput) { r.Comment = comment })},
@@ -74,9 +74,9 @@ func TestMapFormbricks(t *testing.T) {
 		{"score out of range is kept for Validate", mutate(t, created, data(func(d map[string]any) { obj(d, "data")["q_nps_recommend"] = 12 })), npsSurvey, noErr,
 			with(func(r *models.ResponseInput) { r.Score = 12 })},
 		{"other event ignored", []byte(`{"webhookId":"w","event":"testEndpoint"}`), npsSurvey, noErr, nil},
-		{"unknown survey", loadFixture(t, created), map[string]FormMapping{"other": npsSurvey[surveyID]}, unmappableErr, nil},
+		{"unknown survey", loadFixture(t, created), map[string]models.FormMapping{"other": npsSurvey[surveyID]}, unmappableErr, nil},
 		{"score question not answered yet", loadFixture(t, created),
-			map[string]FormMapping{surveyID: {Metric: "ces", Score: "q_ces_effort"}}, unmappableErr, nil},
+			map[string]models.FormMapping{surveyID: {Metric: "ces", Score: "q_ces_effort"}}, unmappableErr, nil},
 		{"score not a number", mutate(t, created, data(func(d map[string]any) { obj(d, "data")["q_nps_recommend"] = "Very likely" })), npsSurvey, unmappableErr, nil},
 		{"score is a choice list", mutate(t, created, data(func(d map[string]any) { obj(d, "data")["q_nps_recommend"] = []any{"6"} })), npsSurvey, unmappableErr, nil},
 		{"no response id", mutate(t, created, data(func(d map[string]any) { delete(d, "id") })), npsSurvey, unmappableErr, nil},

@@ -59,7 +59,7 @@ func isTypeformScoreField(fieldType string) bool {
 // id Typeform documents; response_id is the fallback when token is absent.
 // Events other than form_response yield no responses and no error: Typeform
 // asks receivers to tolerate event types they do not know.
-func MapTypeform(body []byte, forms map[string]FormMapping) ([]models.ResponseInput, error) {
+func MapTypeform(body []byte, forms map[string]models.FormMapping) ([]models.ResponseInput, error) {
 	var ev typeformEvent
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return nil, fmt.Errorf("typeform: decoding body: %w", err)

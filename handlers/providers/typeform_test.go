@@ -11,7 +11,7 @@ func TestMapTypeform(t *testing.T) {
 	const fixture = "typeform_form_response_nps.json"
 	const formID = "Vb3kQx9T"
 	// The mapping DESIGN.md's sources example gives for this form.
-	npsForm := map[string]FormMapping{formID: {Metric: "nps", Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web"}}
+	npsForm := map[string]models.FormMapping{formID: {Metric: "nps", Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web"}}
 	base := func() *models.ResponseInput {
 		return &models.ResponseInput{
 			Source:      "typeform",
@@ -40,27 +40,27 @@ func TestMapTypeform(t *testing.T) {
 	tests := []struct {
 		name  string
 		body  []byte
-		forms map[string]FormMapping
+		forms map[string]models.FormMapping
 		kind  errKind
 		want  *models.ResponseInput
 	}{
 		{"fixture, mapped by field ref", loadFixture(t, fixture), npsForm, noErr, base()},
 		{"language from the hidden field the mapping names", mutate(t, fixture, resp(func(fr map[string]any) {
 			obj(fr, "hidden")["lang"] = "ET"
-		})), map[string]FormMapping{formID: {Metric: "nps", Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web", Language: "lang"}}, noErr,
+		})), map[string]models.FormMapping{formID: {Metric: "nps", Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web", Language: "lang"}}, noErr,
 			with(func(r *models.ResponseInput) { r.Language = "et" })},
 		{"hidden language field not named stays an attribute", mutate(t, fixture, resp(func(fr map[string]any) {
 			obj(fr, "hidden")["lang"] = "et"
 		})), npsForm, noErr, with(func(r *models.ResponseInput) { r.Attributes["lang"] = "et" })},
 		{"mapped by field id", loadFixture(t, fixture),
-			map[string]FormMapping{formID: {Metric: "nps", Score: "Nq8LmZ2pXc4R", Comment: "Rt5YwB7kHd1S", Touchpoint: "web"}}, noErr, base()},
+			map[string]models.FormMapping{formID: {Metric: "nps", Score: "Nq8LmZ2pXc4R", Comment: "Rt5YwB7kHd1S", Touchpoint: "web"}}, noErr, base()},
 		{"rating question as csat, no comment mapped", loadFixture(t, fixture),
-			map[string]FormMapping{formID: {Metric: "csat", Score: "csat_support"}}, noErr,
+			map[string]models.FormMapping{formID: {Metric: "csat", Score: "csat_support"}}, noErr,
 			with(func(r *models.ResponseInput) {
 				r.Metric, r.Score, r.Comment, r.Touchpoint = models.MetricCSAT, 4, "", ""
 			})},
 		{"metric left empty for Normalize", loadFixture(t, fixture),
-			map[string]FormMapping{formID: {Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web"}}, noErr,
+			map[string]models.FormMapping{formID: {Score: "nps_recommend", Comment: "nps_reason", Touchpoint: "web"}}, noErr,
 			with(func(r *models.ResponseInput) { r.Metric = "" })},
 		{"field type nps accepted", mutate(t, fixture, resp(func(fr map[string]any) {
 			obj(answer(0)(fr), "field")["type"] = "nps"
@@ -87,20 +87,20 @@ func TestMapTypeform(t *testing.T) {
 			answer(0)(fr)["number"] = 11
 		})), npsForm, noErr, with(func(r *models.ResponseInput) { r.Score = 11 })},
 		{"other event type ignored", []byte(`{"event_id":"x","event_type":"form_response_partial","form_response":{}}`), npsForm, noErr, nil},
-		{"unknown form", loadFixture(t, fixture), map[string]FormMapping{"other": npsForm[formID]}, unmappableErr, nil},
+		{"unknown form", loadFixture(t, fixture), map[string]models.FormMapping{"other": npsForm[formID]}, unmappableErr, nil},
 		{"no mappings at all", loadFixture(t, fixture), nil, unmappableErr, nil},
 		{"score question not answered", mutate(t, fixture, resp(func(fr map[string]any) {
 			fr["answers"] = fr["answers"].([]any)[1:]
 		})), npsForm, unmappableErr, nil},
 		{"score mapped to a text question", loadFixture(t, fixture),
-			map[string]FormMapping{formID: {Metric: "nps", Score: "nps_reason"}}, unmappableErr, nil},
+			map[string]models.FormMapping{formID: {Metric: "nps", Score: "nps_reason"}}, unmappableErr, nil},
 		{"score answer not a number", mutate(t, fixture, resp(func(fr map[string]any) {
 			a := answer(0)(fr)
 			delete(a, "number")
 			a["type"], a["text"] = "text", "eight"
 		})), npsForm, unmappableErr, nil},
 		{"score not whole", mutate(t, fixture, resp(func(fr map[string]any) { answer(0)(fr)["number"] = 7.5 })), npsForm, unmappableErr, nil},
-		{"mapping without score", loadFixture(t, fixture), map[string]FormMapping{formID: {Metric: "nps"}}, unmappableErr, nil},
+		{"mapping without score", loadFixture(t, fixture), map[string]models.FormMapping{formID: {Metric: "nps"}}, unmappableErr, nil},
 		{"no token", mutate(t, fixture, resp(func(fr map[string]any) { delete(fr, "token") })), npsForm, unmappableErr, nil},
 		{"not JSON", []byte(`<html>`), npsForm, malformedErr, nil},
 		{"no form_response", []byte(`{"event_type":"form_response"}`), npsForm, malformedErr, nil},

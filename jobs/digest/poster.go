@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -130,6 +131,27 @@ func (p *Poster) Post(ctx context.Context, month string, now time.Time, via, act
 	return run, rep, nil
 }
 
+// PreviousMonth is the calendar month before now's, in the organisation's
+// time zone: the month a digest is about when none is named.
+func (p *Poster) PreviousMonth(now time.Time) string {
+	return models.AddMonths(models.MonthOf(now, p.location()), -1)
+}
+
+// Preview is the summary a month's digest would post as of now (the
+// previous month when month is empty), headed for the one person who
+// asked, in their language lang; the summary is in the digest's language,
+// as management will read it.
+func (p *Poster) Preview(ctx context.Context, lang, month string, now time.Time) (string, error) {
+	if month == "" {
+		month = p.PreviousMonth(now)
+	}
+	st, err := p.Store.DigestStats(ctx, p.Policy, month, now)
+	if err != nil {
+		return "", err
+	}
+	return l10n.T(lang, "preview.intro", "Summary", Summary(st)), nil
+}
+
 // Due returns the month whose digest the schedule calls for at now: the
 // previous calendar month, once the schedule's first firing in the current
 // month (in the organisation's time zone) has passed. A service that was
@@ -150,7 +172,7 @@ func (p *Poster) Due(now time.Time) (month string, due bool, err error) {
 	if fire.IsZero() || fire.After(now) {
 		return "", false, nil
 	}
-	return models.MonthOf(monthStart.AddDate(0, -1, 0), loc), true, nil
+	return p.PreviousMonth(now), true, nil
 }
 
 // RunDue posts the previous month's digest when the schedule has fired

@@ -289,3 +289,43 @@ func TestDigestDeliveredByTheWorker(t *testing.T) {
 		}
 	})
 }
+
+func TestPreviousMonth(t *testing.T) {
+	p := &digest.Poster{Policy: posterPolicy()}
+	for _, tt := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 2, 12, 0, 0, 0, tallinn), "2026-11"},
+		{time.Date(2026, 11, 30, 22, 30, 0, 0, time.UTC), "2026-11"}, // 00:30 on 1 December in Tallinn
+		{time.Date(2026, 11, 30, 21, 30, 0, 0, time.UTC), "2026-10"}, // still 30 November in Tallinn
+		{time.Date(2027, 1, 1, 0, 0, 0, 0, tallinn), "2026-12"},
+	} {
+		if got := p.PreviousMonth(tt.now); got != tt.want {
+			t.Errorf("PreviousMonth(%v) = %s, want %s", tt.now, got, tt.want)
+		}
+	}
+}
+
+// The digest preview a manager asks for: headed in the asker's language,
+// the summary of the previous month as management will read it.
+func TestPreview(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		seedMonth(t, s, posterPolicy(), time.Date(2026, 10, 3, 9, 0, 0, 0, time.UTC))
+		p := newPoster(s)
+		now := time.Date(2026, 11, 4, 12, 0, 0, 0, tallinn)
+		for lang, head := range map[string]string{"en": "Preview — only you can see this:", "et": "Eelvaade, mida näed ainult sina:"} {
+			got, err := p.Preview(ctx, lang, "", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(got, head+"\n") || !strings.Contains(got, "October 2026") || !strings.Contains(got, "Responses: 40") {
+				t.Errorf("%s preview:\n%s", lang, got)
+			}
+		}
+		if got, err := p.Preview(ctx, "en", "2026-09", now); err != nil || !strings.Contains(got, "September 2026") {
+			t.Errorf("the preview of a named month: %v\n%s", err, got)
+		}
+	})
+}

@@ -67,7 +67,7 @@ func TestStory(t *testing.T) {
 				return st
 			}(),
 			want: []string{
-				"NPS was +20 against +25 the month before: a 5-point difference within the margin of error (±16), so not a real change.",
+				"NPS was +20 against +25 the month before: a difference of 5 points, within the margin of error (±16), so not a real change.",
 				"Every target that could be judged was met (2 of 2).",
 				"No improvement was finished this month; 2 are in progress.",
 			},
