@@ -340,6 +340,7 @@ func serve(ctx context.Context, e *env) error {
 		if pl.run != nil {
 			background = append(background, pl.run)
 		}
+		extraJobs = append(extraJobs, pl.jobs...)
 	}
 	// A platform that shows people's statuses marks them away from it.
 	if r, ok := messengers[config.TransportSlack].(jobs.StatusReader); ok {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
+
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -14,6 +14,7 @@ import (
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/jobs"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -23,6 +24,9 @@ type platform struct {
 	routes    map[string]http.Handler
 	// run, when set, runs beside the HTTP server until ctx ends (Socket Mode).
 	run func(ctx context.Context) error
+	// jobs are the platform's periodic work, run by the scheduler under
+	// its lock, so one replica does each.
+	jobs []jobs.Job
 }
 
 // platformDeps is what a platform integration is given.
@@ -73,65 +77,48 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 		mode = "socket"
 	}
 	log.Info("slack connected", "mode", mode, "events_url", e.PublicURL+"/slack/events")
-	pl.run = func(ctx context.Context) error { return runSlack(ctx, app, m, dir, sock, d.policy, log) }
+	pl.run = func(ctx context.Context) error { return runSlack(ctx, app, m, sock, log) }
+	pl.jobs = []jobs.Job{slackDirectoryJob(dir, d.policy, log)}
 	return pl, nil
 }
 
-// runSlack is Slack's background work: Socket Mode when configured, the
-// people directory resolved at start (emails that resolve to nobody logged
-// once) and refreshed daily, and the processed-event log pruned.
-func runSlack(ctx context.Context, app *handlers.SlackApp, m *cxslack.Messenger, dir *handlers.SlackDirectory,
-	sock *socketmode.Client, policy *models.Policy, log *slog.Logger) error {
-	var wg sync.WaitGroup
-	sockErr := make(chan error, 1)
-	if sock != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sockErr <- app.RunSocketMode(ctx, sock)
-		}()
-	}
-	defer func() {
-		wg.Wait()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		app.Shutdown(shutdown)
-		cancel()
-	}()
-
+// runSlack is Slack's background work beside the HTTP server: a check of
+// the token at start, and Socket Mode when configured.
+func runSlack(ctx context.Context, app *handlers.SlackApp, m *cxslack.Messenger, sock *socketmode.Client, log *slog.Logger) error {
 	if who, err := m.API().AuthTestContext(ctx); err != nil {
 		log.Error("slack: auth.test failed; check SLACK_BOT_TOKEN and SLACK_API_URL", "err", err)
 	} else {
 		log.Info("slack: authenticated", "team", who.Team, "bot_user", who.UserID)
 	}
-	refresh := func(first bool) {
+	if sock == nil {
+		return nil
+	}
+	defer func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		app.Shutdown(shutdown)
+		cancel()
+	}()
+	// HTTP (when configured) and the directory carry on if it stops.
+	if err := app.RunSocketMode(ctx, sock); err != nil && ctx.Err() == nil {
+		log.Error("slack: Socket Mode stopped", "err", err)
+	}
+	return nil
+}
+
+// slackDirectoryJob resolves the configured people in Slack at start and
+// daily, into the directory cache the replicas share; the emails that
+// resolve to nobody are logged once, at start.
+func slackDirectoryJob(dir *handlers.SlackDirectory, policy *models.Policy, log *slog.Logger) jobs.Job {
+	first := true
+	return jobs.Job{Name: "slack-directory", Spec: "23 4 * * *", AtStart: true, Run: func(ctx context.Context, _ time.Time) error {
 		missing, err := dir.Refresh(ctx, handlers.ConfiguredEmails(policy))
 		if err != nil {
-			return
+			return err
 		}
 		if len(missing) > 0 && first {
 			log.Warn("slack: these configured emails resolve to nobody in Slack; they get no DMs or mentions", "emails", missing)
 		}
-	}
-	refresh(true)
-	daily := time.NewTicker(24 * time.Hour)
-	defer daily.Stop()
-	hourly := time.NewTicker(time.Hour)
-	defer hourly.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-sockErr:
-			// HTTP (when configured) and the directory carry on.
-			log.Error("slack: Socket Mode stopped", "err", err)
-			sockErr = nil
-		case <-daily.C:
-			refresh(false)
-		case <-hourly.C:
-			// Slack redelivers an event within minutes; a day is plenty.
-			if err := app.Store.ForgetEventsBefore(ctx, app.Clock.Now().Add(-24*time.Hour)); err != nil {
-				log.Warn("slack: prune the event log", "err", err)
-			}
-		}
-	}
+		first = false
+		return nil
+	}}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/bot/l10n"
@@ -150,7 +152,7 @@ func (o *ChatOps) run(ctx context.Context, actor, line string, resolve ResolvePe
 func textOrError(lang, text string, err error) Reply {
 	if err != nil {
 		if r, ok := models.IsRefusal(err); ok {
-			return Reply{Text: r.Msg}
+			return Reply{Text: refusalIn(lang, r)}
 		}
 		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
@@ -325,9 +327,18 @@ func ActionOutcomeIn(lang string, err error, ok string, caseID int64) string {
 		return fe.Msg + "."
 	}
 	if r, is := models.IsRefusal(err); is {
-		return titleFirst(r.Msg) + "."
+		return titleFirst(refusalIn(lang, r)) + "."
 	}
 	return l10n.T(lang, "cmd.failed_nothing_changed")
+}
+
+// refusalIn is a refusal's sentence in lang when the catalog has it, else
+// the domain's English.
+func refusalIn(lang string, r *models.Refusal) string {
+	if r.ID == "" {
+		return r.Msg
+	}
+	return l10n.T(lang, r.ID, r.Args...)
 }
 
 func (o *ChatOps) cards(ctx context.Context, cases []models.Case) []bot.Card {
@@ -354,8 +365,9 @@ func listOrNone(lang string, l []string) string {
 }
 
 func titleFirst(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:] // by rune: "случай", "ümber"
 }

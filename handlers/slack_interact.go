@@ -134,7 +134,7 @@ func (a *SlackApp) blockAction(ctx context.Context, ic *slackgo.InteractionCallb
 func (a *SlackApp) act(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, actor string, caseID int64, op models.Op) {
 	_, err := a.Store.Act(ctx, a.Policy, a.Clock.Now(), caseID, actor, op)
 	if err != nil {
-		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
+		a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
 		if !slackUserError(err) {
 			a.Log.Error("slack: case action", "case", caseID, "op", op.Kind, "err", err)
 		}
@@ -144,6 +144,11 @@ func (a *SlackApp) act(ctx context.Context, ic *slackgo.InteractionCallback, to 
 	if fromHomeTab(ic) {
 		a.publishHome(ctx, ic.User.ID)
 	}
+}
+
+// readerLang is the language a person reads cxloop in.
+func (a *SlackApp) readerLang(ctx context.Context, actor string) string {
+	return a.Directory.Lang(ctx, actor, a.Policy.PersonLanguage(actor))
 }
 
 // slackUserError reports whether an action's error is the person's (a refusal,
@@ -175,12 +180,12 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			cancel()
-			a.tell(ctx, to, fmt.Sprintf("There is no case #%d.", caseID))
+			a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
 			return
 		case err == nil:
 			if refusal := a.Policy.Authorize(actor, op, &v.Case); refusal != nil {
 				cancel()
-				a.tell(ctx, to, cxslack.Escape(ActionOutcome(refusal, "", caseID)))
+				a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), refusal, "", caseID)))
 				return
 			}
 			if t, ok := a.Policy.Team(v.Case.TeamID); ok {
@@ -488,7 +493,7 @@ func (a *SlackApp) submit(ctx context.Context, userID string, caseID int64, op m
 // with the customer's unmasked contact details.
 func (a *SlackApp) showContact(ctx context.Context, to slackTarget, actor string, caseID int64) {
 	if _, err := a.Store.Act(ctx, a.Policy, a.Clock.Now(), caseID, actor, models.Op{Kind: models.OpContact}); err != nil {
-		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
+		a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
 		return
 	}
 	v, err := a.Store.CaseView(ctx, caseID)

@@ -363,7 +363,7 @@ func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.Action
 	}
 	v, err := h.Store.Act(ctx, h.Policy, h.Clock.Now(), req.CaseID, actor, o)
 	if err != nil {
-		return ActionOutcome(err, "", req.CaseID), false
+		return ActionOutcomeIn(h.readerLang(ctx, in, actor), err, "", req.CaseID), false
 	}
 	if o.Kind == models.OpContact {
 		if err := h.sendContact(ctx, actor, v); err != nil {

@@ -61,7 +61,7 @@ func (h *Teams) backlog(ctx context.Context, in *teams.Inbound, actor, lang stri
 	card, err := h.backlogCard(ctx, actor, lang, "")
 	if err != nil {
 		h.log().Error("teams: read the backlog", "err", err)
-		h.send(ctx, in, Reply{Text: "Sorry, I could not read the improvement backlog; please try again."})
+		h.send(ctx, in, Reply{Text: l10n.T(lang, "cmd.failed")})
 		return
 	}
 	h.replyCard(ctx, in, card)
@@ -97,7 +97,7 @@ func (h *Teams) itemInvoke(ctx context.Context, in *teams.Inbound, req teams.Act
 	actor, err := h.actor(ctx, in)
 	if err != nil {
 		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
-		return message("I could not tell who you are: I found no email for your Teams account.")
+		return message(l10n.T(models.SupportedLanguage(in.Locale, h.Policy.TeamLanguage("")), "teamsback.no_email"))
 	}
 	lang := h.readerLang(ctx, in, actor)
 	refreshed := func(notice string) InvokeResponse {
@@ -113,7 +113,7 @@ func (h *Teams) itemInvoke(ctx context.Context, in *teams.Inbound, req teams.Act
 	}
 	op, ok := teamsItemOp(req)
 	if !ok {
-		return message("That button is not one I know.")
+		return message(l10n.T(lang, "teamsback.unknown_button"))
 	}
 	if op.Kind == models.ItemOpStatus && op.Status == models.ImprovementDone && req.Input(teams.InputReviewed) != "true" &&
 		h.Policy.CanManageBacklog(actor) {
@@ -205,6 +205,10 @@ func (h *Teams) mine(ctx context.Context, in *teams.Inbound, actor, lang string)
 		card := bot.NewCardAt(v, h.Policy, now)
 		card.Lang = lang
 		cards = append(cards, card)
+	}
+	if away := strings.TrimSpace(h.Ops.awayLine(ctx, actor)); away != "" {
+		// As ChatOps' "mine" does: a person away hears it first.
+		h.send(ctx, in, Reply{Text: away})
 	}
 	h.replyCard(ctx, in, h.Messenger.RenderMine(lang, cards, more))
 }

@@ -153,7 +153,7 @@ func UpkeepJobs(store *models.Store) []Job {
 
 // PruneJob forgets processed inbound event ids after a day.
 func PruneJob(store *models.Store) Job {
-	return Job{Name: "prune-events", Spec: "17 3 * * *", Run: func(ctx context.Context, now time.Time) error {
+	return Job{Name: "prune-events", Spec: "17 * * * *", Run: func(ctx context.Context, now time.Time) error {
 		return store.ForgetEventsBefore(ctx, now.Add(-24*time.Hour))
 	}}
 }

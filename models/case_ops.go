@@ -50,12 +50,21 @@ type Op struct {
 // ThankByEmail is the thank-you method that has cxloop email the customer.
 const ThankByEmail = "email"
 
-// Refusal is an action a person may not take, with the sentence to show them.
-type Refusal struct{ Msg string }
+// Refusal is an action a person may not take, with the sentence to show them:
+// Msg in English, and, when set, ID and Args name the catalog message that
+// says it in the reader's language (the domain does not know who reads).
+type Refusal struct {
+	Msg  string
+	ID   string
+	Args []any // key, value pairs for the catalog message
+}
 
 func (r *Refusal) Error() string { return r.Msg }
 
 func refuse(format string, a ...any) error { return &Refusal{Msg: fmt.Sprintf(format, a...)} }
+
+// refuseAs is a refusal with catalog message id; en is its English sentence.
+func refuseAs(id, en string, kv ...any) error { return &Refusal{Msg: en, ID: id, Args: kv} }
 
 // IsRefusal reports whether err is a refusal and returns it.
 func IsRefusal(err error) (*Refusal, bool) {
@@ -92,12 +101,16 @@ func (p *Policy) Authorize(actor string, op OpKind, c *Case) error {
 			return refuse("only members of %s can take case #%d", team.Name, c.ID)
 		}
 		if c.Owner != "" && !owner {
-			return refuse("case #%d belongs to %s; only managers of %s can reassign", c.ID, c.Owner, team.Name)
+			return refuseAs("refusal.take_owned",
+				fmt.Sprintf("case #%d belongs to %s; only managers of %s can reassign", c.ID, c.Owner, team.Name),
+				"CaseID", c.ID, "Owner", c.Owner, "Team", team.Name)
 		}
 		return nil
 	case OpAssign, OpReopen:
-		verb := map[OpKind]string{OpAssign: "reassign", OpReopen: "reopen"}[op]
-		return refuse("only managers of %s can %s", team.Name, verb)
+		if op == OpReopen {
+			return refuseAs("refusal.managers_reopen", fmt.Sprintf("only managers of %s can reopen", team.Name), "Team", team.Name)
+		}
+		return refuseAs("refusal.managers_reassign", fmt.Sprintf("only managers of %s can reassign", team.Name), "Team", team.Name)
 	case OpContact:
 		if owner {
 			return nil

@@ -230,7 +230,8 @@ func (s *Store) queueCaseEmail(tx *gorm.DB, p *Policy, now time.Time, c *Case, p
 		return err
 	}
 	if offer := p.EmailOfferFor(&r, sup); !offer.Allowed() {
-		return refuse("case #%d: no email can go to this customer: %s", c.ID, offer.Reason())
+		return refuseAs("refusal.email_"+string(offer),
+			fmt.Sprintf("case #%d: no email can go to this customer: %s", c.ID, offer.Reason()), "CaseID", c.ID)
 	}
 	lang := p.CustomerLanguage(&r)
 	if strings.TrimSpace(d.Subject) == "" || strings.TrimSpace(d.Body) == "" {
