@@ -196,6 +196,12 @@ func (s *Server) mapDelivery(provider string, body []byte, received, now time.Ti
 	for i := range ins {
 		in := &ins[i]
 		in.Normalize(received)
+		// A survey tool passes on what the customer typed: an address that
+		// is none only means no email can reach them, and must not keep the
+		// score out of the loop (a replay would fail the same way forever).
+		if e := in.Customer.Email; e != "" && !models.ValidEmail(e) {
+			in.Customer.Email = ""
+		}
 		if fe := in.Validate(now); fe != nil {
 			return hookDelivery{reason: fmt.Sprintf("%s response %s: %s", provider, in.ExternalID, fe.Error())}
 		}

@@ -237,6 +237,50 @@ func TestProviderWebhooksStoreFixtures(t *testing.T) {
 	})
 }
 
+// What a customer typed into a survey is theirs to get wrong: an address
+// that is none, or a language that is none, is left out and the response
+// is stored with its case, not sent to the dead letters.
+func TestProviderWebhooksDropWhatTheCustomerMistyped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		_, ts := hookServer(t, s, models.NewFixedClock(now), nil)
+		tests := []struct {
+			name, provider, externalID string
+			body                       []byte
+		}{
+			{"delighted email", "delighted", "88412", hookFixture(t, "delighted_survey_response_created.json", func(m map[string]any) {
+				jsonObj(m, "event_data")["score"] = 3
+				jsonObj(m, "event_data", "person")["email"] = "mara.ostrowski at example"
+			})},
+			{"formbricks language", "formbricks", "cm1x8a9rz000bl708f5g6h7j8", hookFixture(t, "formbricks_response_finished.json", func(m map[string]any) {
+				jsonObj(m, "data")["language"] = "Klingon, please"
+			})},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				code, body := hook(t, ts.URL, tt.provider, signedAs(tt.provider, tt.body), tt.body)
+				if code != 201 {
+					t.Fatalf("status %d %v, want 201", code, body)
+				}
+				r := storedResponse(t, s, tt.provider, tt.externalID)
+				if r.CustomerEmail != "" && tt.provider == "delighted" {
+					t.Errorf("the mistyped address was kept: %q", r.CustomerEmail)
+				}
+				if r.Language != "" {
+					t.Errorf("language %q, want none", r.Language)
+				}
+				var cases int64
+				s.DB().Model(&models.Case{}).Where("response_id = ?", r.ID).Count(&cases)
+				if cases != 1 {
+					t.Errorf("%d cases for the detractor, want 1", cases)
+				}
+			})
+		}
+		if n := rows(t, s, "dead_letters"); n != 0 {
+			t.Errorf("%d dead letters", n)
+		}
+	})
+}
+
 func TestProviderWebhooksRefuse(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		_, ts := hookServer(t, s, models.NewFixedClock(now), nil)

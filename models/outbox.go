@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -308,25 +309,86 @@ type CaseView struct {
 	Joined []Response
 }
 
-// CaseView loads a case for display.
+// CaseView loads a case for display: the case, its response and whether the
+// customer unsubscribed in one query, the trail in a second, and joined
+// responses only when there are any, since delivery loads a view per card.
 func (s *Store) CaseView(ctx context.Context, caseID int64) (CaseView, error) {
 	var v CaseView
 	db := s.read(ctx)
-	if err := db.Take(&v.Case, caseID).Error; err != nil {
-		return v, notFound(err, fmt.Sprintf("case %d", caseID))
+	cols, err := caseViewColumns(db)
+	if err != nil {
+		return v, err
 	}
-	if err := db.Take(&v.Response, v.Case.ResponseID).Error; err != nil {
-		return v, notFound(err, fmt.Sprintf("response of case %d", caseID))
+	var row caseViewRow
+	q := db.Raw("SELECT "+cols+`,
+		EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = lower(trim(r.customer_email))) AS suppressed,
+		EXISTS (SELECT 1 FROM responses j WHERE j.joined_case_id = c.id) AS has_joined
+		FROM cases c JOIN responses r ON r.id = c.response_id WHERE c.id = ?`, caseID).Scan(&row)
+	if q.Error != nil {
+		return v, fmt.Errorf("case %d: %w", caseID, q.Error)
+	}
+	if q.RowsAffected == 0 {
+		return v, notFound(gorm.ErrRecordNotFound, fmt.Sprintf("case %d", caseID))
+	}
+	v.Case, v.Response, v.Suppressed = row.Case, row.Response, row.Suppressed
+	if !sqlFoldsLikeGo(v.Response.CustomerEmail) {
+		// lower and trim in SQL fold only ASCII; such an address is
+		// normalised here the way it was when it was suppressed.
+		if v.Suppressed, err = suppressed(db, v.Response.CustomerEmail); err != nil {
+			return v, err
+		}
 	}
 	if err := db.Where("case_id = ?", caseID).Order("id").Find(&v.Events).Error; err != nil {
 		return v, fmt.Errorf("events of case %d: %w", caseID, err)
 	}
-	if err := db.Where("joined_case_id = ?", caseID).Order("id").Find(&v.Joined).Error; err != nil {
-		return v, fmt.Errorf("joined responses of case %d: %w", caseID, err)
+	if row.HasJoined {
+		if err := db.Where("joined_case_id = ?", caseID).Order("id").Find(&v.Joined).Error; err != nil {
+			return v, fmt.Errorf("joined responses of case %d: %w", caseID, err)
+		}
 	}
-	sup, err := suppressed(db, v.Response.CustomerEmail)
-	v.Suppressed = sup
-	return v, err
+	return v, nil
+}
+
+// caseViewRow is one row of CaseView's first query.
+type caseViewRow struct {
+	Case       Case     `gorm:"embedded;embeddedPrefix:c_"`
+	Response   Response `gorm:"embedded;embeddedPrefix:r_"`
+	Suppressed bool
+	HasJoined  bool
+}
+
+// caseViewColumns lists the case's and the response's columns under the
+// prefixes caseViewRow expects, from the models' own schema.
+func caseViewColumns(db *gorm.DB) (string, error) {
+	var b strings.Builder
+	for _, t := range []struct {
+		model any
+		alias string
+	}{{&Case{}, "c"}, {&Response{}, "r"}} {
+		stmt := &gorm.Statement{DB: db}
+		if err := stmt.Parse(t.model); err != nil {
+			return "", fmt.Errorf("schema of %T: %w", t.model, err)
+		}
+		for _, c := range stmt.Schema.DBNames {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s.%s AS %s_%s", t.alias, c, t.alias, c)
+		}
+	}
+	return b.String(), nil
+}
+
+// sqlFoldsLikeGo reports whether SQL's lower(trim(a)) equals suppressed's
+// strings.ToLower(strings.TrimSpace(a)): true for ASCII without tabs or
+// line breaks at its ends.
+func sqlFoldsLikeGo(a string) bool {
+	for i := 0; i < len(a); i++ {
+		if a[i] >= 0x80 {
+			return false
+		}
+	}
+	return strings.TrimSpace(a) == strings.Trim(a, " ")
 }
 
 // Response loads one response.
