@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cxloop/cxloop/bot"
+	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/bot/slack/slackfake"
+	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/jobs"
+	"github.com/cxloop/cxloop/metrics"
+	"github.com/cxloop/cxloop/models"
+	"github.com/cxloop/cxloop/models/storetest"
+)
+
+// BenchmarkIngestToCard is how long a detractor takes from its POST to
+// /api/v1/responses to its card reaching Slack's chat.postMessage, through
+// the real server, outbox and delivery worker, with an idle Slack fake.
+// Each response goes to a channel of its own so that Slack's one message
+// per second per channel does not enter the figure. On SQLite, and on
+// PostgreSQL when CXLOOP_TEST_POSTGRES_URL is set. Run:
+//
+//	go test -run '^$' -bench IngestToCard -benchtime 200x .
+func BenchmarkIngestToCard(b *testing.B) {
+	for i, db := range storetest.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// Every run of the benchmark starts from an empty database.
+			store := storetest.Open(b, storetest.Databases(b)[i])
+			const token = "xoxb-bench"
+			fake := slackfake.New(b, token)
+			policy := &models.Policy{Location: time.UTC, DefaultTeam: "t0", Segments: models.DefaultThresholds(),
+				SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}}
+			for i := 0; i < b.N; i++ {
+				id := fmt.Sprintf("t%d", i)
+				// No people: the card is the only message, no DM beside it.
+				policy.Teams = append(policy.Teams, models.TeamPolicy{ID: id, Name: "Team " + id, Assign: models.AssignRoundRobin,
+					Destinations: []models.Destination{{Transport: "slack", Channel: fmt.Sprintf("C%05d", i)}}})
+				policy.Routes = append(policy.Routes, models.Route{When: map[string][]string{"team": {id}}, Team: id})
+			}
+			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+			d := &jobs.Deliverer{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
+				Messengers: map[string]bot.Messenger{"slack": cxslack.New(token, fake.URL(), nil)}}
+			srv := &handlers.Server{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
+				Metrics: metrics.New(store), IngestToken: "bench", Queued: d.Notify}
+			hs := httptest.NewServer(srv.Handler())
+			defer hs.Close()
+			done := make(chan struct{})
+			go func() { d.Run(ctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			client := &http.Client{Timeout: 30 * time.Second}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				body := fmt.Sprintf(`{"external_id":"card-%d","score":2,"comment":"Waited too long","attributes":{"team":"t%d"}}`, i, i)
+				start := time.Now()
+				if err := postJSON(client, hs.URL+"/api/v1/responses", body); err != nil {
+					b.Fatal(err)
+				}
+				wait, stop := context.WithTimeout(ctx, 30*time.Second)
+				calls, err := fake.WaitCalls(wait, "chat.postMessage", i+1)
+				stop()
+				if err != nil {
+					b.Fatal(err)
+				}
+				card := calls[i]
+				if want := fmt.Sprintf("C%05d", i); card.Params.Get("channel") != want {
+					b.Fatalf("message %d went to %s, want the card in %s", i, card.Params.Get("channel"), want)
+				}
+				lat = append(lat, card.At.Sub(start))
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(ms(percentile(lat, 50)), "p50-ms")
+			b.ReportMetric(ms(percentile(lat, 99)), "p99-ms")
+		})
+	}
+}
