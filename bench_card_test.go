@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -82,6 +83,81 @@ func BenchmarkIngestToCard(b *testing.B) {
 			slices.Sort(lat)
 			b.ReportMetric(ms(percentile(lat, 50)), "p50-ms")
 			b.ReportMetric(ms(percentile(lat, 99)), "p99-ms")
+		})
+	}
+}
+
+// BenchmarkIngestWhileDraining is the latency of single-response requests
+// while the delivery worker drains 10,000 cards (CXLOOP_BENCH_PENDING
+// changes the number) to 100 channels of the Slack fake, paced at one
+// message per second per channel as Slack wants. Run:
+//
+//	go test -run '^$' -bench IngestWhileDraining -benchtime 500x -timeout 30m .
+func BenchmarkIngestWhileDraining(b *testing.B) {
+	pending := 10000
+	if v := os.Getenv("CXLOOP_BENCH_PENDING"); v != "" {
+		fmt.Sscan(v, &pending)
+	}
+	for i, db := range storetest.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			store := storetest.Open(b, storetest.Databases(b)[i])
+			const token, channels = "xoxb-bench", 100
+			fake := slackfake.New(b, token)
+			policy := &models.Policy{Location: time.UTC, DefaultTeam: "t0", Segments: models.DefaultThresholds(),
+				SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}}
+			for c := 0; c < channels; c++ {
+				id := fmt.Sprintf("t%d", c)
+				policy.Teams = append(policy.Teams, models.TeamPolicy{ID: id, Name: "Team " + id, Assign: models.AssignRoundRobin,
+					Destinations: []models.Destination{{Transport: "slack", Channel: fmt.Sprintf("C%03d", c)}}})
+				policy.Routes = append(policy.Routes, models.Route{When: map[string][]string{"team": {id}}, Team: id})
+			}
+			now := time.Now()
+			for start := 0; start < pending; start += 1000 {
+				var ins []models.ResponseInput
+				for n := start; n < min(start+1000, pending); n++ {
+					in := models.ResponseInput{Source: "backlog", ExternalID: fmt.Sprintf("p-%d", n), Metric: "nps", Score: 3,
+						Comment: "slow", SubmittedAt: now, Attributes: map[string]string{"team": fmt.Sprintf("t%d", n%channels)}}
+					ins = append(ins, in)
+				}
+				if _, err := store.Ingest(ctx, policy, now, ins, models.IngestOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+			d := &jobs.Deliverer{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
+				Messengers: map[string]bot.Messenger{"slack": cxslack.New(token, fake.URL(), nil)}}
+			srv := &handlers.Server{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
+				Metrics: metrics.New(store), IngestToken: "bench", Queued: d.Notify}
+			hs := httptest.NewServer(srv.Handler())
+			defer hs.Close()
+			done := make(chan struct{})
+			go func() { d.Run(ctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			// The drain is under way before the first request.
+			wait, stop := context.WithTimeout(ctx, time.Minute)
+			_, err := fake.WaitCalls(wait, "chat.postMessage", channels)
+			stop()
+			if err != nil {
+				b.Fatal(err)
+			}
+			client := &http.Client{Timeout: 30 * time.Second}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				body := fmt.Sprintf(`{"external_id":"live-%d","score":%d,"comment":"Waited too long","attributes":{"team":"t%d"}}`, n, n%11, n%channels)
+				start := time.Now()
+				if err := postJSON(client, hs.URL+"/api/v1/responses", body); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(ms(percentile(lat, 50)), "p50-ms")
+			b.ReportMetric(ms(percentile(lat, 99)), "p99-ms")
+			b.ReportMetric(float64(len(fake.Calls("chat.postMessage"))), "delivered")
 		})
 	}
 }
