@@ -37,34 +37,17 @@ func BenchmarkIngestToCard(b *testing.B) {
 			defer cancel()
 			// Every run of the benchmark starts from an empty database.
 			store := storetest.Open(b, storetest.Databases(b)[i])
-			const token = "xoxb-bench"
-			fake := slackfake.New(b, token)
-			policy := &models.Policy{Location: time.UTC, DefaultTeam: "t0", Segments: models.DefaultThresholds(),
-				SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}}
-			for i := 0; i < b.N; i++ {
-				id := fmt.Sprintf("t%d", i)
-				// No people: the card is the only message, no DM beside it.
-				policy.Teams = append(policy.Teams, models.TeamPolicy{ID: id, Name: "Team " + id, Assign: models.AssignRoundRobin,
-					Destinations: []models.Destination{{Transport: "slack", Channel: fmt.Sprintf("C%05d", i)}}})
-				policy.Routes = append(policy.Routes, models.Route{When: map[string][]string{"team": {id}}, Team: id})
-			}
-			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			d := &jobs.Deliverer{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
-				Messengers: map[string]bot.Messenger{"slack": cxslack.New(token, fake.URL(), nil)}}
-			srv := &handlers.Server{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
-				Metrics: metrics.New(store), IngestToken: "bench", Queued: d.Notify}
-			hs := httptest.NewServer(srv.Handler())
-			defer hs.Close()
-			done := make(chan struct{})
-			go func() { d.Run(ctx); close(done) }()
-			defer func() { cancel(); <-done }()
+			// A channel per response, and no people: the card is the only
+			// message, with no DM beside it.
+			policy := channelPolicy(b.N, "C%05d")
+			endpoint, fake := slackPipeline(b, ctx, store, policy)
 			client := &http.Client{Timeout: 30 * time.Second}
 			lat := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				body := fmt.Sprintf(`{"external_id":"card-%d","score":2,"comment":"Waited too long","attributes":{"team":"t%d"}}`, i, i)
 				start := time.Now()
-				if err := postJSON(client, hs.URL+"/api/v1/responses", body); err != nil {
+				if err := postJSON(client, endpoint, body); err != nil {
 					b.Fatal(err)
 				}
 				wait, stop := context.WithTimeout(ctx, 30*time.Second)
@@ -103,16 +86,8 @@ func BenchmarkIngestWhileDraining(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			store := storetest.Open(b, storetest.Databases(b)[i])
-			const token, channels = "xoxb-bench", 100
-			fake := slackfake.New(b, token)
-			policy := &models.Policy{Location: time.UTC, DefaultTeam: "t0", Segments: models.DefaultThresholds(),
-				SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}}
-			for c := 0; c < channels; c++ {
-				id := fmt.Sprintf("t%d", c)
-				policy.Teams = append(policy.Teams, models.TeamPolicy{ID: id, Name: "Team " + id, Assign: models.AssignRoundRobin,
-					Destinations: []models.Destination{{Transport: "slack", Channel: fmt.Sprintf("C%03d", c)}}})
-				policy.Routes = append(policy.Routes, models.Route{When: map[string][]string{"team": {id}}, Team: id})
-			}
+			const channels = 100
+			policy := channelPolicy(channels, "C%03d")
 			now := time.Now()
 			for start := 0; start < pending; start += 1000 {
 				var ins []models.ResponseInput
@@ -125,16 +100,7 @@ func BenchmarkIngestWhileDraining(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			d := &jobs.Deliverer{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
-				Messengers: map[string]bot.Messenger{"slack": cxslack.New(token, fake.URL(), nil)}}
-			srv := &handlers.Server{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
-				Metrics: metrics.New(store), IngestToken: "bench", Queued: d.Notify}
-			hs := httptest.NewServer(srv.Handler())
-			defer hs.Close()
-			done := make(chan struct{})
-			go func() { d.Run(ctx); close(done) }()
-			defer func() { cancel(); <-done }()
+			endpoint, fake := slackPipeline(b, ctx, store, policy)
 			// The drain is under way before the first request.
 			wait, stop := context.WithTimeout(ctx, time.Minute)
 			_, err := fake.WaitCalls(wait, "chat.postMessage", channels)
@@ -148,7 +114,7 @@ func BenchmarkIngestWhileDraining(b *testing.B) {
 			for n := 0; n < b.N; n++ {
 				body := fmt.Sprintf(`{"external_id":"live-%d","score":%d,"comment":"Waited too long","attributes":{"team":"t%d"}}`, n, n%11, n%channels)
 				start := time.Now()
-				if err := postJSON(client, hs.URL+"/api/v1/responses", body); err != nil {
+				if err := postJSON(client, endpoint, body); err != nil {
 					b.Fatal(err)
 				}
 				lat = append(lat, time.Since(start))
@@ -160,4 +126,37 @@ func BenchmarkIngestWhileDraining(b *testing.B) {
 			b.ReportMetric(float64(len(fake.Calls("chat.postMessage"))), "delivered")
 		})
 	}
+}
+
+// channelPolicy is n teams without people, routed by the "team" attribute
+// ("t0", "t1", …), each posting to its own Slack channel named by format.
+func channelPolicy(n int, format string) *models.Policy {
+	p := &models.Policy{Location: time.UTC, DefaultTeam: "t0", Segments: models.DefaultThresholds(),
+		SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}}
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("t%d", i)
+		p.Teams = append(p.Teams, models.TeamPolicy{ID: id, Name: "Team " + id, Assign: models.AssignRoundRobin,
+			Destinations: []models.Destination{{Transport: "slack", Channel: fmt.Sprintf(format, i)}}})
+		p.Routes = append(p.Routes, models.Route{When: map[string][]string{"team": {id}}, Team: id})
+	}
+	return p
+}
+
+// slackPipeline serves the ingestion endpoint over store and runs the
+// delivery worker, woken by ingestion, against a Slack fake, until the
+// benchmark ends. It returns the endpoint's URL and the fake.
+func slackPipeline(b *testing.B, ctx context.Context, store *models.Store, policy *models.Policy) (string, *slackfake.Server) {
+	const token = "xoxb-bench"
+	fake := slackfake.New(b, token)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := &jobs.Deliverer{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
+		Messengers: map[string]bot.Messenger{"slack": cxslack.New(token, fake.URL(), nil)}}
+	srv := &handlers.Server{Store: store, Policy: policy, Clock: models.SystemClock{}, Log: quiet,
+		Metrics: metrics.New(store), IngestToken: "bench", Queued: d.Notify}
+	hs := httptest.NewServer(srv.Handler())
+	workCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(workCtx); close(done) }()
+	b.Cleanup(func() { stop(); <-done; hs.Close() })
+	return hs.URL + "/api/v1/responses", fake
 }
