@@ -127,7 +127,7 @@ type demoOutcome struct {
 	// Emails are every email the demo's mail server took, in order;
 	// DigestEmails the last of them, the digest to digest.email.
 	Emails, DigestEmails []demoEmail
-	Report *digest.Report
+	Report               *digest.Report
 	// Noise is what reached people over the six months, and what would
 	// have without noise control.
 	Noise models.NoiseReport
