@@ -56,6 +56,8 @@ sla:
   resolution: 72h
   remind_before: 4h
 targets: {nps: 30, thanked_in_sla: "90%", resolved_in_sla: "80%"}
+digest:
+  email: [cx.lead@example.com, ceo@example.com]
 root_causes: [product, price, process, staff, channel, other]
 themes:
   waiting: [wait, queue, slow, "järjekord", "ootama", "kolejk", "czeka", "очеред", "ждал"]
@@ -122,9 +124,10 @@ type demoOutcome struct {
 	ToldOnTime, ToldLate, NotTold int
 	// ToldByEmail counts the customers the fix_done email reached.
 	ToldByEmail int
-	// Emails are every email the demo's mail server took, in order.
-	Emails []demoEmail
-	Report *digest.Report
+	// Emails are every email the demo's mail server took, in order;
+	// DigestEmails the last of them, the digest to digest.email.
+	Emails, DigestEmails []demoEmail
+	Report               *digest.Report
 	// Noise is what reached people over the six months, and what would
 	// have without noise control.
 	Noise models.NoiseReport
@@ -384,12 +387,20 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 			}
 		}
 	}
-	poster := &digest.Poster{Store: store, Policy: policy}
-	report, err := poster.Build(ctx, lastMonth, thisMonth.Add(9*time.Hour))
+	// The digest goes out as the schedule would send it: queued once for the
+	// month, then delivered by the outbox to every digest.email address.
+	sim.clock.Set(thisMonth.Add(9 * time.Hour))
+	poster := &digest.Poster{Store: store, Policy: policy, Emails: org.Digest.Email}
+	_, report, err := poster.Post(ctx, lastMonth, sim.clock.Now(), "schedule", "cxloop", false)
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
 	out.Report = report
+	sent := len(out.Emails)
+	if err := sim.flush(ctx); err != nil {
+		return nil, err
+	}
+	out.DigestEmails = out.Emails[sent:]
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -403,6 +414,12 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 		fmt.Fprintf(w, "   %s (%d bytes)\n", path, len(files[name]))
 	}
 	fmt.Fprintf(w, "\n%s\n", indent(report.Summary))
+	if len(out.DigestEmails) > 0 {
+		m := out.DigestEmails[0].Msg
+		fmt.Fprintf(w, "   It went by email to the %d addresses of digest.email, as HTML with the chart inline and as plain text:\n\n",
+			len(out.DigestEmails))
+		fmt.Fprintf(w, "%s\n", indent(email.Outline(m, 6)))
+	}
 	return out, nil
 }
 
