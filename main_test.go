@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -231,17 +232,31 @@ func TestDemoWritesTheDigest(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "digest-2026-10.md"))
-	for _, want := range []string{"NPS", "Contact Center", "Riga Branch", "Mobile App", "waiting"} {
+	// What is next: the open item, with the manager who took it.
+	for _, want := range []string{"NPS", "Contact Center", "Riga Branch", "Mobile App", "waiting",
+		"**Stop the app crashing at login and payment** — ", " · in progress · Piotr Nowak"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("the digest lacks %q", want)
 		}
 	}
 	for _, want := range []string{"1. A detractor arrives", "Month by month", "The outer loop", "The digest of October 2026",
 		"The thank-you went to the customer by email", "── email → ", "Reply-To: ", "List-Unsubscribe: <https://cx.bank.example/unsubscribe?token=",
-		"One of the " + fmt.Sprint(res.ToldByEmail) + " emails"} {
+		"One of the " + fmt.Sprint(res.ToldByEmail) + " emails", "It went by email to the 2 addresses of digest.email"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the narration lacks %q", want)
 		}
+	}
+	// The digest reaches each executive once, with the chart the HTML shows inline.
+	var to []string
+	for _, e := range res.DigestEmails {
+		to = append(to, e.Msg.To)
+		if len(e.Msg.Inline) != 1 || !strings.Contains(e.Msg.HTML, "cid:"+e.Msg.Inline[0].CID) || !strings.Contains(e.Msg.Text, "October 2026") {
+			t.Errorf("digest email to %s: %d inline images, HTML refers to them: %v", e.Msg.To, len(e.Msg.Inline),
+				len(e.Msg.Inline) == 1 && strings.Contains(e.Msg.HTML, "cid:"+e.Msg.Inline[0].CID))
+		}
+	}
+	if want := []string{"cx.lead@example.com", "ceo@example.com"}; !slices.Equal(to, want) {
+		t.Errorf("the digest went by email to %v, want %v", to, want)
 	}
 }
 

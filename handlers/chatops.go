@@ -324,7 +324,7 @@ func ActionOutcomeIn(lang string, err error, ok string, caseID int64) string {
 	case errors.Is(err, models.ErrNotFound):
 		return l10n.T(lang, "cmd.no_case", "CaseID", caseID)
 	case errors.As(err, &fe):
-		return fe.Msg + "."
+		return fieldIn(lang, fe) + "."
 	}
 	if r, is := models.IsRefusal(err); is {
 		return titleFirst(refusalIn(lang, r)) + "."
@@ -338,7 +338,20 @@ func refusalIn(lang string, r *models.Refusal) string {
 	if r.ID == "" {
 		return r.Msg
 	}
-	return l10n.T(lang, r.ID, r.Args...)
+	kv := append([]any(nil), r.Args...)
+	for k, id := range r.Terms {
+		kv = append(kv, k, l10n.T(lang, id))
+	}
+	return l10n.T(lang, r.ID, kv...)
+}
+
+// fieldIn says what is wrong with an input in lang when the catalog has
+// it, else in the domain's English.
+func fieldIn(lang string, fe *models.FieldError) string {
+	if fe.ID == "" {
+		return fe.Msg
+	}
+	return l10n.T(lang, fe.ID, fe.Args...)
 }
 
 func (o *ChatOps) cards(ctx context.Context, cases []models.Case) []bot.Card {

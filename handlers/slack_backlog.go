@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/models"
 )
@@ -93,7 +93,7 @@ func (a *SlackApp) backlog(ctx context.Context, to slackTarget, actor string) {
 	text, blocks, err := a.backlogMessage(ctx, actor, "")
 	if err != nil {
 		a.Log.Error("slack: read the backlog", "err", err)
-		a.reply(ctx, to, Reply{Text: "Sorry, I could not read the improvement backlog; please try again."})
+		a.reply(ctx, to, Reply{Text: l10n.T(a.readerLang(ctx, actor), "backlogoutcome.read_failed")})
 		return
 	}
 	a.send(ctx, to, text, blocks)
@@ -120,43 +120,51 @@ func (a *SlackApp) backlogChanged(ctx context.Context, to slackTarget, actor, ou
 	a.tell(ctx, to, notice)
 }
 
-// itemOutcome phrases a refused or failed change of an improvement item.
-func itemOutcome(err error, itemID int64) string {
+// itemOutcome phrases a refused or failed change of an improvement item in
+// lang.
+func itemOutcome(lang string, err error, itemID int64) string {
 	var fe *models.FieldError
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		return fmt.Sprintf("There is no improvement #%d.", itemID)
+		return l10n.T(lang, "backlogoutcome.not_found", "ItemID", itemID)
 	case errors.As(err, &fe):
-		return fmt.Sprintf("Improvement #%d was not changed: %s.", itemID, strings.TrimSuffix(fe.Msg, "."))
+		return l10n.T(lang, "backlogoutcome.not_changed", "ItemID", itemID, "Reason", strings.TrimSuffix(fieldIn(lang, fe), "."))
 	}
 	if r, ok := models.IsRefusal(err); ok {
-		return titleFirst(r.Msg) + "."
+		return titleFirst(refusalIn(lang, r)) + "."
 	}
-	return "Sorry, that did not work; nothing was changed. Please try again."
+	return l10n.T(lang, "cmd.failed_nothing_changed")
 }
 
-// itemChanged phrases a successful change.
-func itemChanged(op models.ItemOp, it models.ImprovementSummary, emailOn bool) string {
-	name := fmt.Sprintf("#%d %q", it.ID, it.Title)
+// itemChanged phrases a successful change in lang.
+func itemChanged(lang string, op models.ItemOp, it models.ImprovementSummary, emailOn bool) string {
+	kv := []any{"ItemID", it.ID, "Title", it.Title}
 	switch op.Kind {
 	case models.ItemOpTake:
-		return "You now own improvement " + name + "."
+		return l10n.T(lang, "backlogoutcome.taken", kv...)
 	case models.ItemOpRename:
-		return fmt.Sprintf("Improvement #%d is now called %q.", it.ID, it.Title)
+		return l10n.T(lang, "backlogoutcome.renamed", kv...)
 	}
 	if it.Status == models.ImprovementDone {
-		if it.Linked == 0 {
-			return "Improvement " + name + " is done."
+		switch {
+		case it.Linked == 0:
+			return l10n.T(lang, "backlogoutcome.done", kv...)
+		case emailOn:
+			return l10n.N(lang, "backlogoutcome.done_email", int(it.Linked), kv...)
 		}
-		cases := map[bool]string{true: "case", false: "cases"}[it.Linked == 1]
-		if emailOn {
-			return fmt.Sprintf("Improvement %s is done. Of its %d linked %s, the customers who may be emailed are told what changed; "+
-				"the owners are asked to call the others, and the team channels hear of it.", name, it.Linked, cases)
-		}
-		return fmt.Sprintf("Improvement %s is done. The owners of its %d linked %s are asked to tell their customers what changed, "+
-			"and the team channels hear of it.", name, it.Linked, cases)
+		return l10n.N(lang, "backlogoutcome.done_call", int(it.Linked), kv...)
 	}
-	return fmt.Sprintf("Improvement %s is now %s.", name, strings.ToLower(cxslack.StatusLabel(models.LangEnglish, it.Status)))
+	return l10n.T(lang, "backlogoutcome.status_now", append(kv, "Status", l10n.T(lang, "backlogoutcome.state."+it.Status))...)
+}
+
+// slackUserLang is the language of the Slack user userID, or the default
+// team's when who they are cannot be told.
+func (a *SlackApp) slackUserLang(ctx context.Context, userID string) string {
+	actor, err := a.Directory.Email(ctx, userID)
+	if err != nil {
+		return a.Policy.TeamLanguage("")
+	}
+	return a.readerLang(ctx, actor)
 }
 
 // itemAction handles a backlog button press in the background.
@@ -178,16 +186,17 @@ func (a *SlackApp) itemAction(ctx context.Context, ic *slackgo.InteractionCallba
 		return
 	}
 	op := models.ItemOp{Kind: models.ItemOpTake}
+	lang := a.readerLang(ctx, actor)
 	it, err := a.Store.ActOnImprovement(ctx, a.Policy, a.Clock.Now(), itemID, actor, op)
 	if err != nil {
-		a.tell(ctx, to, cxslack.Escape(itemOutcome(err, itemID)))
+		a.tell(ctx, to, cxslack.Escape(itemOutcome(lang, err, itemID)))
 		if !slackUserError(err) {
 			a.Log.Error("slack: improvement action", "item", itemID, "op", op.Kind, "err", err)
 		}
 		return
 	}
 	a.queued()
-	a.backlogChanged(ctx, to, actor, itemChanged(op, it, a.Policy.EmailEnabled))
+	a.backlogChanged(ctx, to, actor, itemChanged(lang, op, it, a.Policy.EmailEnabled))
 }
 
 // openItemModal opens the Set status or Rename modal of an item with the
@@ -200,7 +209,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 	item, err := a.Store.Improvement(check, itemID)
 	if errors.Is(err, models.ErrNotFound) {
 		cancel()
-		a.tell(ctx, to, cxslack.Escape(itemOutcome(err, itemID)))
+		a.tell(ctx, to, cxslack.Escape(itemOutcome(a.slackUserLang(ctx, ic.User.ID), err, itemID)))
 		return
 	}
 	lang := a.Policy.TeamLanguage("")
@@ -217,7 +226,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 			return
 		case err == nil && !a.Policy.CanManageBacklog(actor):
 			cancel()
-			a.tell(ctx, to, "Only admins and team managers can change improvement items.")
+			a.tell(ctx, to, cxslack.Escape(titleFirst(l10n.T(lang, "backlogoutcome.only_managers"))+"."))
 			return
 		}
 	}
@@ -225,7 +234,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 	if item.ID == 0 {
 		// The check ran out of time or failed: the modal needs the item.
 		if item, err = a.Store.Improvement(ctx, itemID); err != nil {
-			a.tell(ctx, to, cxslack.Escape(itemOutcome(err, itemID)))
+			a.tell(ctx, to, cxslack.Escape(itemOutcome(lang, err, itemID)))
 			return
 		}
 	}
@@ -233,7 +242,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 	var view slackgo.ModalViewRequest
 	if actionID == cxslack.ActionItemStatus {
 		if len(models.NextImprovementStatuses(item.Status)) == 0 {
-			a.tell(ctx, to, fmt.Sprintf("Improvement #%d is done; its status cannot change any more.", itemID))
+			a.tell(ctx, to, cxslack.Escape(l10n.T(lang, "backlogoutcome.done_final", "ItemID", itemID)))
 			return
 		}
 		view = cxslack.ItemStatusModal(lang, item, meta, a.fixDoneTexts(ctx, itemID)...)
@@ -242,7 +251,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 	}
 	if _, err := a.Messenger.API().OpenViewContext(ctx, ic.TriggerID, view); err != nil {
 		a.Log.Warn("slack: open a modal", "item", itemID, "action", actionID, "err", err)
-		a.tell(ctx, to, "Slack did not open the form in time; please press the button again.")
+		a.tell(ctx, to, cxslack.Escape(l10n.T(lang, "backlogoutcome.form_slow")))
 	}
 }
 
@@ -322,27 +331,29 @@ func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCal
 			a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 			return
 		}
+		lang := a.readerLang(ctx, actor)
 		it, err := a.Store.ActOnImprovement(ctx, a.Policy, a.Clock.Now(), meta.Item, actor, op)
 		var fe *models.FieldError
 		if errors.As(err, &fe) {
-			if !h.give(fe) {
-				a.tell(ctx, to, cxslack.Escape(itemOutcome(err, meta.Item)))
+			// The form shows the sentence as the person reads it.
+			if !h.give(&models.FieldError{Field: fe.Field, Msg: fieldIn(lang, fe)}) {
+				a.tell(ctx, to, cxslack.Escape(itemOutcome(lang, err, meta.Item)))
 			}
 			return
 		}
 		h.give(nil)
 		if err != nil {
-			a.tell(ctx, to, cxslack.Escape(itemOutcome(err, meta.Item)))
+			a.tell(ctx, to, cxslack.Escape(itemOutcome(lang, err, meta.Item)))
 			if !slackUserError(err) {
 				a.Log.Error("slack: improvement action", "item", meta.Item, "op", op.Kind, "err", err)
 			}
 			return
 		}
 		a.queued()
-		a.backlogChanged(ctx, to, actor, itemChanged(op, it, a.Policy.EmailEnabled))
+		a.backlogChanged(ctx, to, actor, itemChanged(lang, op, it, a.Policy.EmailEnabled))
 	})
 	if !started {
-		return errorsOn(&models.FieldError{Msg: "cxloop is busy right now; please submit again in a moment"}), true
+		return errorsOn(&models.FieldError{Msg: l10n.T(a.Policy.TeamLanguage(""), "backlogoutcome.busy")}), true
 	}
 	timer := time.NewTimer(a.SubmitWait)
 	defer timer.Stop()

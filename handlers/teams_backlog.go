@@ -126,10 +126,10 @@ func (h *Teams) itemInvoke(ctx context.Context, in *teams.Inbound, req teams.Act
 		if !slackUserError(err) {
 			h.log().Error("teams: improvement action", "item", req.ItemID, "op", op.Kind, "err", err)
 		}
-		return message(itemOutcome(err, req.ItemID))
+		return message(itemOutcome(lang, err, req.ItemID))
 	}
 	h.queued()
-	return refreshed(itemChanged(op, it, h.Policy.EmailEnabled))
+	return refreshed(itemChanged(lang, op, it, h.Policy.EmailEnabled))
 }
 
 // fixDoneForm is the card that confirms the fix_done texts before an item

@@ -57,6 +57,9 @@ type Refusal struct {
 	Msg  string
 	ID   string
 	Args []any // key, value pairs for the catalog message
+	// Terms are arguments that are catalog ids themselves (a status name),
+	// written in the reader's language.
+	Terms map[string]string
 }
 
 func (r *Refusal) Error() string { return r.Msg }
@@ -65,6 +68,12 @@ func refuse(format string, a ...any) error { return &Refusal{Msg: fmt.Sprintf(fo
 
 // refuseAs is a refusal with catalog message id; en is its English sentence.
 func refuseAs(id, en string, kv ...any) error { return &Refusal{Msg: en, ID: id, Args: kv} }
+
+// fieldError is bad input with the catalog message id that says what is
+// wrong in the reader's language; en is the English.
+func fieldError(field, id, en string, kv ...any) error {
+	return &FieldError{Field: field, Msg: en, ID: id, Args: kv}
+}
 
 // IsRefusal reports whether err is a refusal and returns it.
 func IsRefusal(err error) (*Refusal, bool) {

@@ -173,7 +173,7 @@ func (p *Policy) fixDoneTemplates(edits map[string]string) (map[string]*MessageT
 		}
 		t, err := ParseMessageTemplate("fix_done."+lang, base.SubjectSource, body)
 		if err != nil {
-			return nil, &FieldError{Field: FixDoneField + lang, Msg: "the message does not work: " + err.Error()}
+			return nil, fieldError(FixDoneField+lang, "backlogoutcome.fix_done_broken", "the message does not work: "+err.Error(), "Err", err.Error())
 		}
 		out[lang] = t
 	}
@@ -202,6 +202,9 @@ var itemTransitions = map[string][]string{
 	ImprovementDone:       {},
 }
 
+// statusTerm is the catalog id of a status's name as a sentence uses it.
+func statusTerm(status string) string { return "backlogoutcome.state." + status }
+
 // NextImprovementStatuses lists the statuses an item in status from may
 // move to, in backlog order; none for a done item.
 func NextImprovementStatuses(from string) []string {
@@ -216,7 +219,7 @@ func NextImprovementStatuses(from string) []string {
 func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, id int64, actor string, op ItemOp) (ImprovementSummary, error) {
 	now = now.UTC()
 	if !p.CanManageBacklog(actor) {
-		return ImprovementSummary{}, refuse("only admins and team managers can change improvement items")
+		return ImprovementSummary{}, refuseAs("backlogoutcome.only_managers", "only admins and team managers can change improvement items")
 	}
 	fixDone, err := p.fixDoneTemplates(op.FixDone)
 	if err != nil {
@@ -235,36 +238,40 @@ func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, 
 		switch op.Kind {
 		case ItemOpTake:
 			if strings.EqualFold(item.Owner, actor) {
-				return refuse("improvement #%d is already yours", id)
+				return refuseAs("backlogoutcome.already_yours", fmt.Sprintf("improvement #%d is already yours", id), "ItemID", id)
 			}
 			upd["owner"] = actor
 		case ItemOpRename:
 			title := strings.Join(strings.Fields(op.Title), " ")
 			if title == "" {
-				return &FieldError{Field: "title", Msg: "an improvement needs a title"}
+				return fieldError("title", "backlogoutcome.title_missing", "an improvement needs a title")
 			}
 			if utf8.RuneCountInString(title) > 300 {
-				return &FieldError{Field: "title", Msg: "keep the title under 300 characters"}
+				return fieldError("title", "backlogoutcome.title_long", "keep the title under 300 characters")
 			}
 			upd["title"] = title
 			item.Title = title
 		case ItemOpStatus:
 			to := strings.ToLower(strings.TrimSpace(op.Status))
 			if !containsFold(ImprovementStatuses, to) {
-				return &FieldError{Field: "status", Msg: "choose a status: " + strings.Join(ImprovementStatuses, ", ")}
+				return fieldError("status", "backlogoutcome.status_unknown", "choose a status: "+strings.Join(ImprovementStatuses, ", "),
+					"List", strings.Join(ImprovementStatuses, ", "))
 			}
 			if to == item.Status {
-				return refuse("improvement #%d is already %s", id, strings.ReplaceAll(to, "_", " "))
+				return &Refusal{Msg: fmt.Sprintf("improvement #%d is already %s", id, strings.ReplaceAll(to, "_", " ")),
+					ID: "backlogoutcome.already_status", Args: []any{"ItemID", id}, Terms: map[string]string{"Status": statusTerm(to)}}
 			}
 			if !containsFold(itemTransitions[item.Status], to) {
-				return refuse("improvement #%d is %s and cannot become %s", id, strings.ReplaceAll(item.Status, "_", " "), strings.ReplaceAll(to, "_", " "))
+				return &Refusal{Msg: fmt.Sprintf("improvement #%d is %s and cannot become %s", id, strings.ReplaceAll(item.Status, "_", " "), strings.ReplaceAll(to, "_", " ")),
+					ID: "backlogoutcome.cannot_become", Args: []any{"ItemID", id},
+					Terms: map[string]string{"From": statusTerm(item.Status), "To": statusTerm(to)}}
 			}
 			upd["status"] = to
 			if to == ImprovementDone {
 				upd["done_at"] = now
 			}
 		default:
-			return refuse("unknown action %q", op.Kind)
+			return refuseAs("backlogoutcome.unknown_action", fmt.Sprintf("unknown action %q", op.Kind), "Action", string(op.Kind))
 		}
 		// The status in the WHERE makes a concurrent change lose cleanly.
 		res := tx.Model(&ImprovementItem{}).Where("id = ? AND status = ?", id, item.Status).Updates(upd)
@@ -272,7 +279,7 @@ func (s *Store) ActOnImprovement(ctx context.Context, p *Policy, now time.Time, 
 			return fmt.Errorf("update improvement %d: %w", id, res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return refuse("improvement #%d was changed meanwhile; look again", id)
+			return refuseAs("backlogoutcome.changed_meanwhile", fmt.Sprintf("improvement #%d was changed meanwhile; look again", id), "ItemID", id)
 		}
 		if op.Kind == ItemOpStatus && upd["status"] == ImprovementDone {
 			return s.closeOuterLoop(tx, p, now, &item, actor, fixDone)
@@ -534,9 +541,9 @@ func (s *Store) MarkCustomerTold(ctx context.Context, p *Policy, now time.Time, 
 		err = tx.Where("case_id = ? AND told_at IS NULL", caseID).Order("id DESC").Take(&f).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			if c.CustomerToldAt != nil {
-				return refuse("the customer of case #%d was already told of the fix", caseID)
+				return refuseAs("backlogoutcome.told_already", fmt.Sprintf("the customer of case #%d was already told of the fix", caseID), "CaseID", caseID)
 			}
-			return refuse("case #%d has no finished improvement to tell the customer about", caseID)
+			return refuseAs("backlogoutcome.told_nothing", fmt.Sprintf("case #%d has no finished improvement to tell the customer about", caseID), "CaseID", caseID)
 		}
 		if err != nil {
 			return fmt.Errorf("follow-up of case %d: %w", caseID, err)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Pacing is the least time between two messages to one conversation, per
@@ -180,41 +179,96 @@ func (s *Store) NextDue(ctx context.Context, now time.Time) (time.Time, error) {
 	return next, nil
 }
 
-// MarkDelivered records a delivery; for a card post the platform's message
-// reference is stored in the same transaction, so later updates find it.
+// MarkDelivered records a delivery. The message's state, its conversation's
+// next pace slot and, for a card post, the platform's message reference (so
+// later updates find it) are written together: on PostgreSQL in one
+// statement, on SQLite in one transaction of at most three statements on the
+// in-process writer, which costs one commit. Roll-ups and customer emails,
+// rare beside cards and DMs, also update what they belong to.
 func (s *Store) MarkDelivered(ctx context.Context, m *OutboxMessage, ref string, now time.Time) error {
 	now = now.UTC()
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&OutboxMessage{}).Where("id = ?", m.ID).Updates(map[string]any{
-			"state": OutboxDelivered, "delivered_at": now, "lease_owner": "", "lease_until": nil, "last_error": "",
-		}).Error
-		if err != nil {
-			return fmt.Errorf("mark message %d delivered: %w", m.ID, err)
-		}
-		if m.PaceNext != nil {
-			if err := setPace(tx, m.Transport, m.PaceKey, *m.PaceNext); err != nil {
+	writes := deliveryWrites(m, ref, now)
+	db := s.db.WithContext(ctx)
+	var err error
+	switch {
+	case m.Kind == KindRollupPost && ref != "", m.Kind == KindCustomerEmail:
+		err = db.Transaction(func(tx *gorm.DB) error {
+			if err := writes.exec(tx); err != nil {
 				return err
 			}
-		}
-		if m.Kind == KindRollupPost && ref != "" {
-			if err := rollupPosted(tx, m, ref, now); err != nil {
-				return err
+			if m.Kind == KindCustomerEmail {
+				return s.emailDelivered(tx, m, now)
 			}
+			return rollupPosted(tx, m, ref, now)
+		})
+	case s.postgres:
+		err = writes.execAsOne(db)
+	case len(writes) == 1:
+		err = writes.exec(db)
+	default:
+		err = db.Transaction(writes.exec)
+	}
+	if err != nil {
+		return fmt.Errorf("mark message %d delivered: %w", m.ID, err)
+	}
+	return nil
+}
+
+// sqlWrite is one data-changing statement.
+type sqlWrite struct {
+	sql  string
+	args []any
+}
+
+type sqlWrites []sqlWrite
+
+// deliveryWrites lists what recording m's delivery changes: the message,
+// its conversation's pace, and where a card was posted.
+func deliveryWrites(m *OutboxMessage, ref string, now time.Time) sqlWrites {
+	w := sqlWrites{{`UPDATE outbox_messages SET state = ?, delivered_at = ?, lease_owner = '', lease_until = NULL, last_error = '' WHERE id = ?`,
+		[]any{OutboxDelivered, now, m.ID}}}
+	if m.PaceNext != nil {
+		w = append(w, sqlWrite{`UPDATE channel_paces SET next_at = ? WHERE transport = ? AND channel = ?`,
+			[]any{m.PaceNext.UTC(), m.Transport, m.PaceKey}})
+	}
+	if m.Kind == KindCardPost && ref != "" {
+		w = append(w, sqlWrite{`INSERT INTO card_refs (case_id, transport, channel, ref, posted_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (case_id, transport, channel) DO UPDATE SET ref = excluded.ref, posted_at = excluded.posted_at`,
+			[]any{m.CaseID, m.Transport, m.Channel, ref, now}})
+	}
+	return w
+}
+
+func (w sqlWrites) exec(tx *gorm.DB) error {
+	for _, st := range w {
+		if err := tx.Exec(st.sql, st.args...).Error; err != nil {
+			return err
 		}
-		if m.Kind == KindCustomerEmail {
-			if err := s.emailDelivered(tx, m, now); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// execAsOne runs the writes as one PostgreSQL statement: each but the last
+// becomes a data-modifying WITH clause, which PostgreSQL runs whether or not
+// anything reads it, all against one snapshot and atomically.
+func (w sqlWrites) execAsOne(db *gorm.DB) error {
+	if len(w) == 1 {
+		return w.exec(db)
+	}
+	var b strings.Builder
+	var args []any
+	for i, st := range w[:len(w)-1] {
+		if i == 0 {
+			b.WriteString("WITH ")
+		} else {
+			b.WriteString(", ")
 		}
-		if m.Kind == KindCardPost && ref != "" {
-			cr := CardRef{CaseID: m.CaseID, Transport: m.Transport, Channel: m.Channel, Ref: ref, PostedAt: now}
-			err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&cr).Error
-			if err != nil {
-				return fmt.Errorf("store card reference: %w", err)
-			}
-		}
-		return nil
-	})
+		fmt.Fprintf(&b, "w%d AS (%s)\n", i, st.sql)
+		args = append(args, st.args...)
+	}
+	last := w[len(w)-1]
+	b.WriteString(last.sql)
+	return db.Exec(b.String(), append(args, last.args...)...).Error
 }
 
 // MarkRetry releases a message for another attempt at next. An attempt the

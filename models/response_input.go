@@ -43,7 +43,11 @@ type ResponseInput struct {
 // FieldError names the field of bad input and what is wrong with it.
 type FieldError struct {
 	Field string
-	Msg   string
+	Msg   string // English
+	// ID and Args, when set, name the catalog message that says Msg in the
+	// reader's language.
+	ID   string
+	Args []any
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
@@ -85,28 +89,28 @@ func (in *ResponseInput) maskCards() {
 // Validate checks a normalised input; now bounds submitted_at.
 func (in *ResponseInput) Validate(now time.Time) *FieldError {
 	if in.ExternalID == "" {
-		return &FieldError{"external_id", "required"}
+		return &FieldError{Field: "external_id", Msg: "required"}
 	}
 	if utf8.RuneCountInString(in.ExternalID) > MaxExternalIDLen {
-		return &FieldError{"external_id", fmt.Sprintf("at most %d characters", MaxExternalIDLen)}
+		return &FieldError{Field: "external_id", Msg: fmt.Sprintf("at most %d characters", MaxExternalIDLen)}
 	}
 	lo, hi, ok := in.Metric.ScoreRange()
 	if !ok {
-		return &FieldError{"metric", fmt.Sprintf("must be nps, csat or ces, not %q", in.Metric)}
+		return &FieldError{Field: "metric", Msg: fmt.Sprintf("must be nps, csat or ces, not %q", in.Metric)}
 	}
 	if in.Score < lo || in.Score > hi {
-		return &FieldError{"score", fmt.Sprintf("%s score must be an integer from %d to %d", in.Metric, lo, hi)}
+		return &FieldError{Field: "score", Msg: fmt.Sprintf("%s score must be an integer from %d to %d", in.Metric, lo, hi)}
 	}
 	if utf8.RuneCountInString(in.Comment) > MaxCommentLen {
-		return &FieldError{"comment", fmt.Sprintf("at most %d characters", MaxCommentLen)}
+		return &FieldError{Field: "comment", Msg: fmt.Sprintf("at most %d characters", MaxCommentLen)}
 	}
 	if in.Language != "" {
 		if !IsLanguageCode(in.Language) {
-			return &FieldError{"language", fmt.Sprintf("must be an ISO 639-1 code such as \"et\" or \"pl-PL\", not %q", in.Language)}
+			return &FieldError{Field: "language", Msg: fmt.Sprintf("must be an ISO 639-1 code such as \"et\" or \"pl-PL\", not %q", in.Language)}
 		}
 	}
 	if e := in.Customer.Email; e != "" && !ValidEmail(e) {
-		return &FieldError{"customer.email", fmt.Sprintf("must be an email address such as kadri@example.com, not %q", truncate(e, 100))}
+		return &FieldError{Field: "customer.email", Msg: fmt.Sprintf("must be an email address such as kadri@example.com, not %q", truncate(e, 100))}
 	}
 	if !in.SubmittedAtOmitted {
 		if fe := CheckSubmittedAt(in.SubmittedAt, now); fe != nil {
@@ -124,21 +128,21 @@ func (in *ResponseInput) Validate(now time.Time) *FieldError {
 	}
 	for _, t := range texts {
 		if !utf8.ValidString(t.v) || strings.ContainsRune(t.v, 0) {
-			return &FieldError{t.field, "must be valid UTF-8 text"}
+			return &FieldError{Field: t.field, Msg: "must be valid UTF-8 text"}
 		}
 		if utf8.RuneCountInString(t.v) > t.max {
-			return &FieldError{t.field, fmt.Sprintf("at most %d characters", t.max)}
+			return &FieldError{Field: t.field, Msg: fmt.Sprintf("at most %d characters", t.max)}
 		}
 	}
 	if len(in.Attributes) > MaxAttributes {
-		return &FieldError{"attributes", fmt.Sprintf("at most %d attributes", MaxAttributes)}
+		return &FieldError{Field: "attributes", Msg: fmt.Sprintf("at most %d attributes", MaxAttributes)}
 	}
 	for k, v := range in.Attributes {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-			return &FieldError{"attributes." + k, "must be valid UTF-8 text"}
+			return &FieldError{Field: "attributes." + k, Msg: "must be valid UTF-8 text"}
 		}
 		if len(k) > 100 || utf8.RuneCountInString(v) > 1000 {
-			return &FieldError{"attributes." + k, "name at most 100 and value at most 1000 characters"}
+			return &FieldError{Field: "attributes." + k, Msg: "name at most 100 and value at most 1000 characters"}
 		}
 	}
 	return nil

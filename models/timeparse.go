@@ -54,10 +54,10 @@ var EarliestSubmittedAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // CheckSubmittedAt bounds a submitted_at: from 2000-01-01 to a day after now.
 func CheckSubmittedAt(t, now time.Time) *FieldError {
 	if t.Before(EarliestSubmittedAt) {
-		return &FieldError{"submitted_at", "must be 2000-01-01 or later, got " + t.UTC().Format(time.RFC3339)}
+		return &FieldError{Field: "submitted_at", Msg: "must be 2000-01-01 or later, got " + t.UTC().Format(time.RFC3339)}
 	}
 	if t.After(now.Add(24 * time.Hour)) {
-		return &FieldError{"submitted_at", "more than a day in the future"}
+		return &FieldError{Field: "submitted_at", Msg: "more than a day in the future"}
 	}
 	return nil
 }

@@ -157,3 +157,18 @@ func TestURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestOutline(t *testing.T) {
+	m := email.Message{From: "Bank <cx@bank.example>", To: "ceo@bank.example", Subject: "Digest", Text: "one\ntwo\nthree\n",
+		HTML: strings.Repeat("x", 3000), Inline: []email.Inline{{CID: "chart", Name: "nps.png", ContentType: "image/png", Data: make([]byte, 1024)}}}
+	got := email.Outline(m, 2)
+	for _, want := range []string{"── email → ceo@bank.example ──", "Subject:  Digest", "Parts:    plain text, HTML (3 KB), inline image/png nps.png as cid:chart (1 KB)",
+		"  one\n  two\n  …\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("outline lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "three") {
+		t.Errorf("outline shows more than two lines:\n%s", got)
+	}
+}

@@ -49,3 +49,23 @@ func address(name, addr string) string {
 	}
 	return name + " <" + addr + ">"
 }
+
+// Outline is Format for a long email: the headers, the parts it carries,
+// and only the first lines of its text.
+func Outline(m Message, lines int) string {
+	head, body, _ := strings.Cut(Format(m), "\n\n")
+	parts := []string{"plain text"}
+	if m.HTML != "" {
+		parts = append(parts, fmt.Sprintf("HTML (%d KB)", kb(len(m.HTML))))
+	}
+	for _, in := range m.Inline {
+		parts = append(parts, fmt.Sprintf("inline %s %s as cid:%s (%d KB)", in.ContentType, in.Name, in.CID, kb(len(in.Data))))
+	}
+	text := strings.Split(strings.TrimRight(body, "\n"), "\n")
+	if len(text) > lines {
+		text = append(text[:lines], "  …")
+	}
+	return head + "\nParts:    " + strings.Join(parts, ", ") + "\n\n" + strings.Join(text, "\n") + "\n"
+}
+
+func kb(n int) int { return (n + 1023) / 1024 }
