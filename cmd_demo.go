@@ -170,9 +170,11 @@ type demoSim struct {
 	deliver *jobs.Deliverer
 	queue   actionQueue
 	item    int64
-	fixAt   time.Time
-	fixed   bool
-	out     *demoOutcome
+	// items are the improvement items someone has taken.
+	items map[int64]bool
+	fixAt time.Time
+	fixed bool
+	out   *demoOutcome
 }
 
 type actionQueue []demoAction
@@ -606,8 +608,12 @@ func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.
 		op.RootCause, op.Note = "staff", "coached the team member"
 	case "app":
 		op.RootCause, op.Note = "product", "bug reported to the app team"
+		// After August's faulty release the app team treats login and
+		// crash complaints as one problem to fix, not case by case.
+		op.Systemic = at.Month() >= time.October
 	case "waiting":
 		op.RootCause, op.Note = "channel", "offered a call-back slot"
+		op.Systemic = at.Month() >= time.November // queues, seen as one problem at last
 	}
 	heap.Push(q, demoAction{at: at.Add(resolveAfter), caseID: id, op: op})
 }
@@ -652,7 +658,7 @@ func (sim *demoSim) drain(ctx context.Context, until time.Time) error {
 				actor = t.Managers[0]
 			}
 		}
-		if a.op.Systemic && sim.fixed {
+		if a.op.Systemic && sim.fixed && a.op.RootCause == "price" {
 			a.op.Systemic, a.op.Note = false, "refunded the fee; the new fee schedule explains it up front"
 		}
 		if _, err := s.Act(ctx, p, a.at, a.caseID, actor, a.op); err != nil {
@@ -661,10 +667,9 @@ func (sim *demoSim) drain(ctx context.Context, until time.Time) error {
 			}
 			return fmt.Errorf("demo action on case %d: %w", a.caseID, err)
 		}
-		if a.op.Systemic && sim.item == 0 {
-			v, _ = s.CaseView(ctx, a.caseID)
-			if v.Case.ImprovementID != nil {
-				sim.item = *v.Case.ImprovementID
+		if a.op.Systemic {
+			if err := sim.itemOpened(ctx, a); err != nil {
+				return err
 			}
 		}
 	}
@@ -677,6 +682,45 @@ func (sim *demoSim) drain(ctx context.Context, until time.Time) error {
 		sim.clock.Set(until)
 	}
 	return sim.flush(ctx)
+}
+
+// itemOpened notes the improvement item a systemic case joined; when it is
+// new, the person who will see it through takes it, as a manager does from
+// the backlog: the CX lead the fee fix and the app team's manager the app's,
+// both started at once, and the contact centre's manager the queues, not
+// started yet.
+func (sim *demoSim) itemOpened(ctx context.Context, a demoAction) error {
+	v, err := sim.store.CaseView(ctx, a.caseID)
+	if err != nil || v.Case.ImprovementID == nil {
+		return err
+	}
+	id := *v.Case.ImprovementID
+	if sim.items[id] {
+		return nil
+	}
+	if sim.items == nil {
+		sim.items = map[int64]bool{}
+	}
+	sim.items[id] = true
+	owner, ops := "mari.manager@example.com", []models.ItemOp{{Kind: models.ItemOpTake}}
+	switch a.op.RootCause {
+	case "price":
+		sim.item, owner = id, "cx.lead@example.com"
+	case "product":
+		owner = "piotr.manager@example.com"
+		ops = append(ops, models.ItemOp{Kind: models.ItemOpRename, Title: "Stop the app crashing at login and payment"})
+	case "channel":
+		ops = append(ops, models.ItemOp{Kind: models.ItemOpRename, Title: "Answer calls within 5 minutes"})
+	}
+	if owner != "mari.manager@example.com" {
+		ops = append(ops, models.ItemOp{Kind: models.ItemOpStatus, Status: models.ImprovementInProgress})
+	}
+	for _, op := range ops {
+		if _, err := sim.store.ActOnImprovement(ctx, sim.policy, a.at, id, owner, op); err != nil {
+			return fmt.Errorf("demo: %s on improvement %d: %w", op.Kind, id, err)
+		}
+	}
+	return nil
 }
 
 // markFixDone marks the fee item done and plans when each owner tells

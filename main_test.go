@@ -232,7 +232,9 @@ func TestDemoWritesTheDigest(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "digest-2026-10.md"))
-	for _, want := range []string{"NPS", "Contact Center", "Riga Branch", "Mobile App", "waiting"} {
+	// What is next: the open item, with the manager who took it.
+	for _, want := range []string{"NPS", "Contact Center", "Riga Branch", "Mobile App", "waiting",
+		"**Stop the app crashing at login and payment** — ", " · in progress · Piotr Nowak"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("the digest lacks %q", want)
 		}

@@ -77,6 +77,9 @@ type Card struct {
 	// Names are people's names by lower-case email, from the platform's
 	// directory; a person without one is named from their email.
 	Names map[string]string
+	// ReadOnly is the view of someone outside the team: no button at all,
+	// not even the ones that only show more.
+	ReadOnly bool
 }
 
 // Label is a root cause's or theme's name in the card's language.

@@ -174,7 +174,7 @@ func (h *Teams) repeat(ctx context.Context, w http.ResponseWriter, in *teams.Inb
 	if in.Type == teams.TypeInvoke && in.Name == teams.InvokeCardAction {
 		if req, ok, err := in.Action(); ok && err == nil {
 			if v, err := h.Store.CaseView(ctx, req.CaseID); err == nil {
-				writeJSON(w, http.StatusOK, InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCardAt(v, h.Policy, h.Clock.Now()))})
+				writeJSON(w, http.StatusOK, InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.viewerCard(ctx, in, v)})
 				return
 			}
 		}
@@ -214,6 +214,11 @@ func (h *Teams) install(ctx context.Context, in *teams.Inbound, now time.Time) {
 	base.UpdatedAt = now
 	rctx, cancel := h.replyCtx(ctx)
 	channels, err := h.Messenger.Connector().TeamChannels(rctx, in.ServiceURL, teamID)
+	if err := h.Messenger.Directory().LoadRoster(rctx, in.ServiceURL, teamID); err != nil {
+		// Cards list only the people found so far for refresh until the
+		// roster is read for a DM or a mention.
+		h.log().Warn("teams: read the team's roster", "team", teamID, "err", err)
+	}
 	cancel()
 	if err != nil {
 		// The channels are learnt later from their own activities, and posts
@@ -431,7 +436,10 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 		if err != nil {
 			return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: fmt.Sprintf("There is no case #%d.", req.CaseID)}
 		}
-		return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCard(v, h.Policy))}
+		return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.viewerCard(ctx, in, v)}
+	}
+	if req.Verb == teams.VerbRefresh {
+		return h.refresh(ctx, in, req)
 	}
 	if req.Verb == teams.VerbResolve && req.Input(teams.InputTellByEmail) == "true" && req.Input(teams.InputReviewed) != "true" {
 		if form := h.resolveEmailForm(ctx, in, req); form != nil {
@@ -446,7 +454,30 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 	if err != nil {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: text}
 	}
-	return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.Messenger.Render(bot.NewCardAt(v, h.Policy, h.Clock.Now()))}
+	return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.viewerCard(ctx, in, v)}
+}
+
+// refresh answers a card's refresh (Teams opening it for one of the people
+// in refresh.userIds, or anyone pressing refresh) with the case as it is
+// now, in the caller's view: a member's buttons, a manager's, or none for
+// someone outside the team or whom the roster does not know. The caller is
+// who the activity's sender is, never what the card's data says.
+func (h *Teams) refresh(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) InvokeResponse {
+	v, err := h.Store.CaseView(ctx, req.CaseID)
+	if err != nil {
+		return InvokeResponse{StatusCode: 200, Type: InvokeMessage,
+			Value: l10n.T(h.readerLang(ctx, in, ""), "cmd.no_case", "CaseID", req.CaseID)}
+	}
+	return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.viewerCard(ctx, in, v)}
+}
+
+// viewerCard is the case's card for the activity's sender.
+func (h *Teams) viewerCard(ctx context.Context, in *teams.Inbound, v models.CaseView) map[string]any {
+	actor, err := h.actor(ctx, in)
+	if err != nil {
+		actor = "" // unknown: the read-only view
+	}
+	return h.Messenger.ViewerCard(ctx, bot.NewCardAt(v, h.Policy, h.Clock.Now()), actor)
 }
 
 // resolveEmailForm is the card that shows the resolution email before it
@@ -624,8 +655,16 @@ func (h *Teams) send(ctx context.Context, in *teams.Inbound, reply Reply) {
 		batch, size = nil, 0
 		return post(act)
 	}
+	viewer := ""
+	if in.Personal() {
+		viewer, _ = h.actor(ctx, in)
+	}
 	for _, c := range reply.Cards {
-		card := h.Messenger.Render(c)
+		// Only the sender reads a 1:1 chat; a channel's thread is everyone's.
+		card := h.Messenger.ChannelCard(rctx, c)
+		if in.Personal() {
+			card = h.Messenger.ViewerCard(rctx, c, viewer)
+		}
 		n := teams.CardSize(card)
 		if size+n > teams.MaxCardBytes && !flush() {
 			return

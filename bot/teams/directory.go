@@ -137,6 +137,15 @@ func (d *Directory) Person(ctx context.Context, email string) (Person, error) {
 	return Person{}, bot.PermanentError(fmt.Errorf("teams: no member of the bot's teams has the email %s", key))
 }
 
+// Known returns the Teams user id cached for an email, without asking the
+// Bot Connector: for what may go without (a card's refresh list), so that
+// posting a card costs no roster fetch. Rosters are cached whenever anyone
+// is looked up (a DM, a mention), and a user's id never changes.
+func (d *Directory) Known(ctx context.Context, email string) (string, bool) {
+	u, err := d.store.PlatformUser(ctx, Platform, strings.ToLower(strings.TrimSpace(email)))
+	return u.UserID, err == nil && u.UserID != ""
+}
+
 // Unresolved returns the emails that match no Teams user, for status lines.
 // It reads the cache only.
 func (d *Directory) Unresolved(ctx context.Context, emails []string) []string {
@@ -187,6 +196,27 @@ func (d *Directory) refreshRosters(ctx context.Context) error {
 		return &bot.DeliveryError{Class: bot.Transient, Err: errors.New("teams: the bot has not been added to any team yet")}
 	}
 	return firstErr
+}
+
+// LoadRoster caches everyone in a team's roster now, as when the bot is
+// added to it: its cards can then list the team's people for refresh from
+// the first one.
+func (d *Directory) LoadRoster(ctx context.Context, serviceURL, teamID string) error {
+	if !d.rosterDue(teamID) {
+		return nil
+	}
+	members, err := d.conn.Members(ctx, serviceURL, teamID)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if p := personOf(m, serviceURL); p.Email != "" {
+			if err := d.save(ctx, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (d *Directory) rosterDue(teamID string) bool {

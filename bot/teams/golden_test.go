@@ -154,3 +154,39 @@ func TestRenderCardForms(t *testing.T) {
 		})
 	}
 }
+
+// The card per role, as the refresh answers it: the owner (a member), a
+// manager, someone outside the team; and the channel's card, refreshable
+// for the team's people.
+func TestGoldenTeamsRoleViews(t *testing.T) {
+	p := &models.Policy{Teams: []models.TeamPolicy{{ID: "cc", Name: "Contact Center",
+		Members: []string{"jaan@example.com", "liis@example.com"}, Managers: []string{"mari@example.com"}}}}
+	c := goldenCard(models.StateAssigned, strings.Repeat("Waited three weeks for a callback. ", 100))
+	c.Lang = "en"
+	o := goldenOptions
+	o.Refresh, o.RefreshUsers = true, []string{"29:mari", "29:jaan", "29:liis"}
+	for _, tt := range []struct {
+		name string
+		card bot.Card
+	}{
+		{"member", c.ForViewer(p, "jaan@example.com")},
+		{"manager", c.ForViewer(p, "mari@example.com")},
+		{"readonly", c.ForViewer(p, "eve@example.com")},
+		{"channel", c.ForChannel(p)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			card := teams.RenderCard(tt.card, o)
+			goldenCardFile(t, "card-view-"+tt.name+".en", card)
+			var verbs []string
+			walkCard(card["body"], func(m map[string]any) {
+				if m["type"] == "Action.Execute" {
+					verbs = append(verbs, m["verb"].(string))
+				}
+			})
+			assign := strings.Contains(strings.Join(verbs, " "), "assign")
+			if assign != (tt.name == "manager") || (tt.name == "readonly") != (len(verbs) == 0) {
+				t.Errorf("%s view has buttons %v", tt.name, verbs)
+			}
+		})
+	}
+}

@@ -66,6 +66,66 @@ func (m *Messenger) Connector() *Connector { return m.conn }
 // Render renders a card with its forms' choices.
 func (m *Messenger) Render(c bot.Card) map[string]any { return RenderCard(c, m.RenderOptions(c)) }
 
+// ChannelCard is a case card as posted for everyone in its channel: the
+// buttons some member may use, refreshed into each person's own view for
+// the team's people Teams refreshes it for.
+func (m *Messenger) ChannelCard(ctx context.Context, c bot.Card) map[string]any {
+	o := m.RenderOptions(c)
+	o.Refresh, o.RefreshUsers = true, m.refreshUsers(ctx, c)
+	return RenderCard(c.ForChannel(m.policy), o)
+}
+
+// ViewerCard is a case card as viewer (an email; "" for someone unknown)
+// sees it: the buttons of their role, none outside the team. It stays
+// refreshable, so that a later look shows the case as it is then.
+func (m *Messenger) ViewerCard(ctx context.Context, c bot.Card, viewer string) map[string]any {
+	o := m.RenderOptions(c)
+	o.Refresh, o.RefreshUsers = true, m.refreshUsers(ctx, c)
+	return RenderCard(c.ForViewer(m.policy, viewer), o)
+}
+
+// PersonalCard is a case card for viewer's 1:1 chat with the bot: their
+// buttons, and no refresh (only they see it, and it is updated in place).
+func (m *Messenger) PersonalCard(c bot.Card, viewer string) map[string]any {
+	return RenderCard(c.ForViewer(m.policy, viewer), m.RenderOptions(c))
+}
+
+// refreshUsers are the Teams ids of the case's team's people. Teams
+// refreshes a card for at most MaxRefreshUsers of them, so a larger team
+// lists its managers first (the channel card lacks their buttons), then the
+// owner, then the members in the configuration's order; the others see the
+// channel card, which has every button a member may use.
+func (m *Messenger) refreshUsers(ctx context.Context, c bot.Card) []string {
+	if m.policy == nil {
+		return nil
+	}
+	t, ok := m.policy.Team(c.TeamID)
+	if !ok {
+		return nil
+	}
+	people := append(append(append([]string{}, t.Managers...), c.Owner), t.Members...)
+	seen := map[string]bool{}
+	var ids []string
+	for _, e := range people {
+		k := strings.ToLower(strings.TrimSpace(e))
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		if c.Owner != "" && strings.EqualFold(k, c.Owner) && !t.IsMember(k) && !t.IsManager(k) {
+			continue // an owner who left the team is no longer one of its people
+		}
+		id, ok := m.dir.Known(ctx, k)
+		if !ok {
+			continue // not found in Teams yet: they see the channel card
+		}
+		if ids = append(ids, id); len(ids) == MaxRefreshUsers {
+			break
+		}
+	}
+	return ids
+}
+
 // RenderOptions are the choices of a card's forms.
 func (m *Messenger) RenderOptions(c bot.Card) RenderOptions {
 	o := RenderOptions{ThankMethods: models.ThankMethods, NoContactReasons: models.NoContactReasons}
@@ -116,7 +176,7 @@ func (m *Messenger) Reference(ctx context.Context, channel string) (models.Teams
 // PostCard starts a new thread in the channel with the card and returns
 // "<thread conversation id>|<activity id>".
 func (m *Messenger) PostCard(ctx context.Context, channel string, card bot.Card) (string, error) {
-	act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.Render(card))}
+	act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.ChannelCard(ctx, card))}
 	return m.newThread(ctx, channel, act)
 }
 
@@ -162,7 +222,7 @@ func (m *Messenger) PostCardInThread(ctx context.Context, channel, thread string
 		return "", err
 	}
 	id, err := m.conn.SendToConversation(ctx, r.ServiceURL, conv,
-		Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.Render(card)), ReplyToID: actID})
+		Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.ChannelCard(ctx, card)), ReplyToID: actID})
 	if err != nil {
 		return "", err
 	}
@@ -192,7 +252,7 @@ func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bo
 	if err != nil {
 		return err
 	}
-	act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.Render(card))}
+	act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.ChannelCard(ctx, card))}
 	return m.conn.UpdateActivity(ctx, r.ServiceURL, conv, actID, act)
 }
 
@@ -221,7 +281,7 @@ func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text,
 	if card != nil {
 		c := *card
 		c.Lang = lang
-		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(DMCard(text, m.Render(c)))}
+		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(DMCard(text, m.PersonalCard(c, email)))}
 	}
 	_, err := m.SendPersonal(ctx, email, act)
 	return err

@@ -46,7 +46,15 @@ const (
 	VerbReopen      = string(bot.ActionReopen)
 	// VerbFullComment asks for the whole of a comment the card shortened.
 	VerbFullComment = "full_comment"
+	// VerbRefresh is the card's refresh action: Teams sends it when a
+	// person listed in refresh.userIds opens the card, and the answer is
+	// the card for that person's role.
+	VerbRefresh = "refreshCase"
 )
+
+// MaxRefreshUsers is how many people Teams refreshes a card for
+// (refresh.userIds holds at most 5 ids).
+const MaxRefreshUsers = 5
 
 // Input ids of the card's forms, the keys of an action's data. Every input
 // of a card has its own id, the forms' hidden ones too: Adaptive Cards
@@ -78,6 +86,11 @@ type RenderOptions struct {
 	RootCauseLabel   func(string) string
 	ThankMethods     []string
 	NoContactReasons []string
+	// Refresh makes the card refreshable (Universal Actions): opened by one
+	// of RefreshUsers (Teams user ids, at most MaxRefreshUsers), it is
+	// replaced by the card for that person's role.
+	Refresh      bool
+	RefreshUsers []string
 }
 
 // element is one Adaptive Card element or action.
@@ -103,7 +116,7 @@ func RenderCard(c bot.Card, o RenderOptions) element {
 		}
 		o.Assignees = clipList(o.Assignees, len(o.Assignees)/2)
 	}
-	return renderCard(c, RenderOptions{}, clipRunes(c.Comment, 200), nil)
+	return renderCard(c, RenderOptions{Refresh: o.Refresh, RefreshUsers: o.RefreshUsers}, clipRunes(c.Comment, 200), nil)
 }
 
 func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribute) element {
@@ -133,8 +146,10 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 	if shortened {
 		// The note and its button right under the comment, as on Slack.
 		body = append(body, element{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true, "spacing": "Small",
-			"text": EscapeMarkdown(c.T("card.comment.shortened"))},
-			element{"type": "ActionSet", "spacing": "Small", "actions": []any{execute(c.CaseID, VerbFullComment, c.T("card.button.full_comment"), "")}})
+			"text": EscapeMarkdown(c.T("card.comment.shortened"))})
+		if !c.ReadOnly {
+			body = append(body, element{"type": "ActionSet", "spacing": "Small", "actions": []any{execute(c.CaseID, VerbFullComment, c.T("card.button.full_comment"), "")}})
+		}
 	}
 	if line := c.DeadlineLine(); line != "" {
 		due := element{"type": "TextBlock", "wrap": true, "spacing": "Small", "text": EscapeMarkdown(line)}
@@ -265,6 +280,14 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 		"version": CardVersion,
 		"body":    body,
 		"msteams": element{"width": "Full"},
+	}
+	if o.Refresh {
+		r := element{"action": element{"type": "Action.Execute", "verb": VerbRefresh,
+			"data": element{DataCaseID: c.CaseID, DataVerb: VerbRefresh}}}
+		if len(o.RefreshUsers) > 0 {
+			r["userIds"] = clipList(o.RefreshUsers, MaxRefreshUsers)
+		}
+		card["refresh"] = r
 	}
 	inertRuns(card)
 	return card

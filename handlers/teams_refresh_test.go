@@ -1,0 +1,164 @@
+package handlers_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/cxloop/cxloop/bot/teams/teamsfake"
+	"github.com/cxloop/cxloop/models"
+	"github.com/cxloop/cxloop/models/storetest"
+)
+
+const eveID = "29:eve-teams-id" // in the tenant's roster, in no team of the configuration
+
+// cardVerbs are the verbs of the buttons a person can press on a card (the
+// refresh action is not a button).
+func cardVerbs(card map[string]any) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if t, _ := x["type"].(string); t == "Action.Execute" {
+				out = append(out, fmt.Sprint(x["verb"]))
+			}
+			for k, e := range x {
+				if k != "refresh" && k != "fallback" {
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(card)
+	return out
+}
+
+func refreshUserIDs(card map[string]any) []string {
+	r, _ := card["refresh"].(map[string]any)
+	ids, _ := r["userIds"].([]any)
+	var out []string
+	for _, id := range ids {
+		out = append(out, fmt.Sprint(id))
+	}
+	return out
+}
+
+func TestTeamsCardRefreshedPerViewer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.fake.SetMembers(
+			teamsfake.Member{ID: teamsfake.AliceID, Name: "Jaan Tamm", AADObjectID: "6b4b2c1e-3f7a-4d2b-9c10-2a5e8f0d1b77", Email: "Jaan@example.com"},
+			teamsfake.Member{ID: liisID, Name: "Liis", AADObjectID: "aad-liis", UPN: "liis@example.com"},
+			teamsfake.Member{ID: mariID, Name: "Mari", AADObjectID: "aad-mari", Email: "mari@example.com"},
+			teamsfake.Member{ID: eveID, Name: "Eve", AADObjectID: "aad-eve", Email: "eve@example.com"},
+		)
+		e.install()
+		caseID := e.detractor("r1", "Waited 40 minutes.")
+		if got := e.caseOf(caseID); got.Owner != "jaan@example.com" {
+			t.Fatalf("round robin gave the case to %q", got.Owner)
+		}
+		e.fake.Reset()
+		e.deliver()
+		posts := callsWhere(e.fake.Calls(), isChannelPost)
+		if len(posts) != 1 {
+			t.Fatalf("want one card in the channel, got %+v", e.fake.Calls())
+		}
+		card := teamsfake.CardOf(posts[0])
+
+		// The channel card is refreshed for the team's people, and shows the
+		// buttons a member may use, without the managers' Assign.
+		ids := refreshUserIDs(card)
+		for _, id := range []string{teamsfake.AliceID, liisID, mariID} {
+			if !slices.Contains(ids, id) {
+				t.Errorf("refresh.userIds %v lacks %s", ids, id)
+			}
+		}
+		if slices.Contains(ids, eveID) {
+			t.Errorf("refresh.userIds %v holds someone outside the team", ids)
+		}
+		r, _ := card["refresh"].(map[string]any)
+		act, _ := r["action"].(map[string]any)
+		if act["type"] != "Action.Execute" || act["verb"] != "refreshCase" {
+			t.Fatalf("refresh action: %v", r)
+		}
+		if v := cardVerbs(card); slices.Contains(v, "assign") || !slices.Contains(v, "thank") || !slices.Contains(v, "resolve") {
+			t.Errorf("channel card buttons %v: want the owner's thank and resolve, no assign", v)
+		}
+
+		for _, tt := range []struct {
+			name      string
+			from      string
+			want, not []string
+		}{
+			{"owner, a member", teamsfake.AliceID, []string{"thank", "resolve", "no_contact", "show_contact"}, []string{"assign", "reopen"}},
+			{"another member", liisID, nil, []string{"assign", "thank", "resolve", "show_contact"}},
+			{"manager", mariID, []string{"assign", "thank", "resolve", "show_contact"}, nil},
+			{"outsider in the tenant", eveID, nil, []string{"assign", "thank", "resolve", "no_contact", "show_contact", "take"}},
+			{"unknown account", "29:stranger", nil, []string{"assign", "thank", "resolve", "no_contact", "show_contact", "take"}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				rec, resp := e.execute(tt.from, "refreshCase", caseID, nil)
+				view, _ := resp.Value.(map[string]any)
+				if rec.Code != 200 || resp.Type != "application/vnd.microsoft.card.adaptive" || view == nil {
+					t.Fatalf("refresh: %d %s", rec.Code, rec.Body)
+				}
+				verbs := cardVerbs(view)
+				for _, v := range tt.want {
+					if !slices.Contains(verbs, v) {
+						t.Errorf("buttons %v lack %s", verbs, v)
+					}
+				}
+				for _, v := range tt.not {
+					if slices.Contains(verbs, v) {
+						t.Errorf("buttons %v offer %s", verbs, v)
+					}
+				}
+				if tt.want == nil && tt.from != liisID && len(verbs) != 0 {
+					t.Errorf("read-only view has buttons %v", verbs)
+				}
+				if view["refresh"] == nil {
+					t.Errorf("the refreshed card is no longer refreshable")
+				}
+			})
+		}
+		if got := e.caseOf(caseID); got.State != models.StateAssigned || got.Owner != "jaan@example.com" {
+			t.Fatalf("refreshing changed the case: %+v", got)
+		}
+	})
+}
+
+// Teams refreshes a card for at most 5 people: a larger team lists its
+// managers first, then the owner.
+func TestTeamsCardRefreshListCapped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		members := []teamsfake.Member{
+			{ID: teamsfake.AliceID, Name: "Jaan Tamm", Email: "jaan@example.com"},
+			{ID: mariID, Name: "Mari", Email: "mari@example.com"},
+		}
+		team := &e.p.Teams[0]
+		for i := range 6 {
+			email := fmt.Sprintf("m%d@example.com", i)
+			team.Members = append(team.Members, email)
+			members = append(members, teamsfake.Member{ID: fmt.Sprintf("29:m%d", i), Name: fmt.Sprintf("M%d", i), Email: email})
+		}
+		e.fake.SetMembers(members...)
+		e.install()
+		e.detractor("r1", "slow")
+		e.fake.Reset()
+		e.deliver()
+		posts := callsWhere(e.fake.Calls(), isChannelPost)
+		if len(posts) != 1 {
+			t.Fatalf("want one card in the channel, got %+v", e.fake.Calls())
+		}
+		ids := refreshUserIDs(teamsfake.CardOf(posts[0]))
+		if len(ids) != 5 || ids[0] != mariID || ids[1] != teamsfake.AliceID {
+			t.Fatalf("refresh.userIds %v: want 5, the manager then the owner first", ids)
+		}
+	})
+}
