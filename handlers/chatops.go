@@ -324,7 +324,7 @@ func ActionOutcomeIn(lang string, err error, ok string, caseID int64) string {
 	case errors.Is(err, models.ErrNotFound):
 		return l10n.T(lang, "cmd.no_case", "CaseID", caseID)
 	case errors.As(err, &fe):
-		return fieldIn(lang, fe) + "."
+		return fieldSentence(fieldIn(lang, fe))
 	}
 	if r, is := models.IsRefusal(err); is {
 		return titleFirst(refusalIn(lang, r)) + "."

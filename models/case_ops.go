@@ -69,6 +69,12 @@ func refuse(format string, a ...any) error { return &Refusal{Msg: fmt.Sprintf(fo
 // refuseAs is a refusal with catalog message id; en is its English sentence.
 func refuseAs(id, en string, kv ...any) error { return &Refusal{Msg: en, ID: id, Args: kv} }
 
+// refuseState is a refusal about case c in its state, which the sentence
+// names in the reader's language.
+func refuseState(id, en string, c *Case) error {
+	return &Refusal{Msg: en, ID: id, Args: []any{"CaseID", c.ID}, Terms: map[string]string{"State": "caserefusal.state." + string(c.State)}}
+}
+
 // fieldError is bad input with the catalog message id that says what is
 // wrong in the reader's language; en is the English.
 func fieldError(field, id, en string, kv ...any) error {
@@ -92,7 +98,7 @@ func (p *Policy) Authorize(actor string, op OpKind, c *Case) error {
 	}
 	team, ok := p.Team(c.TeamID)
 	if !ok {
-		return refuse("case #%d belongs to no configured team; only admins can act on it", c.ID)
+		return refuseAs("caserefusal.no_team", fmt.Sprintf("case #%d belongs to no configured team; only admins can act on it", c.ID), "CaseID", c.ID)
 	}
 	manager, member := team.IsManager(actor), team.IsMember(actor)
 	owner := strings.EqualFold(c.Owner, actor) && actor != ""
@@ -104,10 +110,12 @@ func (p *Policy) Authorize(actor string, op OpKind, c *Case) error {
 		if member || owner {
 			return nil
 		}
-		return refuse("only members of %s can add notes to case #%d", team.Name, c.ID)
+		return refuseAs("caserefusal.note_members", fmt.Sprintf("only members of %s can add notes to case #%d", team.Name, c.ID),
+			"CaseID", c.ID, "Team", team.Name)
 	case OpTake:
 		if !member {
-			return refuse("only members of %s can take case #%d", team.Name, c.ID)
+			return refuseAs("caserefusal.take_members", fmt.Sprintf("only members of %s can take case #%d", team.Name, c.ID),
+				"CaseID", c.ID, "Team", team.Name)
 		}
 		if c.Owner != "" && !owner {
 			return refuseAs("refusal.take_owned",
@@ -124,12 +132,18 @@ func (p *Policy) Authorize(actor string, op OpKind, c *Case) error {
 		if owner {
 			return nil
 		}
-		return refuse("only the owner of case #%d and managers of %s can see the customer's contact details", c.ID, team.Name)
+		return refuseAs("caserefusal.contact_owner",
+			fmt.Sprintf("only the owner of case #%d and managers of %s can see the customer's contact details", c.ID, team.Name),
+			"CaseID", c.ID, "Team", team.Name)
 	default:
 		if owner {
 			return nil
 		}
-		return refuse("only the owner of case #%d (%s) and managers of %s can do that", c.ID, ownerOrNobody(c.Owner), team.Name)
+		en := fmt.Sprintf("only the owner of case #%d (%s) and managers of %s can do that", c.ID, ownerOrNobody(c.Owner), team.Name)
+		if c.Owner == "" {
+			return refuseAs("caserefusal.owner_only_unowned", en, "CaseID", c.ID, "Team", team.Name)
+		}
+		return refuseAs("caserefusal.owner_only", en, "CaseID", c.ID, "Owner", c.Owner, "Team", team.Name)
 	}
 }
 
@@ -194,14 +208,9 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 		}
 		newOwner := (op.Kind == OpAssign || op.Kind == OpReopen) && !strings.EqualFold(c.Owner, actor)
 		if newOwner && c.Owner != "" {
-			var msgs []OutboxMessage
 			team, _ := p.Team(c.TeamID)
-			at := p.DMAt(team, now, false)
-			for _, tr := range p.DMTransports {
-				msgs = append(msgs, OutboxMessage{Kind: KindCaseDM, Transport: tr, Recipient: c.Owner, CaseID: c.ID,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, c.Owner), NextAttemptAt: at})
-			}
-			return enqueue(tx, now, msgs...)
+			return enqueue(tx, now, fanOutDM(p, []string{c.Owner},
+				OutboxMessage{Kind: KindCaseDM, CaseID: c.ID, NextAttemptAt: p.DMAt(team, now, false)}, caseDMKey(c.ID))...)
 		}
 		return nil
 	})
@@ -264,10 +273,10 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 	switch op.Kind {
 	case OpTake:
 		if closed {
-			return nil, "", refuse("case #%d is %s; reopen it first", c.ID, c.State)
+			return nil, "", refuseState("caserefusal.reopen_first", fmt.Sprintf("case #%d is %s; reopen it first", c.ID, c.State), c)
 		}
 		if strings.EqualFold(c.Owner, actor) {
-			return nil, "", refuse("case #%d is already yours", c.ID)
+			return nil, "", refuseAs("caserefusal.already_yours", fmt.Sprintf("case #%d is already yours", c.ID), "CaseID", c.ID)
 		}
 		c.Owner = actor
 		if c.State == StateOpen {
@@ -276,14 +285,18 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 		return map[string]any{"owner": c.Owner, "state": c.State}, "took the case", nil
 	case OpAssign:
 		if closed {
-			return nil, "", refuse("case #%d is %s; reopen it first", c.ID, c.State)
+			return nil, "", refuseState("caserefusal.reopen_first", fmt.Sprintf("case #%d is %s; reopen it first", c.ID, c.State), c)
 		}
 		who := strings.TrimSpace(op.Assignee)
 		if team == nil || !(team.IsMember(who) || team.IsManager(who)) {
-			return nil, "", &FieldError{Field: "assignee", Msg: fmt.Sprintf("%s is not a member or manager of %s", ownerOrNobody(who), teamName)}
+			en := fmt.Sprintf("%s is not a member or manager of %s", ownerOrNobody(who), teamName)
+			if who == "" {
+				return nil, "", fieldError("assignee", "caserefusal.assignee_missing", en, "Team", teamName)
+			}
+			return nil, "", fieldError("assignee", "caserefusal.assignee_not_member", en, "Person", who, "Team", teamName)
 		}
 		if strings.EqualFold(c.Owner, who) {
-			return nil, "", refuse("case #%d is already assigned to %s", c.ID, who)
+			return nil, "", refuseAs("caserefusal.already_assigned", fmt.Sprintf("case #%d is already assigned to %s", c.ID, who), "CaseID", c.ID, "Person", who)
 		}
 		c.Owner = who
 		if c.State == StateOpen {
@@ -292,10 +305,11 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 		return map[string]any{"owner": c.Owner, "state": c.State}, "assigned the case to " + who, nil
 	case OpThank:
 		if c.State != StateAssigned {
-			return nil, "", refuse("case #%d is %s: a thank-you is logged on an assigned case", c.ID, c.State)
+			return nil, "", refuseState("caserefusal.thank_state", fmt.Sprintf("case #%d is %s: a thank-you is logged on an assigned case", c.ID, c.State), c)
 		}
 		if !containsFold(ThankMethods, op.Method) {
-			return nil, "", &FieldError{Field: "method", Msg: "choose how the customer was thanked: " + strings.Join(ThankMethods, ", ")}
+			return nil, "", fieldError("method", "caserefusal.thank_method", "choose how the customer was thanked: "+strings.Join(ThankMethods, ", "),
+				"List", strings.Join(ThankMethods, ", "))
 		}
 		c.State, c.ThankedAt, c.ThankMethod = StateThanked, &now, strings.ToLower(op.Method)
 		// The thank-you is done; the card stays OVERDUE only if the resolution is late too.
@@ -304,13 +318,14 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 			withNote("thanked the customer by "+c.ThankMethod, op.Note), nil
 	case OpResolve:
 		if c.State != StateAssigned && c.State != StateThanked {
-			return nil, "", refuse("case #%d is %s and cannot be resolved", c.ID, c.State)
+			return nil, "", refuseState("caserefusal.resolve_state", fmt.Sprintf("case #%d is %s and cannot be resolved", c.ID, c.State), c)
 		}
 		if !containsFold(p.RootCauses, op.RootCause) {
-			return nil, "", &FieldError{Field: "root_cause", Msg: "choose a root cause: " + strings.Join(p.RootCauses, ", ")}
+			return nil, "", fieldError("root_cause", "caserefusal.root_cause", "choose a root cause: "+strings.Join(p.RootCauses, ", "),
+				"List", strings.Join(p.RootCauses, ", "))
 		}
 		if strings.TrimSpace(op.Note) == "" {
-			return nil, "", &FieldError{Field: "note", Msg: "say what was done for the customer"}
+			return nil, "", fieldError("note", "caserefusal.resolve_note", "say what was done for the customer")
 		}
 		c.State, c.ResolvedAt, c.ClosedAt = StateResolved, &now, &now
 		c.RootCause, c.Resolution, c.Systemic = strings.ToLower(op.RootCause), op.Note, op.Systemic
@@ -322,22 +337,23 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 			"resolution": c.Resolution, "systemic": c.Systemic}, withNote(detail+")", op.Note), nil
 	case OpNoContact:
 		if closed {
-			return nil, "", refuse("case #%d is already %s", c.ID, c.State)
+			return nil, "", refuseState("caserefusal.already_closed", fmt.Sprintf("case #%d is already %s", c.ID, c.State), c)
 		}
 		if !containsFold(NoContactReasons, op.Reason) {
-			return nil, "", &FieldError{Field: "reason", Msg: "choose a reason: " + strings.Join(NoContactReasons, ", ")}
+			return nil, "", fieldError("reason", "caserefusal.reason", "choose a reason: "+strings.Join(NoContactReasons, ", "),
+				"List", strings.Join(NoContactReasons, ", "))
 		}
 		c.State, c.ClosedAt, c.NoContactReason = StateNoContact, &now, strings.ToLower(op.Reason)
 		return map[string]any{"state": c.State, "closed_at": now, "no_contact_reason": c.NoContactReason},
 			withNote("closed without contact ("+strings.ReplaceAll(c.NoContactReason, "_", " ")+")", op.Note), nil
 	case OpNote:
 		if strings.TrimSpace(op.Note) == "" {
-			return nil, "", &FieldError{Field: "note", Msg: "a note needs some text"}
+			return nil, "", fieldError("note", "caserefusal.note_empty", "a note needs some text")
 		}
 		return nil, "note: " + op.Note, nil
 	case OpReopen:
 		if !closed {
-			return nil, "", refuse("case #%d is %s, not closed", c.ID, c.State)
+			return nil, "", refuseState("caserefusal.not_closed", fmt.Sprintf("case #%d is %s, not closed", c.ID, c.State), c)
 		}
 		if c.Owner == "" {
 			c.Owner = actor
@@ -345,7 +361,7 @@ func (p *Policy) transition(c *Case, actor string, op Op, now time.Time) (map[st
 		c.State, c.ClosedAt, c.ResolvedAt = StateAssigned, nil, nil
 		return map[string]any{"state": c.State, "owner": c.Owner, "closed_at": nil, "resolved_at": nil}, "reopened the case", nil
 	}
-	return nil, "", refuse("unknown action %q", op.Kind)
+	return nil, "", refuseAs("backlogoutcome.unknown_action", fmt.Sprintf("unknown action %q", op.Kind), "Action", string(op.Kind))
 }
 
 // threadLine is the card's thread line for an action, written in the
