@@ -249,7 +249,7 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 		fixAt: thisMonth.AddDate(0, -1, 2).Add(9 * time.Hour)}
 	sim.deliver = &jobs.Deliverer{Store: store, Policy: policy, Clock: sim.clock, Batch: 500,
 		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Messengers: map[string]bot.Messenger{"log": bot.NewLogMessenger(io.Discard)},
+		Messengers: map[string]bot.Messenger{models.TransportLog: bot.NewLogMessenger(io.Discard)},
 		Mailer:     &demoMailer{clock: sim.clock, out: out}, MailFrom: cfg.Env.SMTPFrom, PublicURL: "https://cx.bank.example"}
 	rng := sim.rng
 	var showcase int64
@@ -443,7 +443,7 @@ func (sim *demoSim) fixDoneEmails(ctx context.Context) []demoEmail {
 // flush delivers the emails the outbox holds by now; the chat messages,
 // which the narration prints itself where it matters, are dropped.
 func (sim *demoSim) flush(ctx context.Context) error {
-	if _, err := sim.store.DiscardPending(ctx, config.TransportLog, sim.clock.Now()); err != nil {
+	if _, err := sim.store.DiscardPending(ctx, models.TransportLog, sim.clock.Now()); err != nil {
 		return err
 	}
 	for {
@@ -471,7 +471,7 @@ func seedDemoDirectory(ctx context.Context, store *models.Store, at time.Time) e
 	i := 0
 	for email, name := range demoPeople {
 		i++
-		u := models.PlatformUser{Platform: "slack", Email: email, UserID: fmt.Sprintf("U0DEMO%02d", i), Name: name, CheckedAt: at.UTC()}
+		u := models.PlatformUser{Platform: models.TransportSlack, Email: email, UserID: fmt.Sprintf("U0DEMO%02d", i), Name: name, CheckedAt: at.UTC()}
 		if err := store.SavePlatformUser(ctx, u); err != nil {
 			return err
 		}

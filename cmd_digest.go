@@ -161,13 +161,13 @@ func newDigestPoster(cfg *config.Config, store *models.Store, log *slog.Logger) 
 func digestDestinations(cfg *config.Config) []models.Destination {
 	var out []models.Destination
 	if cfg.SlackEnabled() && cfg.Org.Digest.SlackChannel != "" {
-		out = append(out, models.Destination{Transport: config.TransportSlack, Channel: cfg.Org.Digest.SlackChannel})
+		out = append(out, models.Destination{Transport: models.TransportSlack, Channel: cfg.Org.Digest.SlackChannel})
 	}
 	if cfg.TeamsEnabled() && cfg.Org.Digest.TeamsChannel != "" {
-		out = append(out, models.Destination{Transport: config.TransportTeams, Channel: cfg.Org.Digest.TeamsChannel})
+		out = append(out, models.Destination{Transport: models.TransportTeams, Channel: cfg.Org.Digest.TeamsChannel})
 	}
 	if !cfg.SlackEnabled() && !cfg.TeamsEnabled() {
-		out = append(out, models.Destination{Transport: config.TransportLog, Channel: "leadership"})
+		out = append(out, models.Destination{Transport: models.TransportLog, Channel: "leadership"})
 	}
 	return out
 }

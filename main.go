@@ -287,7 +287,7 @@ func serve(ctx context.Context, e *env) error {
 	policy := cfg.Policy()
 	clock := models.SystemClock{}
 	m := metrics.New(store)
-	messengers := map[string]bot.Messenger{config.TransportLog: bot.NewLogMessenger(e.stdout)}
+	messengers := map[string]bot.Messenger{models.TransportLog: bot.NewLogMessenger(e.stdout)}
 	deliverer := &jobs.Deliverer{Store: store, Policy: policy, Messengers: messengers, Clock: clock, Log: log, Metrics: m,
 		Horizon: cfg.Env.DeliveryHorizon, CallTimeout: cfg.Env.DeliveryTimeout,
 		// A lease outlives the call and its grace, so only a dead worker's claim expires.
@@ -324,7 +324,7 @@ func serve(ctx context.Context, e *env) error {
 	}
 	ops.Backlog = func(ctx context.Context, actor string) (string, error) { return backlogText(ctx, store) }
 	for name, connect := range map[string]func(context.Context, platformDeps) (*platform, error){
-		config.TransportSlack: slackPlatform, config.TransportTeams: teamsPlatform,
+		models.TransportSlack: slackPlatform, models.TransportTeams: teamsPlatform,
 	} {
 		pl, err := connect(ctx, deps)
 		if err != nil {
@@ -343,7 +343,7 @@ func serve(ctx context.Context, e *env) error {
 		extraJobs = append(extraJobs, pl.jobs...)
 	}
 	// A platform that shows people's statuses marks them away from it.
-	if r, ok := messengers[config.TransportSlack].(jobs.StatusReader); ok {
+	if r, ok := messengers[models.TransportSlack].(jobs.StatusReader); ok {
 		extraJobs = append(extraJobs, jobs.AwayStatusJob(store, policy, r, log, deliverer.Notify))
 	}
 	ops.Queued = deliverer.Notify

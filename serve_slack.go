@@ -49,10 +49,10 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 		return nil, nil
 	}
 	e := d.cfg.Env
-	log := d.env.log.With("platform", config.TransportSlack)
+	log := d.env.log.With("platform", models.TransportSlack)
 	dir := handlers.NewSlackDirectory(d.store, cxslack.NewClient(e.SlackBotToken, e.SlackAPIURL, nil), d.clock, log)
 	locator := cxslack.CardLocatorFunc(func(ctx context.Context, caseID int64) (string, string, bool, error) {
-		refs, err := d.store.CardRefsOf(ctx, caseID, config.TransportSlack)
+		refs, err := d.store.CardRefsOf(ctx, caseID, models.TransportSlack)
 		if err != nil || len(refs) == 0 {
 			return "", "", false, err
 		}

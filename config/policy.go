@@ -4,13 +4,6 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-// Transport names.
-const (
-	TransportLog   = "log"
-	TransportSlack = "slack"
-	TransportTeams = "teams"
-)
-
 // Policy hands the organisation to the domain. Each team's cards go to its
 // Slack and Teams channels where those platforms are connected; with no
 // platform at all they go to the log transport.
@@ -53,13 +46,13 @@ func (c *Config) Policy() *models.Policy {
 			Burst:    *t.Burst, QuietHours: *t.QuietHours, Huddle: t.Huddle,
 		}
 		if slack && t.SlackChannel != "" {
-			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportSlack, Channel: t.SlackChannel})
+			tp.Destinations = append(tp.Destinations, models.Destination{Transport: models.TransportSlack, Channel: t.SlackChannel})
 		}
 		if teams && t.TeamsChannel != "" {
-			tp.Destinations = append(tp.Destinations, models.Destination{Transport: TransportTeams, Channel: t.TeamsChannel})
+			tp.Destinations = append(tp.Destinations, models.Destination{Transport: models.TransportTeams, Channel: t.TeamsChannel})
 		}
 		if !slack && !teams {
-			tp.Destinations = []models.Destination{{Transport: TransportLog, Channel: t.ID}}
+			tp.Destinations = []models.Destination{{Transport: models.TransportLog, Channel: t.ID}}
 		}
 		p.Teams = append(p.Teams, tp)
 	}
@@ -74,12 +67,12 @@ func (c *Config) Policy() *models.Policy {
 	p.Away = models.AwayStatus{Emoji: o.Away.StatusEmoji, Words: o.Away.StatusWords}
 	switch {
 	case slack && o.Kudos.SlackChannel != "":
-		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportSlack, Channel: o.Kudos.SlackChannel})
+		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: models.TransportSlack, Channel: o.Kudos.SlackChannel})
 	case !slack && !teams && (o.Kudos.SlackChannel != "" || o.Kudos.TeamsChannel != ""):
-		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportLog, Channel: "kudos"})
+		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: models.TransportLog, Channel: "kudos"})
 	}
 	if teams && o.Kudos.TeamsChannel != "" {
-		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: TransportTeams, Channel: o.Kudos.TeamsChannel})
+		p.KudosDestinations = append(p.KudosDestinations, models.Destination{Transport: models.TransportTeams, Channel: o.Kudos.TeamsChannel})
 	}
 	return p
 }
@@ -112,13 +105,13 @@ func (o *Org) labels() map[string]map[string]string {
 func (c *Config) Transports() []string {
 	var out []string
 	if c.SlackEnabled() {
-		out = append(out, TransportSlack)
+		out = append(out, models.TransportSlack)
 	}
 	if c.TeamsEnabled() {
-		out = append(out, TransportTeams)
+		out = append(out, models.TransportTeams)
 	}
 	if len(out) == 0 {
-		out = []string{TransportLog}
+		out = []string{models.TransportLog}
 	}
 	return out
 }

@@ -271,7 +271,7 @@ func (a *SlackApp) event(env slackEnvelope) bool {
 	}
 	return a.spawn("event "+env.Event.Type, func(ctx context.Context) {
 		if env.EventID != "" {
-			first, err := a.Store.FirstSeen(ctx, PlatformSlack, env.EventID, a.Clock.Now())
+			first, err := a.Store.FirstSeen(ctx, models.TransportSlack, env.EventID, a.Clock.Now())
 			if err != nil {
 				a.Log.Error("slack: record event", "event_id", env.EventID, "err", err)
 				return

@@ -298,7 +298,7 @@ func TestSlackBacklog(t *testing.T) {
 	})
 }
 
-func outboxOf(t *testing.T, s *models.Store, kind string) []models.OutboxMessage {
+func outboxOf(t *testing.T, s *models.Store, kind models.OutboxKind) []models.OutboxMessage {
 	t.Helper()
 	var out []models.OutboxMessage
 	if err := s.DB().Where("kind = ?", kind).Order("id").Find(&out).Error; err != nil {

@@ -15,9 +15,6 @@ import (
 	"github.com/cxloop/cxloop/models"
 )
 
-// PlatformSlack names Slack in the store's platform tables.
-const PlatformSlack = "slack"
-
 // SlackDirectory resolves people between emails (how the configuration
 // names them) and Slack user ids, both ways, caching the answers in the
 // database (models.PlatformUser) so that replicas share them and restarts
@@ -67,7 +64,7 @@ func (d *SlackDirectory) UserID(ctx context.Context, email string) (string, erro
 		return d.lookup.UserID(ctx, key) // the lookup's own "empty email" error
 	}
 	now := d.clock.Now()
-	cached, cerr := d.store.PlatformUser(ctx, PlatformSlack, key)
+	cached, cerr := d.store.PlatformUser(ctx, models.TransportSlack, key)
 	have := cerr == nil
 	if have && cached.UserID != "" && now.Sub(cached.CheckedAt) < d.TTL {
 		return cached.UserID, nil
@@ -78,10 +75,10 @@ func (d *SlackDirectory) UserID(ctx context.Context, email string) (string, erro
 	id, err := d.lookup.UserID(ctx, key)
 	switch {
 	case err == nil:
-		d.save(ctx, models.PlatformUser{Platform: PlatformSlack, Email: key, UserID: id, Name: cached.Name, CheckedAt: now})
+		d.save(ctx, models.PlatformUser{Platform: models.TransportSlack, Email: key, UserID: id, Name: cached.Name, CheckedAt: now})
 		return id, nil
 	case cxslack.IsUserNotFound(err):
-		d.save(ctx, models.PlatformUser{Platform: PlatformSlack, Email: key, CheckedAt: now})
+		d.save(ctx, models.PlatformUser{Platform: models.TransportSlack, Email: key, CheckedAt: now})
 		return "", err
 	case have && cached.UserID != "":
 		// Slack is unreachable for now: yesterday's answer beats none.
@@ -96,7 +93,7 @@ func (d *SlackDirectory) Email(ctx context.Context, userID string) (string, erro
 		return "", fmt.Errorf("%q is not a Slack user id", userID)
 	}
 	now := d.clock.Now()
-	cached, cerr := d.store.LatestPlatformUserByID(ctx, PlatformSlack, userID)
+	cached, cerr := d.store.LatestPlatformUserByID(ctx, models.TransportSlack, userID)
 	if cerr == nil && now.Sub(cached.CheckedAt) < d.TTL {
 		return cached.Email, nil
 	}
@@ -121,7 +118,7 @@ func (d *SlackDirectory) Email(ctx context.Context, userID string) (string, erro
 	if loc == "" {
 		loc = models.LocaleNone
 	}
-	d.save(ctx, models.PlatformUser{Platform: PlatformSlack, Email: email, UserID: u.ID, Name: name, Locale: loc, CheckedAt: now})
+	d.save(ctx, models.PlatformUser{Platform: models.TransportSlack, Email: email, UserID: u.ID, Name: name, Locale: loc, CheckedAt: now})
 	return email, nil
 }
 
@@ -195,7 +192,7 @@ func ConfiguredEmails(p *models.Policy) []string {
 func (d *SlackDirectory) Locale(ctx context.Context, email string) (string, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
 	now := d.clock.Now()
-	cached, err := d.store.PlatformUser(ctx, PlatformSlack, key)
+	cached, err := d.store.PlatformUser(ctx, models.TransportSlack, key)
 	if err == nil && cached.Locale != "" && now.Sub(cached.CheckedAt) < d.TTL {
 		return strings.TrimPrefix(cached.Locale, models.LocaleNone), nil
 	}
@@ -211,7 +208,7 @@ func (d *SlackDirectory) Locale(ctx context.Context, email string) (string, erro
 	if loc == "" {
 		loc = models.LocaleNone
 	}
-	if err := d.store.SetPlatformLocale(ctx, PlatformSlack, key, loc); err != nil {
+	if err := d.store.SetPlatformLocale(ctx, models.TransportSlack, key, loc); err != nil {
 		d.log.Warn("slack: cache a locale", "err", err)
 	}
 	return u.Locale, nil

@@ -100,7 +100,7 @@ func TestSlackRefusesUnsignedRequests(t *testing.T) {
 			t.Errorf("refused requests reached Slack: %+v", calls)
 		}
 		// Nothing was processed: the event id is still unseen.
-		if first, err := s.FirstSeen(h.ctx, handlers.PlatformSlack, "Ev0HOME0001", h.clock.Now()); err != nil || !first {
+		if first, err := s.FirstSeen(h.ctx, models.TransportSlack, "Ev0HOME0001", h.clock.Now()); err != nil || !first {
 			t.Errorf("event recorded by a refused request: %v %v", first, err)
 		}
 	})

@@ -198,7 +198,7 @@ func withGrace(ctx context.Context, grace time.Duration) (context.Context, conte
 // DefaultPacing keeps under the platforms' per-conversation limits: Slack
 // about one message per second per channel, Teams about seven per second.
 func DefaultPacing() models.Pacing {
-	return models.Pacing{"slack": time.Second, "teams": 150 * time.Millisecond}
+	return models.Pacing{models.TransportSlack: time.Second, models.TransportTeams: 150 * time.Millisecond}
 }
 
 func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
@@ -307,7 +307,7 @@ func (d *Deliverer) fail(ctx context.Context, log *slog.Logger, m *models.Outbox
 
 func (d *Deliverer) count(m *models.OutboxMessage, outcome string) {
 	if d.Metrics != nil {
-		d.Metrics.Deliveries.WithLabelValues(m.Transport, m.Kind, outcome).Inc()
+		d.Metrics.Deliveries.WithLabelValues(m.Transport, string(m.Kind), outcome).Inc()
 	}
 }
 

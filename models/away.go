@@ -66,9 +66,6 @@ type AwayMove struct {
 	Reported bool      `gorm:"not null;default:false"`
 }
 
-// KindBackDM tells a person back from away which cases moved meanwhile.
-const KindBackDM = "dm.back"
-
 // awayPeople is everyone away at now, by lower-case email.
 func awayPeople(tx *gorm.DB, now time.Time) (map[string]bool, error) {
 	var rows []Away
@@ -161,12 +158,8 @@ func (s *Store) reportMoves(tx *gorm.DB, p *Policy, now time.Time, who string, m
 	for i, m := range *moves {
 		ids[i] = strconv.FormatInt(m.CaseID, 10) + ":" + m.To
 	}
-	var msgs []OutboxMessage
-	for _, tr := range p.DMTransports {
-		msgs = append(msgs, OutboxMessage{Kind: KindBackDM, Transport: tr, Recipient: who, Text: strings.Join(ids, ","),
-			OrderKey: fmt.Sprintf("back:%s:%s", tr, who)})
-	}
-	return enqueue(tx, now, msgs...)
+	return enqueue(tx, now, fanOutDM(p, []string{who}, OutboxMessage{Kind: KindBackDM, Text: strings.Join(ids, ",")},
+		func(tr, to string) string { return fmt.Sprintf("back:%s:%s", tr, to) })...)
 }
 
 // DecodeMoves reads a back DM's payload: case id and new owner per move.
@@ -233,13 +226,8 @@ func (s *Store) coverCase(ctx context.Context, p *Policy, team *TeamPolicy, now 
 		if err := s.queueCardRefresh(tx, now, c.ID, detail); err != nil {
 			return err
 		}
-		at := p.DMAt(team, now, false)
-		var msgs []OutboxMessage
-		for _, tr := range p.DMTransports {
-			msgs = append(msgs, OutboxMessage{Kind: KindCaseDM, Transport: tr, Recipient: to, CaseID: c.ID,
-				OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to), NextAttemptAt: at})
-		}
-		return enqueue(tx, now, msgs...)
+		return enqueue(tx, now, fanOutDM(p, []string{to},
+			OutboxMessage{Kind: KindCaseDM, CaseID: c.ID, NextAttemptAt: p.DMAt(team, now, false)}, caseDMKey(c.ID))...)
 	})
 	if moved {
 		c.Owner = to

@@ -17,12 +17,6 @@ import (
 // replica spends the same budget, and the claim of the outbox stays as it
 // is: a card waiting for its roll-up is simply not due yet.
 
-// More outbox kinds: a channel's roll-up of a burst of cases.
-const (
-	KindRollupPost   = "rollup.post"
-	KindRollupUpdate = "rollup.update"
-)
-
 // rollupWait is how long a card waits for its roll-up to be posted; after
 // it the card goes anyway (in the channel, if the roll-up never made it).
 const rollupWait = time.Hour

@@ -208,14 +208,9 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 		}
 		newOwner := (op.Kind == OpAssign || op.Kind == OpReopen) && !strings.EqualFold(c.Owner, actor)
 		if newOwner && c.Owner != "" {
-			var msgs []OutboxMessage
 			team, _ := p.Team(c.TeamID)
-			at := p.DMAt(team, now, false)
-			for _, tr := range p.DMTransports {
-				msgs = append(msgs, OutboxMessage{Kind: KindCaseDM, Transport: tr, Recipient: c.Owner, CaseID: c.ID,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, c.Owner), NextAttemptAt: at})
-			}
-			return enqueue(tx, now, msgs...)
+			return enqueue(tx, now, fanOutDM(p, []string{c.Owner},
+				OutboxMessage{Kind: KindCaseDM, CaseID: c.ID, NextAttemptAt: p.DMAt(team, now, false)}, caseDMKey(c.ID))...)
 		}
 		return nil
 	})

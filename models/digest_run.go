@@ -11,15 +11,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// KindDigest is the outbox kind of a digest post to a leadership channel.
-// Its OrderKey is "digest:YYYY-MM:transport:channel" (see DigestMonthOf).
-const KindDigest = "digest.post"
-
-// KindDigestEmail is the digest as an email to one address of digest.email,
-// queued with the channel posts. Its OrderKey is
-// "digest:YYYY-MM:email:ADDRESS" and its Text a DigestEmail in JSON.
-const KindDigestEmail = "digest.email"
-
 // DigestEmail is what the delivery worker needs to write the digest email;
 // the chart, shown inline as cid:ChartCID, is the month's DigestRun.ChartPNG.
 type DigestEmail struct {

@@ -17,14 +17,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Email to customers goes through the outbox like chat messages, on its own
-// transport.
-const (
-	TransportEmail    = "email"
-	KindCustomerEmail = "email.customer"  // a message to a customer
-	KindEmailFailedDM = "dm.email_failed" // tell the owner an email could not be delivered
-)
-
 // CustomerEmail is an outbox message's payload for KindCustomerEmail: what
 // the delivery worker needs to write the email.
 type CustomerEmail struct {
@@ -375,12 +367,9 @@ func (s *Store) EmailFailed(ctx context.Context, p *Policy, now time.Time, m *Ou
 		dm := caseMessage(MsgEmailFailedDM+which, c.ID, nil, "Reason", why)
 		text := fmt.Sprintf("The %s email to the customer of case #%d could not be delivered: %s. Please reach them another way; %s.",
 			purposeLabel(e.Purpose), c.ID, why, still)
-		var msgs []OutboxMessage
-		for _, tr := range p.DMTransports {
-			msgs = append(msgs, OutboxMessage{Kind: KindEmailFailedDM, Transport: tr, Recipient: owner, CaseID: c.ID, Text: text, Message: &dm,
-				OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, strings.ToLower(owner))})
-		}
-		return enqueue(tx, now, msgs...)
+		key := caseDMKey(c.ID)
+		return enqueue(tx, now, fanOutDM(p, []string{owner}, OutboxMessage{Kind: KindEmailFailedDM, CaseID: c.ID, Text: text, Message: &dm},
+			func(tr, to string) string { return key(tr, strings.ToLower(to)) })...)
 	})
 }
 

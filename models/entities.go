@@ -114,16 +114,6 @@ type TeamState struct {
 	Assigned int64  `gorm:"not null;default:0"`
 }
 
-// Outbox message kinds.
-const (
-	KindCardPost    = "card.post"    // post the case card to a team channel
-	KindCardUpdate  = "card.update"  // refresh the posted card in place
-	KindCaseDM      = "dm.assigned"  // tell the owner a case is theirs
-	KindUnownedDM   = "dm.unowned"   // tell a manager a case has no owner
-	KindKudos       = "kudos.post"   // a promoter's words for the kudos channel
-	KindThreadReply = "thread.reply" // a line in the card's thread
-)
-
 // Outbox message states.
 const (
 	OutboxPending   = "pending"
@@ -139,12 +129,12 @@ type OutboxMessage struct {
 	// earlier message of this key pending" with one probe; (state, transport,
 	// pace_key, next_attempt_at, id) lists the conversations and the head of
 	// each one's queue, so a claim costs the same at any backlog.
-	ID         int64  `gorm:"primaryKey;index:ix_outbox_pending,priority:2;index:ix_outbox_order,priority:3;index:ix_outbox_conv,priority:5"`
-	Kind       string `gorm:"size:20;not null"`
-	Transport  string `gorm:"size:20;not null;index:ix_outbox_conv,priority:2"`
-	Channel    string `gorm:"size:200"` // team channel, or empty for a DM
-	Recipient  string `gorm:"size:300"` // a person's email for a DM
-	CaseID     int64  `gorm:"index"`
+	ID         int64      `gorm:"primaryKey;index:ix_outbox_pending,priority:2;index:ix_outbox_order,priority:3;index:ix_outbox_conv,priority:5"`
+	Kind       OutboxKind `gorm:"size:20;not null"`
+	Transport  string     `gorm:"size:20;not null;index:ix_outbox_conv,priority:2"`
+	Channel    string     `gorm:"size:200"` // team channel, or empty for a DM
+	Recipient  string     `gorm:"size:300"` // a person's email for a DM
+	CaseID     int64      `gorm:"index"`
 	ResponseID int64
 	Text       string `gorm:"type:text"`
 	// Message, when set, is written in the reader's language at delivery

@@ -23,13 +23,6 @@ const (
 	NoticeUnowned  = "unowned"
 )
 
-// More outbox kinds: texts for people about a case.
-const (
-	KindReminderDM   = "dm.reminder" // one person's reminders of one sweep; Text is a ReminderList
-	KindEscalationDM = "dm.escalation"
-	KindAlertDM      = "dm.alert" // an operator alert: never alerts again when it fails
-)
-
 // FollowupNotice records that a reminder or escalation was sent. Its unique
 // key (case, follow-up, kind) makes each one go out once, however many
 // sweeps, replicas or restarts there are.
@@ -137,14 +130,11 @@ func (s *Store) sendReminders(ctx context.Context, p *Policy, sw sweep, items []
 			}
 			team, _ := p.Team(listed[0].TeamID)
 			at := sw.deliverable(p.DMAt(team, now, false))
-			var msgs []OutboxMessage
-			for _, tr := range p.DMTransports {
-				msgs = append(msgs, OutboxMessage{Kind: KindReminderDM, Transport: tr, Recipient: b.To, CaseID: listed[0].CaseID,
-					Text: text, OrderKey: fmt.Sprintf("reminders:%s:%s", tr, strings.ToLower(b.To)), NextAttemptAt: at})
-			}
 			res.Reminders += len(listed)
 			res.ReminderDMs++
-			return enqueue(tx, sw.queueAt, msgs...)
+			return enqueue(tx, sw.queueAt, fanOutDM(p, []string{b.To},
+				OutboxMessage{Kind: KindReminderDM, CaseID: listed[0].CaseID, Text: text, NextAttemptAt: at},
+				func(tr, to string) string { return fmt.Sprintf("reminders:%s:%s", tr, strings.ToLower(to)) })...)
 		})
 		if err != nil {
 			return err
@@ -365,7 +355,7 @@ func (s *Store) escalate(ctx context.Context, p *Policy, team *TeamPolicy, sw sw
 // notify records a notice and queues its messages in one transaction; it
 // reports false when another sweep already sent it. overdueNote, when set,
 // also marks the case overdue and refreshes its card with that thread line.
-func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n FollowupNotice, kind string, to []string, msg Message, overdueNote string, overdueLine *Message, at time.Time) (bool, error) {
+func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n FollowupNotice, kind OutboxKind, to []string, msg Message, overdueNote string, overdueLine *Message, at time.Time) (bool, error) {
 	now := sw.now
 	at = sw.deliverable(at)
 	sentNow := false
@@ -391,15 +381,8 @@ func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n Foll
 				return err
 			}
 		}
-		var msgs []OutboxMessage
-		for _, tr := range p.DMTransports {
-			for _, r := range to {
-				m := msg
-				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: r, CaseID: c.ID, Message: &m,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, r), NextAttemptAt: at})
-			}
-		}
-		return enqueue(tx, sw.queueAt, msgs...)
+		return enqueue(tx, sw.queueAt, fanOutDM(p, to,
+			OutboxMessage{Kind: kind, CaseID: c.ID, Message: &msg, NextAttemptAt: at}, caseDMKey(c.ID))...)
 	})
 	return sentNow, err
 }
@@ -407,14 +390,8 @@ func (s *Store) notify(ctx context.Context, p *Policy, sw sweep, c *Case, n Foll
 // Alert queues a message for the admins about something an operator must
 // fix (a channel that no longer exists, a revoked token).
 func (s *Store) Alert(ctx context.Context, p *Policy, now time.Time, text string) error {
-	var msgs []OutboxMessage
-	for _, tr := range p.DMTransports {
-		for _, a := range p.Admins {
-			msgs = append(msgs, OutboxMessage{Kind: KindAlertDM, Transport: tr, Recipient: a, Text: text,
-				OrderKey: "alert:" + tr + ":" + a})
-		}
-	}
-	return enqueue(s.db.WithContext(ctx), now.UTC(), msgs...)
+	return enqueue(s.db.WithContext(ctx), now.UTC(), fanOutDM(p, p.Admins, OutboxMessage{Kind: KindAlertDM, Text: text},
+		func(tr, to string) string { return "alert:" + tr + ":" + to })...)
 }
 
 // ReminderList is the payload of a reminder DM: the items it lists.

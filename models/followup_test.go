@@ -24,7 +24,7 @@ func slaPolicy(tallinn *time.Location) *models.Policy {
 	return p
 }
 
-func dms(t *testing.T, s *models.Store, kind, to string) int64 {
+func dms(t *testing.T, s *models.Store, kind models.OutboxKind, to string) int64 {
 	var n int64
 	s.DB().Model(&models.OutboxMessage{}).Where("kind = ? AND recipient = ?", kind, to).Count(&n)
 	return n

@@ -9,12 +9,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// KindHuddle is the outbox kind of a team's huddle post: the previous day's
-// feedback in the team's channel. Its OrderKey is "huddle:YYYY-MM-DD:TEAM"
-// (see HuddleOf); the message is written at delivery, so owners and states
-// are those of the moment it is read.
-const KindHuddle = "huddle.post"
-
 // HuddleDay is one team's feedback of one day, in the team's time zone.
 type HuddleDay struct {
 	TeamID string

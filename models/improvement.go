@@ -14,12 +14,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Outbox message kinds of the outer loop.
-const (
-	KindFixDoneDM       = "dm.fix_done"      // tell a case owner which customers to call back
-	KindImprovementDone = "improvement.done" // announce a finished improvement in a team channel
-)
-
 // ImprovementStatuses are the statuses an item can have, in backlog order.
 var ImprovementStatuses = []string{ImprovementProposed, ImprovementInProgress, ImprovementDone, ImprovementDropped}
 
@@ -423,10 +417,8 @@ func (s *Store) closeOuterLoop(tx *gorm.DB, p *Policy, now time.Time, item *Impr
 		}
 		cases := byOwner[strings.ToLower(owner)]
 		text, dm := fixDoneDM(item, cases, p.TeamLocation(teamOf(p, cases[0].c.TeamID)))
-		for _, tr := range p.DMTransports {
-			msgs = append(msgs, OutboxMessage{Kind: KindFixDoneDM, Transport: tr, Recipient: owner, Text: text, Message: &dm,
-				OrderKey: fmt.Sprintf("fix:%d:%s:%s", item.ID, tr, strings.ToLower(owner))})
-		}
+		msgs = append(msgs, fanOutDM(p, []string{owner}, OutboxMessage{Kind: KindFixDoneDM, Text: text, Message: &dm},
+			func(tr, to string) string { return fmt.Sprintf("fix:%d:%s:%s", item.ID, tr, strings.ToLower(to)) })...)
 	}
 	for _, id := range teams {
 		team, ok := p.Team(id)

@@ -40,7 +40,7 @@ func systemicCases(t *testing.T, s *models.Store, p *models.Policy, at time.Time
 	return ids
 }
 
-func outbox(t *testing.T, s *models.Store, kind string) []models.OutboxMessage {
+func outbox(t *testing.T, s *models.Store, kind models.OutboxKind) []models.OutboxMessage {
 	t.Helper()
 	var out []models.OutboxMessage
 	if err := s.DB().Where("kind = ?", kind).Order("id").Find(&out).Error; err != nil {

@@ -455,13 +455,8 @@ func (s *Store) openCases(tx *gorm.DB, p *Policy, now time.Time, resps []*Respon
 				recipients = p.Admins
 			}
 		}
-		at := p.DMAt(team, now, false)
-		for _, tr := range p.DMTransports {
-			for _, to := range recipients {
-				msgs = append(msgs, OutboxMessage{Kind: kind, Transport: tr, Recipient: to, CaseID: c.ID,
-					OrderKey: fmt.Sprintf("dm:%d:%s:%s", c.ID, tr, to), NextAttemptAt: at})
-			}
-		}
+		msgs = append(msgs, fanOutDM(p, recipients,
+			OutboxMessage{Kind: kind, CaseID: c.ID, NextAttemptAt: p.DMAt(team, now, false)}, caseDMKey(c.ID))...)
 	}
 	// Card posts per channel, in the order the cases opened, within each
 	// channel's burst budget.

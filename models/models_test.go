@@ -293,7 +293,7 @@ func TestOutboxClaimOrderAndLease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kinds := map[string]int{}
+		kinds := map[models.OutboxKind]int{}
 		for _, m := range got {
 			kinds[m.Kind]++
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -44,7 +43,7 @@ func (r NoiseReport) ChannelPostsWithout() int {
 func (r NoiseReport) DMsWithout() int { return r.DMs - r.ReminderDMs + r.ReminderItems + r.Joined }
 
 // topLevelKinds are the outbox kinds that post a new message in a channel.
-var topLevelKinds = map[string]bool{KindCardPost: true, KindRollupPost: true, KindKudos: true, KindHuddle: true,
+var topLevelKinds = map[OutboxKind]bool{KindCardPost: true, KindRollupPost: true, KindKudos: true, KindHuddle: true,
 	KindImprovementDone: true, KindDigest: true}
 
 // NoiseReport counts the messages queued in [from, to) for chat; customer
@@ -52,7 +51,7 @@ var topLevelKinds = map[string]bool{KindCardPost: true, KindRollupPost: true, Ki
 func (s *Store) NoiseReport(ctx context.Context, p *Policy, from, to time.Time) (NoiseReport, error) {
 	var r NoiseReport
 	var rows []struct {
-		Kind          string
+		Kind          OutboxKind
 		Channel       string
 		CreatedAt     time.Time
 		NextAttemptAt time.Time
@@ -75,7 +74,7 @@ func (s *Store) NoiseReport(ctx context.Context, p *Policy, from, to time.Time) 
 			if m.Kind == KindRollupPost {
 				r.Rollups++
 			}
-		case strings.HasPrefix(m.Kind, "dm."):
+		case m.Kind.IsDM():
 			r.DMs++
 			if m.Kind == KindReminderDM {
 				var l ReminderList

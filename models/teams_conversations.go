@@ -117,7 +117,7 @@ func (s *Store) SetTeamsTeamInstalled(ctx context.Context, teamID string, instal
 // outbox (the welcome after an install), so that it is delivered and retried
 // like every other message.
 func (s *Store) QueueTeamsText(ctx context.Context, now time.Time, conversationID, text string) error {
-	m := OutboxMessage{Kind: "teams.text", Transport: "teams", Channel: conversationID, Text: text,
+	m := OutboxMessage{Kind: KindTeamsText, Transport: TransportTeams, Channel: conversationID, Text: text,
 		OrderKey: truncate("teams:"+conversationID, 250)}
 	return enqueue(s.db.WithContext(ctx), now.UTC(), m)
 }

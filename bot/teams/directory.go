@@ -14,7 +14,7 @@ import (
 )
 
 // Platform is the platform name of Teams rows in the store.
-const Platform = "teams"
+const Platform = models.TransportTeams
 
 // Directory cache lifetimes.
 const (
