@@ -32,7 +32,8 @@ type ChatOps struct {
 	Unresolved func(ctx context.Context, emails []string) []string
 	// PlatformStatus adds a line per connected platform to "team", e.g.
 	// whether the team's Teams channel is installed.
-	PlatformStatus []func(ctx context.Context, team *models.TeamPolicy) string
+	// The line is in lang, the asker's.
+	PlatformStatus []func(ctx context.Context, lang string, team *models.TeamPolicy) string
 	// Queued, when set, wakes the delivery worker after a command queued
 	// messages.
 	Queued func()
@@ -228,7 +229,7 @@ func (o *ChatOps) team(ctx context.Context, actor string, args []string) Reply {
 		}
 	}
 	for _, status := range o.PlatformStatus {
-		if line := status(ctx, team); line != "" {
+		if line := status(ctx, lang, team); line != "" {
 			fmt.Fprintln(&b, line)
 		}
 	}

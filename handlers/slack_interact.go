@@ -220,7 +220,7 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 	}
 	if _, err := a.Messenger.API().OpenViewContext(ctx, ic.TriggerID, view); err != nil {
 		a.Log.Warn("slack: open a modal", "case", caseID, "op", op, "err", err)
-		a.tell(ctx, to, "Slack did not open the form in time; please press the button again.")
+		a.tell(ctx, to, cxslack.Escape(l10n.T(lang, "backlogoutcome.form_slow")))
 	}
 }
 
@@ -392,10 +392,13 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 	h := &submitHandoff{ch: make(chan *models.FieldError, 1)}
 	started := a.spawn("submit "+ic.View.CallbackID, func(ctx context.Context) {
 		err := a.submit(ctx, ic.User.ID, meta.Case, op)
+		lang := a.slackUserLang(ctx, ic.User.ID)
 		var fe *models.FieldError
 		if errors.As(err, &fe) {
-			if !h.give(fe) {
-				a.tell(ctx, to, cxslack.Escape(fmt.Sprintf("Case #%d was not changed: %s.", meta.Case, fe.Msg)))
+			// The form shows the sentence as the person reads it.
+			if !h.give(&models.FieldError{Field: fe.Field, Msg: fieldIn(lang, fe)}) {
+				a.tell(ctx, to, cxslack.Escape(l10n.T(lang, "caseanswer.not_changed", "CaseID", meta.Case,
+					"Reason", strings.TrimSuffix(fieldIn(lang, fe), "."))))
 			}
 			return
 		}
@@ -405,7 +408,7 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 				a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 				return
 			}
-			a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", meta.Case)))
+			a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(lang, err, "", meta.Case)))
 			if !slackUserError(err) {
 				a.Log.Error("slack: case action", "case", meta.Case, "op", op.Kind, "err", err)
 			}
@@ -417,7 +420,7 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 		}
 	})
 	if !started {
-		return errorsOn(&models.FieldError{Msg: "cxloop is busy right now; please submit again in a moment"})
+		return errorsOn(&models.FieldError{Msg: l10n.T(a.Policy.TeamLanguage(""), "backlogoutcome.busy")})
 	}
 	timer := time.NewTimer(a.SubmitWait)
 	defer timer.Stop()
@@ -437,7 +440,7 @@ var errSlackUnknownActor = errors.New("unknown actor")
 // found in time) lets the submission go ahead with the shipped message.
 func (a *SlackApp) resolveEmailStep(ctx context.Context, userID string, meta modalMeta, op models.Op) (*models.FieldError, *slackgo.ModalViewRequest) {
 	if strings.TrimSpace(op.Note) == "" {
-		return &models.FieldError{Field: "note", Msg: "say what was done: it is what the email tells the customer"}, nil
+		return &models.FieldError{Field: "note", Msg: l10n.T(a.slackUserLang(ctx, userID), "caseanswer.resolve_email_note")}, nil
 	}
 	actor, err := a.Directory.Email(ctx, userID)
 	if err != nil {
@@ -451,7 +454,7 @@ func (a *SlackApp) resolveEmailStep(ctx context.Context, userID string, meta mod
 		return nil, nil // the submission refuses it and says why
 	}
 	if offer := a.Policy.EmailOffer(v); !offer.Allowed() {
-		return &models.FieldError{Field: "email", Msg: offer.Reason()}, nil
+		return &models.FieldError{Field: "email", Msg: l10n.T(a.readerLang(ctx, actor), "caseanswer.email_reason."+string(offer))}, nil
 	}
 	d, err := a.Policy.CaseDraft(v, models.MessageResolution, actor, op.Note)
 	if err != nil {
@@ -475,12 +478,13 @@ func (a *SlackApp) submit(ctx context.Context, userID string, caseID int64, op m
 	if op.Kind == models.OpAssign {
 		picked := op.Assignee
 		if picked == "" {
-			return &models.FieldError{Field: "assignee", Msg: "choose a person"}
+			return &models.FieldError{Field: "assignee", Msg: "choose a person", ID: "caseanswer.choose_person"}
 		}
 		email, err := a.Directory.Email(ctx, picked)
 		if err != nil {
 			if errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err) {
-				return &models.FieldError{Field: "assignee", Msg: "cxloop cannot see that person's email address; choose someone else"}
+				return &models.FieldError{Field: "assignee", Msg: "cxloop cannot see that person's email address; choose someone else",
+					ID: "caseanswer.person_no_email"}
 			}
 			return err
 		}
@@ -499,7 +503,7 @@ func (a *SlackApp) showContact(ctx context.Context, to slackTarget, actor string
 	}
 	v, err := a.Store.CaseView(ctx, caseID)
 	if err != nil {
-		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
+		a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
 		return
 	}
 	a.tell(ctx, to, contactText(a.readerLang(ctx, actor), v))
@@ -510,16 +514,16 @@ func (a *SlackApp) showContact(ctx context.Context, to slackTarget, actor string
 func contactText(lang string, v models.CaseView) string {
 	r := v.Response
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Case #%d · customer contact* (only you can see this)", v.Case.ID)
+	b.WriteString(l10n.T(lang, "caseanswer.contact_title", "CaseID", v.Case.ID))
 	line := func(label, value string) {
 		if value = strings.TrimSpace(value); value != "" {
 			b.WriteString("\n*" + label + ":* " + cxslack.Escape(strings.Join(strings.Fields(value), " ")))
 		}
 	}
-	line("Name", r.CustomerName)
-	line("Email", r.CustomerEmail)
-	line("Phone", r.CustomerPhone)
-	line("Customer id", r.CustomerID)
+	line(l10n.T(lang, "caseanswer.contact.name"), r.CustomerName)
+	line(l10n.T(lang, "caseanswer.contact.email"), r.CustomerEmail)
+	line(l10n.T(lang, "caseanswer.contact.phone"), r.CustomerPhone)
+	line(l10n.T(lang, "caseanswer.contact.customer_id"), r.CustomerID)
 	for _, p := range models.FindPersonalData(r.Comment) {
 		if p.Kind != models.PersonalCard { // stored masked: there is nothing more to show
 			line(l10n.T(lang, "contact.in_comment"), p.Text)
@@ -528,12 +532,12 @@ func contactText(lang string, v models.CaseView) string {
 	switch {
 	case r.ContactOK == nil:
 	case *r.ContactOK:
-		b.WriteString("\n*Consent to contact:* yes")
+		b.WriteString("\n" + l10n.T(lang, "caseanswer.consent_yes"))
 	default:
-		b.WriteString("\n*Consent to contact:* no. Please respect it.")
+		b.WriteString("\n" + l10n.T(lang, "caseanswer.consent_no"))
 	}
 	if r.CustomerName == "" && r.CustomerEmail == "" && r.CustomerPhone == "" && r.CustomerID == "" {
-		b.WriteString("\nThe response carries no contact details: the customer answered anonymously.")
+		b.WriteString("\n" + l10n.T(lang, "caseanswer.anonymous"))
 	}
 	return b.String()
 }
@@ -541,12 +545,13 @@ func contactText(lang string, v models.CaseView) string {
 // fullComment shows a comment that was too long for the card. Anyone may
 // read cards, so anyone may read it.
 func (a *SlackApp) fullComment(ctx context.Context, to slackTarget, caseID int64) {
+	lang := a.slackUserLang(ctx, to.UserID)
 	v, err := a.Store.CaseView(ctx, caseID)
 	if err != nil {
-		a.tell(ctx, to, cxslack.Escape(ActionOutcome(err, "", caseID)))
+		a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(lang, err, "", caseID)))
 		return
 	}
-	a.tell(ctx, to, fmt.Sprintf("*Case #%d · the full comment*\n%s", caseID, cxslack.Quote(models.MaskPersonalData(v.Response.Comment))))
+	a.tell(ctx, to, l10n.T(lang, "caseanswer.full_comment", "CaseID", caseID)+"\n"+cxslack.Quote(models.MaskPersonalData(v.Response.Comment)))
 }
 
 // fieldSentence ends a message with a full stop and starts it with a capital,

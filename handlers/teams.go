@@ -251,29 +251,40 @@ func (h *Teams) install(ctx context.Context, in *teams.Inbound, now time.Time) {
 	h.queued()
 }
 
+// teamsWelcome is what cxloop says in a Teams team it was added to, in the
+// language of the first configured team that posts there (else the
+// organisation's).
 func teamsWelcome(teamName string, channels map[string]string, p *models.Policy) string {
 	var b strings.Builder
-	if teamName == "" {
-		teamName = "this team"
-	}
-	fmt.Fprintf(&b, "cxloop is connected to %s. Detractor cases will arrive here as cards in the channels the configuration names.\n", teamName)
 	var wired []string
+	lang := ""
 	for _, t := range p.Teams {
 		for _, d := range t.Destinations {
 			if name, ok := channels[d.Channel]; ok && d.Transport == teams.Platform {
 				wired = append(wired, fmt.Sprintf("%s → %s", t.Name, name))
+				if lang == "" {
+					lang = p.TeamLanguage(t.ID)
+				}
 			}
 		}
 	}
-	if len(wired) > 0 {
-		fmt.Fprintf(&b, "Configured: %s.\n", strings.Join(wired, "; "))
+	if lang == "" {
+		lang = p.TeamLanguage("")
+	}
+	if teamName == "" {
+		b.WriteString(l10n.T(lang, "teamsreply.welcome_unnamed") + "\n")
 	} else {
-		b.WriteString("No team of the configuration posts here yet. Use one of these ids as teams_channel in cxloop.yaml:\n")
+		b.WriteString(l10n.T(lang, "teamsreply.welcome", "Team", teamName) + "\n")
+	}
+	if len(wired) > 0 {
+		b.WriteString(l10n.T(lang, "teamsreply.welcome_configured", "List", strings.Join(wired, "; ")) + "\n")
+	} else {
+		b.WriteString(l10n.T(lang, "teamsreply.welcome_unwired") + "\n")
 		for id, name := range channels {
 			fmt.Fprintf(&b, "%s: %s\n", name, id)
 		}
 	}
-	b.WriteString("Mention me with \"help\" for the commands.")
+	b.WriteString(l10n.T(lang, "teamsreply.welcome_help"))
 	return b.String()
 }
 
@@ -346,10 +357,11 @@ func teamsOp(req teams.ActionRequest) (models.Op, error) {
 	return models.Op{}, fmt.Errorf("unknown action %q", req.Verb)
 }
 
+// teamsActionDone names the catalog message confirming each action.
 var teamsActionDone = map[models.OpKind]string{
-	models.OpTake: "Case #%d is yours.", models.OpAssign: "Case #%d is reassigned.", models.OpThank: "Thank-you logged on case #%d.",
-	models.OpResolve: "Case #%d is resolved.", models.OpNoContact: "Case #%d is closed without contact.",
-	models.OpReopen: "Case #%d is reopened.", models.OpContact: "I sent you the contact details of case #%d in our private chat.",
+	models.OpTake: "teamsreply.done.take", models.OpAssign: "teamsreply.done.assign", models.OpThank: "teamsreply.done.thank",
+	models.OpResolve: "teamsreply.done.resolve", models.OpNoContact: "teamsreply.done.no_contact",
+	models.OpReopen: "teamsreply.done.reopen", models.OpContact: "teamsreply.done.contact",
 }
 
 // perform runs a card action and phrases its outcome; ok is true when the
@@ -360,46 +372,49 @@ func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.Action
 	}
 	o, err := teamsOp(req)
 	if err != nil {
-		return "That button is not one I know.", false
+		return l10n.T(h.readerLang(ctx, in, ""), "teamsreply.unknown_button"), false
 	}
 	actor, err := h.actor(ctx, in)
 	if err != nil {
 		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
-		return "I could not tell who you are: I found no email for your Teams account.", false
+		return l10n.T(h.readerLang(ctx, in, ""), "teamsback.no_email"), false
 	}
+	lang := h.readerLang(ctx, in, actor)
 	v, err := h.Store.Act(ctx, h.Policy, h.Clock.Now(), req.CaseID, actor, o)
 	if err != nil {
-		return ActionOutcomeIn(h.readerLang(ctx, in, actor), err, "", req.CaseID), false
+		return ActionOutcomeIn(lang, err, "", req.CaseID), false
 	}
 	if o.Kind == models.OpContact {
-		if err := h.sendContact(ctx, h.readerLang(ctx, in, actor), actor, v); err != nil {
+		if err := h.sendContact(ctx, lang, actor, v); err != nil {
 			h.log().Warn("teams: send contact details", "case", req.CaseID, "err", err)
-			return "Sorry, I could not open a private chat with you; please try again.", false
+			return l10n.T(lang, "teamsreply.no_private_chat"), false
 		}
-		return fmt.Sprintf(teamsActionDone[o.Kind], req.CaseID), true
+		return l10n.T(lang, teamsActionDone[o.Kind], "CaseID", req.CaseID), true
 	}
 	h.queued()
-	return fmt.Sprintf(teamsActionDone[o.Kind], req.CaseID), true
+	return l10n.T(lang, teamsActionDone[o.Kind], "CaseID", req.CaseID), true
 }
 
 // fullComment sends the whole comment of a case whose card shortened it to
 // the person who asked, privately.
 func (h *Teams) fullComment(ctx context.Context, in *teams.Inbound, caseID int64) (string, bool) {
+	actor, _ := h.actor(ctx, in)
+	lang := h.readerLang(ctx, in, actor)
 	v, err := h.Store.CaseView(ctx, caseID)
 	if err != nil {
-		return ActionOutcome(err, "", caseID), false
+		return ActionOutcomeIn(lang, err, "", caseID), false
 	}
-	actor, _ := h.actor(ctx, in)
-	h.privately(ctx, in, actor, fmt.Sprintf("Case #%d · the full comment:\n%s", caseID, v.Response.Comment))
-	return fmt.Sprintf("I sent you the full comment of case #%d in our private chat.", caseID), true
+	h.privately(ctx, in, actor, l10n.T(lang, "teamsreply.full_comment", "CaseID", caseID)+"\n"+v.Response.Comment)
+	return l10n.T(lang, "teamsreply.full_comment_sent", "CaseID", caseID), true
 }
 
 // sendContact writes the customer's contact details to the person privately.
 func (h *Teams) sendContact(ctx context.Context, lang, actor string, v models.CaseView) error {
 	c := v.Response.Customer()
 	var b strings.Builder
-	fmt.Fprintf(&b, "Contact details for case #%d:\n", v.Case.ID)
-	for _, kv := range [][2]string{{"Name", c.Name}, {"Email", c.Email}, {"Phone", c.Phone}} {
+	b.WriteString(l10n.T(lang, "teamsreply.contact_title", "CaseID", v.Case.ID) + "\n")
+	for _, kv := range [][2]string{{l10n.T(lang, "caseanswer.contact.name"), c.Name}, {l10n.T(lang, "caseanswer.contact.email"), c.Email},
+		{l10n.T(lang, "caseanswer.contact.phone"), c.Phone}} {
 		if kv[1] != "" {
 			fmt.Fprintf(&b, "%s: %s\n", kv[0], kv[1])
 		}
@@ -410,10 +425,10 @@ func (h *Teams) sendContact(ctx context.Context, lang, actor string, v models.Ca
 		}
 	}
 	if c.Name == "" && c.Email == "" && c.Phone == "" {
-		b.WriteString("The customer left no contact details.\n")
+		b.WriteString(l10n.T(lang, "teamsreply.contact_none") + "\n")
 	}
 	if c.ContactOK != nil && !*c.ContactOK {
-		b.WriteString("The customer did not agree to be contacted.")
+		b.WriteString(l10n.T(lang, "teamsreply.contact_no_consent"))
 	}
 	rctx, cancel := h.replyCtx(ctx)
 	defer cancel()
@@ -426,7 +441,7 @@ func (h *Teams) sendContact(ctx context.Context, lang, actor string, v models.Ca
 func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 	req, _, err := in.Action()
 	if err != nil {
-		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: "That card is out of date; ask me to \"show\" the case again."}
+		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: l10n.T(h.readerLang(ctx, in, ""), "teamsreply.card_out_of_date")}
 	}
 	if req.ItemID != 0 {
 		return h.itemInvoke(ctx, in, req)
@@ -434,7 +449,7 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 	if req.Verb == teams.VerbBackToCard {
 		v, err := h.Store.CaseView(ctx, req.CaseID)
 		if err != nil {
-			return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: fmt.Sprintf("There is no case #%d.", req.CaseID)}
+			return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: l10n.T(h.readerLang(ctx, in, ""), "cmd.no_case", "CaseID", req.CaseID)}
 		}
 		return InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.viewerCard(ctx, in, v)}
 	}
@@ -508,7 +523,7 @@ func (h *Teams) resolveEmailForm(ctx context.Context, in *teams.Inbound, req tea
 // card is updated through the outbox; a refusal is told privately.
 func (h *Teams) submit(ctx context.Context, in *teams.Inbound, req teams.ActionRequest, parseErr error) {
 	if parseErr != nil {
-		h.privately(ctx, in, "", "That card is out of date; ask me to \"show\" the case again.")
+		h.privately(ctx, in, "", l10n.T(h.readerLang(ctx, in, ""), "teamsreply.card_out_of_date"))
 		return
 	}
 	if req.ItemID != 0 {
@@ -592,7 +607,7 @@ func (h *Teams) readerLang(ctx context.Context, in *teams.Inbound, actor string)
 
 // TeamStatus says whether a team's Teams channel is connected: the line
 // "team" adds in Teams (and that a ChatOps hook can add on every platform).
-func (h *Teams) TeamStatus(ctx context.Context, t *models.TeamPolicy) string {
+func (h *Teams) TeamStatus(ctx context.Context, lang string, t *models.TeamPolicy) string {
 	if t == nil {
 		return ""
 	}
@@ -612,15 +627,15 @@ func (h *Teams) TeamStatus(ctx context.Context, t *models.TeamPolicy) string {
 			if team == "" {
 				team = c.TeamID
 			}
-			lines = append(lines, fmt.Sprintf("Teams: cards go to %s in team %s (connected).", where, team))
+			lines = append(lines, l10n.T(lang, "teamsreply.status.connected", "Channel", where, "Team", team))
 		case err == nil:
-			lines = append(lines, fmt.Sprintf("Teams: channel %s belongs to a team the bot was removed from; add cxloop to that team again.", d.Channel))
+			lines = append(lines, l10n.T(lang, "teamsreply.status.removed", "Channel", d.Channel))
 		default:
-			lines = append(lines, fmt.Sprintf("Teams: channel %s has not been seen yet; add cxloop to its team (or mention it in the channel once).", d.Channel))
+			lines = append(lines, l10n.T(lang, "teamsreply.status.unseen", "Channel", d.Channel))
 		}
 	}
 	if len(lines) == 0 {
-		return "Teams: this team has no teams_channel in the configuration."
+		return l10n.T(lang, "teamsreply.status.none")
 	}
 	return strings.Join(lines, "\n")
 }

@@ -393,6 +393,10 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		if err != nil {
 			return "", err
 		}
+		if cd, ok := msgr.(bot.CardDMer); ok {
+			// Kept, so that the copy follows the case.
+			return cd.DirectMessageCard(ctx, m.Recipient, d.dmText(m, card), card)
+		}
 		return "", msgr.DirectMessage(ctx, m.Recipient, d.dmText(m, card), &card)
 	case models.KindReminderDM:
 		return "", d.sendReminders(ctx, msgr, m)

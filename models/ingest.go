@@ -697,6 +697,16 @@ func (s *Store) queueCardRefreshMessage(tx *gorm.DB, now time.Time, caseID int64
 			OutboxMessage{Kind: KindCardUpdate, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, OrderKey: key},
 			OutboxMessage{Kind: KindThreadReply, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, Text: note, Message: line, OrderKey: key})
 	}
+	// The copies of the card sent in DMs are updated too; they have no thread.
+	var dms []CardRef
+	if err := tx.Where("case_id = ? AND channel LIKE ?", caseID, DMCardPrefix+"%").Find(&dms).Error; err != nil {
+		return fmt.Errorf("find DM cards: %w", err)
+	}
+	for _, r := range dms {
+		to := strings.TrimPrefix(r.Channel, DMCardPrefix)
+		msgs = append(msgs, OutboxMessage{Kind: KindCardUpdate, Transport: r.Transport, Channel: r.Channel, Recipient: to,
+			CaseID: caseID, OrderKey: fmt.Sprintf("dm:%d:%s:%s", caseID, r.Transport, to)})
+	}
 	if err := queueRollupRefresh(tx, now, caseID); err != nil {
 		return err
 	}

@@ -223,10 +223,17 @@ func deliveryWrites(m *OutboxMessage, ref string, now time.Time) sqlWrites {
 		w = append(w, sqlWrite{`UPDATE channel_paces SET next_at = ? WHERE transport = ? AND channel = ?`,
 			[]any{m.PaceNext.UTC(), m.Transport, m.PaceKey}})
 	}
-	if m.Kind == KindCardPost && ref != "" {
+	channel := m.Channel
+	if (m.Kind == KindCaseDM || m.Kind == KindUnownedDM) && m.CaseID != 0 {
+		// A DM's copy of the card, updated with the channel's.
+		channel = DMCardChannel(m.Recipient)
+	} else if m.Kind != KindCardPost {
+		ref = ""
+	}
+	if ref != "" {
 		w = append(w, sqlWrite{`INSERT INTO card_refs (case_id, transport, channel, ref, posted_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (case_id, transport, channel) DO UPDATE SET ref = excluded.ref, posted_at = excluded.posted_at`,
-			[]any{m.CaseID, m.Transport, m.Channel, ref, now}})
+			[]any{m.CaseID, m.Transport, channel, ref, now}})
 	}
 	return w
 }
@@ -299,6 +306,15 @@ func (s *Store) ReleaseLease(ctx context.Context, id int64) error {
 		return fmt.Errorf("release message %d: %w", id, err)
 	}
 	return nil
+}
+
+// DMCardPrefix starts the CardRef channel of a card sent in a direct
+// message: "dm:" and the recipient's email.
+const DMCardPrefix = "dm:"
+
+// DMCardChannel is the CardRef channel of the card in a person's DM.
+func DMCardChannel(email string) string {
+	return DMCardPrefix + strings.ToLower(strings.TrimSpace(email))
 }
 
 // CardRef returns where a case's card was posted on one channel.
