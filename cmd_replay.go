@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cxloop/cxloop/handlers"
-	"github.com/cxloop/cxloop/metrics"
+	"github.com/cxloop/cxloop/handlers/providers"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -26,12 +25,8 @@ func replayCmd(ctx context.Context, e *env) error {
 		return err
 	}
 	defer store.Close()
-	srv := &handlers.Server{
-		Store: store, Policy: cfg.Policy(), Clock: models.SystemClock{}, Log: e.log, Metrics: metrics.New(nil),
-		TypeformForms:     cfg.Org.Sources.Typeform.Forms,
-		FormbricksSurveys: cfg.Org.Sources.Formbricks.Surveys,
-	}
-	results, err := srv.ReplayDeadLetters(ctx, handlers.ReplayOptions{ID: *id, DryRun: *dry})
+	m := providers.Mappings{TypeformForms: cfg.Org.Sources.Typeform.Forms, FormbricksSurveys: cfg.Org.Sources.Formbricks.Surveys}
+	results, err := providers.Replay(ctx, store, cfg.Policy(), m, models.SystemClock{}.Now(), providers.ReplayOptions{ID: *id, DryRun: *dry})
 	if err != nil {
 		return err
 	}
@@ -43,11 +38,11 @@ func replayCmd(ctx context.Context, e *env) error {
 	for _, r := range results {
 		counts[r.Status]++
 		status := r.Status
-		if *dry && status == handlers.ReplayIngested {
+		if *dry && status == providers.ReplayIngested {
 			status = "would be stored"
 		}
 		detail := r.Detail
-		if *dry && r.Status == handlers.ReplayIngested {
+		if *dry && r.Status == providers.ReplayIngested {
 			detail = ""
 		}
 		line := fmt.Sprintf("dead letter %d (%s, received %s): %s", r.DeadLetter.ID, r.DeadLetter.Provider,
@@ -58,12 +53,12 @@ func replayCmd(ctx context.Context, e *env) error {
 		fmt.Fprintln(e.stdout, line)
 	}
 	var parts []string
-	for _, s := range []string{handlers.ReplayIngested, handlers.ReplaySuperseded, handlers.ReplayIgnored, handlers.ReplayFailed} {
+	for _, s := range []string{providers.ReplayIngested, providers.ReplaySuperseded, providers.ReplayIgnored, providers.ReplayFailed} {
 		if counts[s] == 0 {
 			continue
 		}
 		name := s
-		if s == handlers.ReplayIngested {
+		if s == providers.ReplayIngested {
 			name = "stored"
 			if *dry {
 				name = "would be stored"
@@ -76,7 +71,7 @@ func replayCmd(ctx context.Context, e *env) error {
 		summary += " (dry run: nothing changed)"
 	}
 	fmt.Fprintln(e.stdout, summary)
-	if counts[handlers.ReplayFailed] > 0 {
+	if counts[providers.ReplayFailed] > 0 {
 		fmt.Fprintln(e.stdout, "fix the sources section of the YAML for those still failing, then run cxloop replay again")
 	}
 	return nil

@@ -322,7 +322,6 @@ func serve(ctx context.Context, e *env) error {
 	ops.Digest = func(ctx context.Context, lang, month string) (string, error) {
 		return poster.Preview(ctx, lang, month, clock.Now())
 	}
-	ops.Backlog = func(ctx context.Context, actor string) (string, error) { return backlogText(ctx, store) }
 	for name, connect := range map[string]func(context.Context, platformDeps) (*platform, error){
 		models.TransportSlack: slackPlatform, models.TransportTeams: teamsPlatform,
 	} {

@@ -22,10 +22,9 @@ type ChatOps struct {
 	Store  *models.Store
 	Policy *models.Policy
 	Clock  models.Clock
-	// Backlog and Digest answer "backlog" and "digest [YYYY-MM]"; nil until
-	// the outer loop and the digest are configured.
-	Backlog func(ctx context.Context, actor string) (string, error)
-	// Digest's answer is headed in lang, the asker's language.
+	// Digest answers "digest [YYYY-MM]", headed in lang, the asker's
+	// language; nil until the digest is configured. ("backlog" is answered
+	// by each platform with its own card.)
 	Digest func(ctx context.Context, lang, month string) (string, error)
 	// Directory, when set, describes how people resolve on the platform for
 	// "team": it returns the emails that resolve to nobody.
@@ -127,12 +126,6 @@ func (o *ChatOps) run(ctx context.Context, actor, line string, resolve ResolvePe
 		return o.away(ctx, actor, args)
 	case "back":
 		return o.back(ctx, actor)
-	case "backlog":
-		if o.Backlog == nil {
-			return Reply{Text: l10n.T(lang, "cmd.backlog.off")}
-		}
-		text, err := o.Backlog(ctx, actor)
-		return textOrError(lang, text, err)
 	case "digest":
 		month := ""
 		if len(args) > 0 {

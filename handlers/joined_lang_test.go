@@ -27,7 +27,7 @@ func TestJoinedResponseInTeamLanguage(t *testing.T) {
 				t.Errorf("thread line %q, want %q", got, tt.line)
 			}
 			c := bot.Card{Lang: tt.lang, CaseID: 7, Later: []bot.LaterResponse{{Metric: "nps", Score: 3, Comment: "still slow"}}}
-			sl, _ := json.Marshal(cxslack.RenderCard(c))
+			sl, _ := json.Marshal(cxslack.RenderCardWith(c, cxslack.RenderOptions{}))
 			tm, _ := json.Marshal(teams.RenderCard(c, teams.RenderOptions{}))
 			for name, b := range map[string][]byte{"slack": sl, "teams": tm} {
 				if !strings.Contains(string(b), tt.label) || strings.Contains(string(b), "Answered again") {

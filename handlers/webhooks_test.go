@@ -31,7 +31,7 @@ import (
 const (
 	delightedSecret = "dl_test_api_key"
 	typeformSecret  = "tf_test_secret"
-	// formbricksSecret is the Standard Webhooks test secret of fixtures/webhooks/NOTES.md §5.
+	// formbricksSecret is the test secret of the Standard Webhooks specification.
 	formbricksSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 	typeformForm     = "Vb3kQx9T"
@@ -426,7 +426,7 @@ func TestDeadLettersAndReplay(t *testing.T) {
 			jsonObj(m, "event_data")["id"] = "90002"
 		})
 		malformed := []byte(`{"event_id":"x","event_type":"form_response"}`)
-		// fixtures/webhooks/NOTES.md §5's Delighted vector: its signature is right, its body no payload
+		// The Delighted signature vector of the providers' tests: its signature is right, its body no payload
 		vector := []byte(`{"score":9}`)
 		vectorHeader := http.Header{providers.HeaderDelighted: {"sha256=e8410ccaa035da741ed56dc838482d77058400f3e26b80254014f2fe738c5f29"}}
 
@@ -497,20 +497,19 @@ func TestDeadLettersAndReplay(t *testing.T) {
 
 		// The CX lead adds the form and the survey to the YAML.
 		clock.Advance(time.Hour)
-		fixed, _ := hookServer(t, s, clock, nil)
-		dry, err := fixed.ReplayDeadLetters(ctx, handlers.ReplayOptions{DryRun: true})
+		dry, err := replay(ctx, s, clock, providers.ReplayOptions{DryRun: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(dry) != 7 || rows(t, s, "responses") != 0 {
 			t.Fatalf("dry run: %d results, %d responses", len(dry), rows(t, s, "responses"))
 		}
-		results, err := fixed.ReplayDeadLetters(ctx, handlers.ReplayOptions{})
+		results, err := replay(ctx, s, clock, providers.ReplayOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{handlers.ReplayIngested, handlers.ReplaySuperseded, handlers.ReplayIngested,
-			handlers.ReplayFailed, handlers.ReplayFailed, handlers.ReplayFailed, handlers.ReplayFailed}
+		want := []string{providers.ReplayIngested, providers.ReplaySuperseded, providers.ReplayIngested,
+			providers.ReplayFailed, providers.ReplayFailed, providers.ReplayFailed, providers.ReplayFailed}
 		for i, r := range results {
 			if i >= len(want) || r.Status != want[i] {
 				t.Errorf("dead letter %d (%s): %s %q, want %v", r.DeadLetter.ID, r.DeadLetter.Provider, r.Status, r.Detail, want)
@@ -534,7 +533,7 @@ func TestDeadLettersAndReplay(t *testing.T) {
 		}
 
 		// A second replay leaves the stored alone and tries the rest again.
-		again, err := fixed.ReplayDeadLetters(ctx, handlers.ReplayOptions{})
+		again, err := replay(ctx, s, clock, providers.ReplayOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -549,7 +548,7 @@ func TestDeadLettersAndReplay(t *testing.T) {
 		if done.ReplayedAt == nil || done.ResponseID == nil || *done.ResponseID != results[0].ResponseID {
 			t.Errorf("replayed dead letter %+v", done)
 		}
-		if _, err := fixed.ReplayDeadLetters(ctx, handlers.ReplayOptions{ID: done.ID}); err == nil || !strings.Contains(err.Error(), "nothing to do") {
+		if _, err := replay(ctx, s, clock, providers.ReplayOptions{ID: done.ID}); err == nil || !strings.Contains(err.Error(), "nothing to do") {
 			t.Errorf("replay of a replayed dead letter: %v", err)
 		}
 		counts, _ := s.DeadLetterCounts(ctx)
@@ -571,24 +570,30 @@ func TestReplayKeepsNewerDelivery(t *testing.T) {
 			t.Fatalf("%d %v", code, body)
 		}
 		clock.Advance(time.Minute)
-		fixed, after := hookServer(t, s, clock, nil)
+		_, after := hookServer(t, s, clock, nil)
 		finished := hookFixture(t, "formbricks_response_finished.json", nil)
 		key := signStandard(formbricksSecret, "msg_2", clock.Now(), finished)
 		if code, body := hook(t, after.URL, "formbricks", key, finished); code != 201 {
 			t.Fatalf("%d %v", code, body)
 		}
 		clock.Advance(time.Minute)
-		results, err := fixed.ReplayDeadLetters(ctx, handlers.ReplayOptions{})
+		results, err := replay(ctx, s, clock, providers.ReplayOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(results) != 1 || results[0].Status != handlers.ReplaySuperseded {
+		if len(results) != 1 || results[0].Status != providers.ReplaySuperseded {
 			t.Fatalf("results %+v, want one superseded", results)
 		}
 		if r := storedResponse(t, s, "formbricks", "cm1x8a9rz000bl708f5g6h7j8"); r.Comment == "" || r.Version != 1 {
 			t.Errorf("response rolled back: %+v", r)
 		}
 	})
+}
+
+// replay replays the dead letters with the fixed configuration's mappings.
+func replay(ctx context.Context, s *models.Store, clock models.Clock, opts providers.ReplayOptions) ([]providers.ReplayResult, error) {
+	m := providers.Mappings{TypeformForms: typeformForms, FormbricksSurveys: formbricksSurveys}
+	return providers.Replay(ctx, s, hookPolicy(), m, clock.Now(), opts)
 }
 
 func scrapeMetrics(t *testing.T, base string) string {

@@ -104,12 +104,7 @@ func (s *Store) ClaimDigest(ctx context.Context, now time.Time, post DigestPost,
 		}
 		if len(ids) == 0 {
 			if !force {
-				var prev DigestRun
-				if err := tx.Select("id, month, via, actor, posts, claimed_at, last_post_at").Where("month = ?", post.Month).Take(&prev).Error; err != nil {
-					return fmt.Errorf("digest %s: %w", post.Month, ErrDigestPosted)
-				}
-				return fmt.Errorf("digest %s was posted %s by %s: %w", post.Month,
-					prev.LastPostAt.UTC().Format("2006-01-02 15:04 MST"), orDash(prev.Actor, prev.Via), ErrDigestPosted)
+				return digestPosted(tx, post.Month)
 			}
 			err := tx.Model(&DigestRun{}).Where("month = ?", post.Month).Updates(map[string]any{
 				"posts": gorm.Expr("posts + 1"), "via": post.Via, "actor": post.Actor, "last_post_at": now,
@@ -159,6 +154,27 @@ func (s *Store) DigestRunFor(ctx context.Context, month string) (DigestRun, erro
 		return run, notFound(err, "digest run "+month)
 	}
 	return run, nil
+}
+
+// RefuseDigestPosted returns the refusal a second, unforced post of month
+// gets (ErrDigestPosted, saying when and by whom the month was posted), or
+// nil while the month is not posted.
+func (s *Store) RefuseDigestPosted(ctx context.Context, month string) error {
+	posted, err := s.DigestPosted(ctx, month)
+	if err != nil || !posted {
+		return err
+	}
+	return digestPosted(s.db.WithContext(ctx), month)
+}
+
+// digestPosted is the refusal of a second post of a posted month.
+func digestPosted(tx *gorm.DB, month string) error {
+	var prev DigestRun
+	if err := tx.Select("id, month, via, actor, posts, claimed_at, last_post_at").Where("month = ?", month).Take(&prev).Error; err != nil {
+		return fmt.Errorf("digest %s: %w", month, ErrDigestPosted)
+	}
+	return fmt.Errorf("digest %s was posted %s by %s: %w", month,
+		prev.LastPostAt.UTC().Format("2006-01-02 15:04 MST"), orDash(prev.Actor, prev.Via), ErrDigestPosted)
 }
 
 // DigestPosted reports whether a month's digest was posted, without loading it.

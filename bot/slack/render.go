@@ -54,13 +54,11 @@ type RenderOptions struct {
 	OwnerID string
 }
 
-// RenderCard renders a case card as Block Kit blocks, with the owner shown
-// by email. Every untrusted text is escaped; see Escape.
-func RenderCard(c bot.Card) []slackgo.Block { return RenderCardWith(c, RenderOptions{}) }
-
-// RenderCardWith renders a case card as Block Kit blocks. The result stays
-// within Slack's limits: at most MaxBlocks blocks and MaxTextLen characters
-// per text; a longer comment is cut and offered in full by a button.
+// RenderCardWith renders a case card as Block Kit blocks; with no OwnerID
+// the owner is shown by email. Every untrusted text is escaped; see Escape.
+// The result stays within Slack's limits: at most MaxBlocks blocks and
+// MaxTextLen characters per text; a longer comment is cut and offered in
+// full by a button.
 func RenderCardWith(c bot.Card, o RenderOptions) []slackgo.Block {
 	id := strconv.FormatInt(c.CaseID, 10)
 	blockID := func(part string) string { return "case-" + id + "-" + part }

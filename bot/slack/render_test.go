@@ -226,7 +226,7 @@ func TestRenderCardLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := sampleCard()
 			tt.edit(&c)
-			blocks := cxslack.RenderCard(c)
+			blocks := cxslack.RenderCardWith(c, cxslack.RenderOptions{})
 			if len(blocks) > cxslack.MaxBlocks {
 				t.Fatalf("%d blocks", len(blocks))
 			}

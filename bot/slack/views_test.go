@@ -133,7 +133,7 @@ func TestReplyBlocksFitOneMessage(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		c := sampleCard()
 		c.CaseID = int64(i + 1)
-		cards = append(cards, cxslack.RenderCard(c))
+		cards = append(cards, cxslack.RenderCardWith(c, cxslack.RenderOptions{}))
 	}
 	long := strings.Repeat("line &lt;x&gt;\n", 500)
 	blocks := cxslack.ReplyBlocks("en", long, cards...)

@@ -2,8 +2,10 @@
 // (Delighted, Typeform, Formbricks, and Standard Webhooks senders) into
 // models.ResponseInput values.
 //
-// It is pure: it sees raw header and body bytes and returns values or errors,
-// so the HTTP handlers decide status codes, dead-lettering and storage.
+// Its verifying and mapping are pure: they see raw header and body bytes and
+// return values or errors, so the HTTP handlers decide status codes,
+// dead-lettering and storage. Replay alone uses the store: it maps the kept
+// dead letters again and stores those that now map.
 // Errors fall into three kinds the caller tells apart:
 //   - the signature errors of Verify* (answer 401);
 //   - *UnmappableError: the payload is well-formed but cannot become a

@@ -92,17 +92,8 @@ func (p *Poster) Post(ctx context.Context, month string, now time.Time, via, act
 	if !force {
 		// Cheap check first: the unique key decides, but there is no need
 		// to build a report that will not be posted.
-		posted, err := p.Store.DigestPosted(ctx, month)
-		if err != nil {
+		if err := p.Store.RefuseDigestPosted(ctx, month); err != nil {
 			return models.DigestRun{}, nil, err
-		}
-		if posted {
-			run, err := p.Store.DigestRunFor(ctx, month)
-			if err != nil {
-				return models.DigestRun{}, nil, fmt.Errorf("digest %s: %w", month, models.ErrDigestPosted)
-			}
-			return run, nil, fmt.Errorf("digest %s was posted %s by %s: %w", month,
-				run.LastPostAt.UTC().Format("2006-01-02 15:04 MST"), run.Actor, models.ErrDigestPosted)
 		}
 	}
 	rep, err := p.Build(ctx, month, now)
