@@ -93,7 +93,7 @@ func (d *SlackDirectory) Email(ctx context.Context, userID string) (string, erro
 		return "", fmt.Errorf("%q is not a Slack user id", userID)
 	}
 	now := d.clock.Now()
-	cached, cerr := d.store.LatestPlatformUserByID(ctx, models.TransportSlack, userID)
+	cached, cerr := d.store.PlatformUserByID(ctx, models.TransportSlack, userID)
 	if cerr == nil && now.Sub(cached.CheckedAt) < d.TTL {
 		return cached.Email, nil
 	}

@@ -317,6 +317,17 @@ func DMCardChannel(email string) string {
 	return DMCardPrefix + strings.ToLower(strings.TrimSpace(email))
 }
 
+// CardRefsOf returns where a case's card was posted on one transport, in
+// every channel it went to, oldest post first.
+func (s *Store) CardRefsOf(ctx context.Context, caseID int64, transport string) ([]CardRef, error) {
+	var refs []CardRef
+	err := s.db.WithContext(ctx).Where("case_id = ? AND transport = ?", caseID, transport).Order("posted_at, channel").Find(&refs).Error
+	if err != nil {
+		return nil, fmt.Errorf("cards of case %d: %w", caseID, err)
+	}
+	return refs, nil
+}
+
 // CardRef returns where a case's card was posted on one channel.
 func (s *Store) CardRef(ctx context.Context, caseID int64, transport, channel string) (CardRef, error) {
 	var cr CardRef

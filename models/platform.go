@@ -54,10 +54,11 @@ func (s *Store) PlatformUser(ctx context.Context, platform, email string) (Platf
 	return u, nil
 }
 
-// PlatformUserByID finds the email behind a platform's user id.
+// PlatformUserByID finds the email behind a platform's user id; when the
+// person's email changed, the most recently checked entry wins.
 func (s *Store) PlatformUserByID(ctx context.Context, platform, userID string) (PlatformUser, error) {
 	var u PlatformUser
-	err := s.db.WithContext(ctx).Where("platform = ? AND user_id = ?", platform, userID).Take(&u).Error
+	err := s.db.WithContext(ctx).Where("platform = ? AND user_id = ?", platform, userID).Order("checked_at DESC").Take(&u).Error
 	if err != nil {
 		return u, notFound(err, "platform user "+userID)
 	}
