@@ -104,6 +104,14 @@ type Lister interface {
 	DirectList(ctx context.Context, email, intro string, items []ListItem) error
 }
 
+// CardDMer is a Messenger whose direct messages with a card can be updated
+// in place, as channel cards are: DirectMessageCard returns the message's
+// reference, which UpdateCard takes with models.DMCardChannel(email) as the
+// channel.
+type CardDMer interface {
+	DirectMessageCard(ctx context.Context, email string, text Text, card Card) (ref string, err error)
+}
+
 // Threader is a Messenger that can post a card in the thread of another
 // message (a roll-up) and rewrite a text message in place. Without it,
 // cards of a roll-up are posted to the channel and roll-ups stay as posted.

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cxloop/cxloop/bot/teams/teamsfake"
@@ -159,6 +160,57 @@ func TestTeamsCardRefreshListCapped(t *testing.T) {
 		ids := refreshUserIDs(teamsfake.CardOf(posts[0]))
 		if len(ids) != 5 || ids[0] != mariID || ids[1] != teamsfake.AliceID {
 			t.Fatalf("refresh.userIds %v: want 5, the manager then the owner first", ids)
+		}
+	})
+}
+
+// The owner's DM copy of the card follows the case, as the channel's does:
+// a change is a PUT at the DM's own activity id, in the owner's view.
+func TestTeamsDMCardUpdatedInPlace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.install()
+		caseID := e.detractor("r1", "Waited 40 minutes.")
+		e.fake.Reset()
+		e.deliver()
+		chat := "a:personal-" + teamsfake.AliceID
+		dms := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "POST" && c.Conversation == chat })
+		if len(dms) != 1 || teamsfake.CardOf(dms[0]) == nil || dms[0].Answered == "" {
+			t.Fatalf("want one card in the owner's DM, got %+v", e.fake.Calls())
+		}
+		dmID := dms[0].Answered
+
+		_, resp := e.execute(teamsfake.AliceID, "thank", caseID, map[string]any{"method": "call", "thankNote": "apologised"})
+		if resp.Type != "application/vnd.microsoft.card.adaptive" {
+			t.Fatalf("thank: %+v", resp)
+		}
+		e.fake.Reset()
+		e.deliver()
+		puts := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "PUT" && c.Conversation == chat })
+		if len(puts) != 1 || puts[0].Activity != dmID {
+			t.Fatalf("want the DM card updated by PUT at %s/%s, got %+v", chat, dmID, e.fake.Calls())
+		}
+		card := teamsfake.CardOf(puts[0])
+		verbs := cardVerbs(card)
+		if !strings.Contains(cardText(card), "Thanked") || slices.Contains(verbs, "thank") || !slices.Contains(verbs, "resolve") || slices.Contains(verbs, "assign") {
+			t.Fatalf("the DM copy does not show the thanked case in the owner's view (buttons %v): %s", verbs, cardText(card))
+		}
+		if n := len(callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "POST" && c.Conversation == chat })); n != 0 {
+			t.Errorf("the owner got %d new DMs instead of the update", n)
+		}
+
+		// Reassigned by the manager: the new owner is told, and the old
+		// owner's copy shows that the case is no longer theirs.
+		_, resp = e.execute(mariID, "assign", caseID, map[string]any{"assignee": "liis@example.com"})
+		if resp.Type != "application/vnd.microsoft.card.adaptive" {
+			t.Fatalf("assign: %+v", resp)
+		}
+		e.fake.Reset()
+		e.deliver()
+		puts = callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "PUT" && c.Conversation == chat })
+		if len(puts) != 1 || puts[0].Activity != dmID || !strings.Contains(cardText(teamsfake.CardOf(puts[0])), "Liis") ||
+			len(cardVerbs(teamsfake.CardOf(puts[0]))) != 0 {
+			t.Fatalf("the old owner's copy after the reassignment: %+v", puts)
 		}
 	})
 }

@@ -247,7 +247,7 @@ func TestTeamsLoop(t *testing.T) {
 		}
 		e.fake.Reset()
 		e.deliver()
-		puts := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "PUT" })
+		puts := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "PUT" && c.Conversation == conv })
 		if len(puts) != 1 || puts[0].Conversation != conv || puts[0].Activity != actID || !strings.Contains(cardText(teamsfake.CardOf(puts[0])), "Thanked") {
 			t.Fatalf("want the card updated by PUT at %s/%s, got %+v", conv, actID, e.fake.Calls())
 		}
@@ -267,7 +267,7 @@ func TestTeamsLoop(t *testing.T) {
 		}
 		e.fake.Reset()
 		e.deliver()
-		puts = callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "PUT" })
+		puts = callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool { return c.Method == "PUT" && c.Conversation == conv })
 		if len(puts) != 1 || puts[0].Activity != actID || !strings.Contains(cardText(teamsfake.CardOf(puts[0])), "Resolved") {
 			t.Fatalf("want the card updated to Resolved, got %+v", e.fake.Calls())
 		}

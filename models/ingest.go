@@ -568,52 +568,13 @@ func (s *Store) pickOwners(tx *gorm.DB, team *TeamPolicy, k int, away map[string
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, k)
-	members := team.Members
-	if len(members) == 0 {
-		return out, nil
-	}
 	var load map[string]int64
-	if team.Assign == AssignLeastLoaded {
+	if team.Assign == AssignLeastLoaded && len(team.Members) > 0 {
 		if load, err = openLoad(tx, team.ID); err != nil {
 			return nil, err
 		}
 	}
-	for j := 0; j < k; j++ {
-		n := counters[j]
-		start := int((n - 1) % int64(len(members)))
-		// Nobody away gets a new case: the rotation moves on to the next
-		// member who is in; with everyone away the case waits unowned and
-		// the managers hear of it.
-		switch {
-		case team.Assign == AssignChampion && team.Champion != "" && !away[strings.ToLower(team.Champion)]:
-			out[j] = team.Champion
-		case team.Assign == AssignLeastLoaded:
-			// Fewest open cases wins; ties rotate with the counter.
-			best, bestN := "", int64(-1)
-			for i := range members {
-				m := members[(start+i)%len(members)]
-				if away[strings.ToLower(m)] {
-					continue
-				}
-				if c := load[strings.ToLower(m)]; bestN < 0 || c < bestN {
-					best, bestN = m, c
-				}
-			}
-			out[j] = best
-			if best != "" {
-				load[strings.ToLower(best)]++
-			}
-		default:
-			for i := range members {
-				if m := members[(start+i)%len(members)]; !away[strings.ToLower(m)] {
-					out[j] = m
-					break
-				}
-			}
-		}
-	}
-	return out, nil
+	return assignOwners(team, counters[:k], load, away), nil
 }
 
 func openLoad(tx *gorm.DB, teamID string) (map[string]int64, error) {
@@ -735,6 +696,16 @@ func (s *Store) queueCardRefreshMessage(tx *gorm.DB, now time.Time, caseID int64
 		msgs = append(msgs,
 			OutboxMessage{Kind: KindCardUpdate, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, OrderKey: key},
 			OutboxMessage{Kind: KindThreadReply, Transport: p.Transport, Channel: p.Channel, CaseID: caseID, Text: note, Message: line, OrderKey: key})
+	}
+	// The copies of the card sent in DMs are updated too; they have no thread.
+	var dms []CardRef
+	if err := tx.Where("case_id = ? AND channel LIKE ?", caseID, DMCardPrefix+"%").Find(&dms).Error; err != nil {
+		return fmt.Errorf("find DM cards: %w", err)
+	}
+	for _, r := range dms {
+		to := strings.TrimPrefix(r.Channel, DMCardPrefix)
+		msgs = append(msgs, OutboxMessage{Kind: KindCardUpdate, Transport: r.Transport, Channel: r.Channel, Recipient: to,
+			CaseID: caseID, OrderKey: fmt.Sprintf("dm:%d:%s:%s", caseID, r.Transport, to)})
 	}
 	if err := queueRollupRefresh(tx, now, caseID); err != nil {
 		return err

@@ -34,13 +34,7 @@ type Pacing map[string]time.Duration
 func (s *Store) ClaimOutbox(ctx context.Context, worker string, now time.Time, lease time.Duration, n int, pace Pacing) ([]OutboxMessage, error) {
 	now = now.UTC()
 	until := now.Add(lease)
-	// A blank, which names no transport, keeps the list non-empty: "x NOT IN ()" is not SQL.
-	paced := []string{" "}
-	for t, gap := range pace {
-		if gap > 0 {
-			paced = append(paced, t)
-		}
-	}
+	paced := pace.pacedTransports()
 	var claimed []OutboxMessage
 	var err error
 	if s.postgres {
@@ -54,10 +48,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, worker string, now time.Time, l
 			// One writer at a time on SQLite: the pace check in the claim
 			// above still holds, so every claimed conversation takes its slot.
 			var vals [][]any
-			for _, m := range claimed {
-				if pace[m.Transport] > 0 {
-					vals = append(vals, []any{m.Transport, m.PaceKey, until})
-				}
+			for _, slot := range pace.slotsTaken(claimed) {
+				vals = append(vals, []any{slot[0], slot[1], until})
 			}
 			if len(vals) == 0 {
 				return nil
@@ -231,10 +223,17 @@ func deliveryWrites(m *OutboxMessage, ref string, now time.Time) sqlWrites {
 		w = append(w, sqlWrite{`UPDATE channel_paces SET next_at = ? WHERE transport = ? AND channel = ?`,
 			[]any{m.PaceNext.UTC(), m.Transport, m.PaceKey}})
 	}
-	if m.Kind == KindCardPost && ref != "" {
+	channel := m.Channel
+	if (m.Kind == KindCaseDM || m.Kind == KindUnownedDM) && m.CaseID != 0 {
+		// A DM's copy of the card, updated with the channel's.
+		channel = DMCardChannel(m.Recipient)
+	} else if m.Kind != KindCardPost {
+		ref = ""
+	}
+	if ref != "" {
 		w = append(w, sqlWrite{`INSERT INTO card_refs (case_id, transport, channel, ref, posted_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (case_id, transport, channel) DO UPDATE SET ref = excluded.ref, posted_at = excluded.posted_at`,
-			[]any{m.CaseID, m.Transport, m.Channel, ref, now}})
+			[]any{m.CaseID, m.Transport, channel, ref, now}})
 	}
 	return w
 }
@@ -307,6 +306,15 @@ func (s *Store) ReleaseLease(ctx context.Context, id int64) error {
 		return fmt.Errorf("release message %d: %w", id, err)
 	}
 	return nil
+}
+
+// DMCardPrefix starts the CardRef channel of a card sent in a direct
+// message: "dm:" and the recipient's email.
+const DMCardPrefix = "dm:"
+
+// DMCardChannel is the CardRef channel of the card in a person's DM.
+func DMCardChannel(email string) string {
+	return DMCardPrefix + strings.ToLower(strings.TrimSpace(email))
 }
 
 // CardRef returns where a case's card was posted on one channel.

@@ -31,7 +31,10 @@ type Messenger struct {
 	tenant string
 }
 
-var _ bot.Messenger = (*Messenger)(nil)
+var (
+	_ bot.Messenger = (*Messenger)(nil)
+	_ bot.CardDMer  = (*Messenger)(nil)
+)
 
 // MessengerOption configures a Messenger.
 type MessengerOption func(*Messenger)
@@ -242,11 +245,25 @@ func (m *Messenger) UpdateText(ctx context.Context, channel, ref, text string) e
 	return m.conn.UpdateActivity(ctx, r.ServiceURL, conv, actID, Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown"})
 }
 
-// UpdateCard replaces the card at ref in place.
+// UpdateCard replaces the card at ref in place: a channel's, or the copy in
+// a person's DM (channel models.DMCardChannel(email)), which shows that
+// person's view in their language.
 func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bot.Card) error {
 	conv, actID, err := splitRef(ref)
 	if err != nil {
 		return err
+	}
+	if email, ok := strings.CutPrefix(channel, models.DMCardPrefix); ok {
+		chat, err := m.store.TeamsConversation(ctx, conv)
+		if errors.Is(err, models.ErrNotFound) {
+			return bot.PermanentError(fmt.Errorf("teams: the chat of %s's card is unknown", email))
+		}
+		if err != nil {
+			return err
+		}
+		card.Lang = m.ReaderLang(ctx, email, card.Lang)
+		act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.PersonalCard(card, email))}
+		return m.conn.UpdateActivity(ctx, chat.ServiceURL, conv, actID, act)
 	}
 	r, err := m.Reference(ctx, channel)
 	if err != nil {
@@ -275,6 +292,24 @@ func (m *Messenger) Reply(ctx context.Context, channel, ref, text string) error 
 // creating the chat the first time. With a card, the text heads the card
 // (one message: Teams splits a text with a card into two).
 func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text, card *bot.Card) error {
+	_, _, err := m.directMessage(ctx, email, t, card)
+	return err
+}
+
+// DirectMessageCard is DirectMessage with a card, returning the message's
+// reference ("<chat id>|<activity id>") for UpdateCard.
+func (m *Messenger) DirectMessageCard(ctx context.Context, email string, t bot.Text, card bot.Card) (string, error) {
+	chat, id, err := m.directMessage(ctx, email, t, &card)
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", nil // sent, but nothing to update later by
+	}
+	return JoinRef(chat, id), nil
+}
+
+func (m *Messenger) directMessage(ctx context.Context, email string, t bot.Text, card *bot.Card) (chat, id string, err error) {
 	lang := m.ReaderLang(ctx, email, t.Lang)
 	text := t.In(lang)
 	act := Activity{Type: "message", Text: MessageText(text), TextFormat: "markdown"}
@@ -283,8 +318,7 @@ func (m *Messenger) DirectMessage(ctx context.Context, email string, t bot.Text,
 		c.Lang = lang
 		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(DMCard(text, m.PersonalCard(c, email)))}
 	}
-	_, err := m.SendPersonal(ctx, email, act)
-	return err
+	return m.sendPersonal(ctx, email, act)
 }
 
 // DMCard is a rendered case card headed by the text of a direct message.
@@ -307,15 +341,21 @@ func (m *Messenger) ReaderLang(ctx context.Context, email, fallback string) stri
 // SendPersonal sends an activity to the person's 1:1 chat with the bot and
 // returns the activity id.
 func (m *Messenger) SendPersonal(ctx context.Context, email string, act Activity) (string, error) {
+	_, id, err := m.sendPersonal(ctx, email, act)
+	return id, err
+}
+
+func (m *Messenger) sendPersonal(ctx context.Context, email string, act Activity) (chat, id string, err error) {
 	p, err := m.dir.Person(ctx, email)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	chat, err := m.personalChat(ctx, p)
+	c, err := m.personalChat(ctx, p)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return m.conn.SendToConversation(ctx, chat.ServiceURL, chat.ID, act)
+	id, err = m.conn.SendToConversation(ctx, c.ServiceURL, c.ID, act)
+	return c.ID, id, err
 }
 
 // personalChat finds or creates the bot's 1:1 chat with p.

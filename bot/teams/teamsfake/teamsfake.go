@@ -61,6 +61,9 @@ type Call struct {
 	Activity     string // the decoded activity id of the path, if any
 	Body         map[string]any
 	Status       int
+	// Answered is the id the fake answered with: of the activity sent, or
+	// of the conversation created.
+	Answered string
 }
 
 // Failure is an injected answer of the Bot Connector or the token endpoint.
@@ -313,6 +316,9 @@ func (f *Fake) serveConnector(w http.ResponseWriter, r *http.Request) {
 	}
 	answer := func(code int, v any) {
 		call.Status = code
+		if m, ok := v.(map[string]string); ok {
+			call.Answered = m["id"]
+		}
 		f.calls = append(f.calls, call)
 		writeJSON(w, code, v)
 	}
