@@ -166,7 +166,7 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 				if err := d.Store.ReleaseLease(release, m.ID); err != nil {
 					d.Log.Warn("release outbox lease", "id", m.ID, "err", err)
 				}
-				if d.Pace[m.Transport] > 0 {
+				if d.Pace.Paces(m.Transport) {
 					if err := d.Store.SetPace(release, m.Transport, m.PaceKey, d.Clock.Now()); err != nil {
 						d.Log.Warn("release conversation", "err", err)
 					}
@@ -206,14 +206,10 @@ func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 	started := d.Clock.Now()
 	ref, err := d.send(callCtx, m)
 	cancel()
-	if gap := d.Pace[m.Transport]; gap > 0 {
-		// The conversation was held while this message was in flight; the
-		// next may follow a gap after this one was sent (and never before
-		// its answer), so two messages reach the platform a gap apart.
-		next := started.Add(gap)
-		if now := d.Clock.Now(); next.Before(now) {
-			next = now
-		}
+	// The conversation was held while this message was in flight; the next
+	// may follow a gap after this one was sent, so two messages reach the
+	// platform a gap apart.
+	if next, ok := d.Pace.NextSlot(m.Transport, started, d.Clock.Now()); ok {
 		m.PaceNext = &next
 	}
 	// The outcome is recorded even when the call was cut short by shutdown.

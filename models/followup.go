@@ -237,72 +237,34 @@ func (s *Store) chase(ctx context.Context, p *Policy, sw sweep, c *Case, sent ma
 	if !ok {
 		return nil
 	}
-	loc := p.TeamLocation(team)
-	type followup struct {
-		name  string
-		label string
-		due   time.Time
-		open  bool
-	}
-	fus := []followup{
-		{FollowupThankYou, "thank-you", c.ThankYouDueAt, c.State == StateOpen || c.State == StateAssigned},
-		{FollowupResolution, "resolution", c.ResolutionDueAt, true},
-	}
-	// An away owner's case moves to its cover once a follow-up comes due,
-	// so the reminder and the work reach someone who is in.
-	if c.Owner != "" && away[strings.ToLower(c.Owner)] {
-		for _, fu := range fus {
-			if !fu.open || now.Before(RemindAt(fu.due, p.SLA.RemindBefore, team.Hours, loc, team.Holidays)) {
-				continue
-			}
-			if to := Cover(team, c.Owner, away); to != "" {
-				moved, err := s.coverCase(ctx, p, team, now, c, to)
-				if err != nil {
-					return err
-				}
-				if moved {
-					res.Covered++
-				}
-			}
-			break
+	if to := coverAt(p, team, c, away, now); to != "" {
+		moved, err := s.coverCase(ctx, p, team, now, c, to)
+		if err != nil {
+			return err
+		}
+		if moved {
+			res.Covered++
 		}
 	}
-	for _, fu := range fus {
-		if !fu.open {
-			continue
+	owed := owedAt(p, team, c, sent, now)
+	for _, fu := range owed.Escalate {
+		done, err := s.escalate(ctx, p, team, sw, c, fu.Name, fu.Label, fu.Due)
+		if err != nil {
+			return err
 		}
-		switch {
-		case !now.Before(fu.due):
-			if sent[noticeKey{c.ID, fu.name, NoticeOverdue}] {
-				continue
-			}
-			done, err := s.escalate(ctx, p, team, sw, c, fu.name, fu.label, fu.due)
-			if err != nil {
-				return err
-			}
-			if done {
-				res.Escalations++
-			}
-		case c.Owner != "" && !now.Before(RemindAt(fu.due, p.SLA.RemindBefore, team.Hours, loc, team.Holidays)):
-			if sent[noticeKey{c.ID, fu.name, NoticeReminder}] {
-				continue
-			}
-			*due = append(*due, ReminderItem{CaseID: c.ID, Followup: fu.name, Owner: c.Owner, TeamID: c.TeamID, Due: fu.due})
+		if done {
+			res.Escalations++
 		}
 	}
+	*due = append(*due, owed.Remind...)
 	// An owner who left the team (or a case nobody owns) leaves the customer
 	// waiting: the managers hear of it once per departed owner.
-	kind := ""
-	var msg Message
-	switch {
-	case c.Owner == "":
-		kind = NoticeUnowned
-		msg = caseMessage(MsgEscalationUnowned, c.ID, loc, "Team", team.Name)
-	case !team.IsMember(c.Owner) && !team.IsManager(c.Owner) && !p.IsAdmin(c.Owner):
-		kind = "left:" + strings.ToLower(c.Owner)
-		msg = caseMessage(MsgEscalationOwnerLeft, c.ID, loc, "Owner", c.Owner, "Team", team.Name)
-	}
-	if kind != "" && !sent[noticeKey{c.ID, FollowupOwner, kind}] {
+	if kind := owed.OwnerNotice; kind != "" {
+		loc := p.TeamLocation(team)
+		msg := caseMessage(MsgEscalationUnowned, c.ID, loc, "Team", team.Name)
+		if kind != NoticeUnowned {
+			msg = caseMessage(MsgEscalationOwnerLeft, c.ID, loc, "Owner", c.Owner, "Team", team.Name)
+		}
 		done, err := s.notify(ctx, p, sw, c, FollowupNotice{CaseID: c.ID, Followup: FollowupOwner, Kind: kind},
 			KindEscalationDM, managersOf(p, team), msg, "", nil, p.DMAt(team, now, c.Urgent))
 		if err != nil {

@@ -568,52 +568,13 @@ func (s *Store) pickOwners(tx *gorm.DB, team *TeamPolicy, k int, away map[string
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, k)
-	members := team.Members
-	if len(members) == 0 {
-		return out, nil
-	}
 	var load map[string]int64
-	if team.Assign == AssignLeastLoaded {
+	if team.Assign == AssignLeastLoaded && len(team.Members) > 0 {
 		if load, err = openLoad(tx, team.ID); err != nil {
 			return nil, err
 		}
 	}
-	for j := 0; j < k; j++ {
-		n := counters[j]
-		start := int((n - 1) % int64(len(members)))
-		// Nobody away gets a new case: the rotation moves on to the next
-		// member who is in; with everyone away the case waits unowned and
-		// the managers hear of it.
-		switch {
-		case team.Assign == AssignChampion && team.Champion != "" && !away[strings.ToLower(team.Champion)]:
-			out[j] = team.Champion
-		case team.Assign == AssignLeastLoaded:
-			// Fewest open cases wins; ties rotate with the counter.
-			best, bestN := "", int64(-1)
-			for i := range members {
-				m := members[(start+i)%len(members)]
-				if away[strings.ToLower(m)] {
-					continue
-				}
-				if c := load[strings.ToLower(m)]; bestN < 0 || c < bestN {
-					best, bestN = m, c
-				}
-			}
-			out[j] = best
-			if best != "" {
-				load[strings.ToLower(best)]++
-			}
-		default:
-			for i := range members {
-				if m := members[(start+i)%len(members)]; !away[strings.ToLower(m)] {
-					out[j] = m
-					break
-				}
-			}
-		}
-	}
-	return out, nil
+	return assignOwners(team, counters[:k], load, away), nil
 }
 
 func openLoad(tx *gorm.DB, teamID string) (map[string]int64, error) {

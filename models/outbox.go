@@ -34,13 +34,7 @@ type Pacing map[string]time.Duration
 func (s *Store) ClaimOutbox(ctx context.Context, worker string, now time.Time, lease time.Duration, n int, pace Pacing) ([]OutboxMessage, error) {
 	now = now.UTC()
 	until := now.Add(lease)
-	// A blank, which names no transport, keeps the list non-empty: "x NOT IN ()" is not SQL.
-	paced := []string{" "}
-	for t, gap := range pace {
-		if gap > 0 {
-			paced = append(paced, t)
-		}
-	}
+	paced := pace.pacedTransports()
 	var claimed []OutboxMessage
 	var err error
 	if s.postgres {
@@ -54,10 +48,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, worker string, now time.Time, l
 			// One writer at a time on SQLite: the pace check in the claim
 			// above still holds, so every claimed conversation takes its slot.
 			var vals [][]any
-			for _, m := range claimed {
-				if pace[m.Transport] > 0 {
-					vals = append(vals, []any{m.Transport, m.PaceKey, until})
-				}
+			for _, slot := range pace.slotsTaken(claimed) {
+				vals = append(vals, []any{slot[0], slot[1], until})
 			}
 			if len(vals) == 0 {
 				return nil
