@@ -575,7 +575,7 @@ func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
 	actor, err := h.actor(ctx, in)
 	if err != nil {
 		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
-		reply = Reply{Text: "I could not tell who you are: I found no email for your Teams account."}
+		reply = Reply{Text: l10n.T(h.readerLang(ctx, in, ""), "teamsback.no_email")}
 	} else {
 		lang := h.readerLang(ctx, in, actor)
 		if isBacklogCommand(cmd.Line) {

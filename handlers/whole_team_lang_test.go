@@ -219,6 +219,12 @@ func TestWholeTeamInLanguageOnTeams(t *testing.T) {
 				press(mariID, map[string]any{"verb": "item.take", "itemId": item})
 				press(mariID, map[string]any{"verb": "item.status", "itemId": item, fmt.Sprintf("itemStatus%d", item): "in_progress"})
 				press(mariID, map[string]any{"verb": "item.status", "itemId": item, fmt.Sprintf("itemStatus%d", item): "in_progress"}) // refused
+				// Someone the roster does not know writes to the bot.
+				msg := e.fake.Fixture("message-channel-mention")
+				msg["id"], msg["text"], msg["locale"] = "1767781900999", "<at>OpsBot</at> mine", lang
+				msg["from"] = map[string]any{"id": "29:nobody"}
+				msg["entities"] = msg["entities"].([]any)[:1]
+				e.post(msg)
 				e.deliver()
 
 				texts := answers
