@@ -510,7 +510,7 @@ func TestSlackMentionsNeverLive(t *testing.T) {
 		ev := slackFixtureJSON(t, "event_app_home_opened.json")
 		ev["event_id"], ev["event"].(map[string]any)["user"] = "Ev0HOME0009", "U0JAAN"
 		h.serve(h.request("application/json", slackJSON(ev)))
-		if _, err := h.msgr.PostKudos(h.ctx, "C0KUDOS", models.Response{Metric: "nps", Score: 10, Comment: evil,
+		if _, err := h.msgr.PostKudos(h.ctx, "C0KUDOS", "en", models.Response{Metric: "nps", Score: 10, Comment: evil,
 			Attributes: map[string]string{"employee_email": "jaan@example.com"}}); err != nil {
 			t.Fatal(err)
 		}

@@ -250,3 +250,53 @@ func TestTeamsAssigneesNamedFromRoster(t *testing.T) {
 		}
 	})
 }
+
+// A promoter's praise reaches the kudos channel as a card that mentions
+// the employee by their roster name, through the delivery worker.
+func TestTeamsKudosMentionsEmployee(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.p.KudosDestinations = []models.Destination{{Transport: "teams", Channel: teamsfake.TeamID}}
+		e.install()
+		e.deliver() // the welcome
+		in := models.ResponseInput{Source: "web", ExternalID: "p1", Metric: "nps", Score: 10, Touchpoint: "branch",
+			Comment: "Jaan sorted it in five minutes! **thanks**", Attributes: map[string]string{"employee_email": "jaan@example.com"},
+			Customer: models.Customer{ID: "c-p1"}}
+		in.Normalize(e.clock.Now())
+		if _, err := s.Ingest(e.ctx, e.p, e.clock.Now(), []models.ResponseInput{in}, models.IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		e.fake.Reset()
+		e.deliver()
+		posts := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool {
+			cd, _ := c.Body["channelData"].(map[string]any)
+			ch, _ := cd["channel"].(map[string]any)
+			return c.Method == "POST" && c.Path == "/v3/conversations" && ch["id"] == teamsfake.TeamID
+		})
+		if len(posts) != 1 {
+			t.Fatalf("want one kudos post, got %+v", e.fake.Calls())
+		}
+		card := teamsfake.CardOf(posts[0])
+		if card == nil {
+			t.Fatalf("kudos is not a card: %+v", posts[0].Body)
+		}
+		js := cardText(card)
+		ms, _ := card["msteams"].(map[string]any)
+		ents, _ := ms["entities"].([]any)
+		if len(ents) != 1 {
+			t.Fatalf("no mention: %s", js)
+		}
+		ent := ents[0].(map[string]any)
+		mentioned := ent["mentioned"].(map[string]any)
+		if ent["text"] != "<at>Jaan Tamm</at>" || mentioned["id"] != teamsfake.AliceID || mentioned["name"] != "Jaan Tamm" ||
+			!strings.Contains(js, `"text":"Thanks go to \u003cat\u003eJaan Tamm\u003c/at\u003e."`) {
+			t.Errorf("the employee is not mentioned by name: %s", js)
+		}
+		if strings.Contains(js, "jaan@example.com") || strings.Contains(js, `"\u003e `) || strings.Contains(js, `\\`) {
+			t.Errorf("an email, a quote marker or an escape in the kudos card: %s", js)
+		}
+		if !strings.Contains(js, `"text":"Jaan sorted it in five minutes! **thanks**","type":"TextRun"`) {
+			t.Errorf("the customer's words are not shown as written: %s", js)
+		}
+	})
+}

@@ -217,3 +217,48 @@ func TestGoldenTeamsAssigneeNames(t *testing.T) {
 		t.Errorf("assignees %q, want %q", titles, want)
 	}
 }
+
+// Kudos: the employee mentioned by their roster name, or named as their
+// email reads when Teams does not know them; the customer's words inert.
+func TestGoldenTeamsKudos(t *testing.T) {
+	r := models.Response{Metric: "nps", Score: 10, Touchpoint: "branch", Comment: "Jaan was wonderful!\n> " + goldenHostile,
+		Attributes: map[string]string{"employee_email": "jaan.tamm@example.com"}}
+	for _, lang := range models.Languages {
+		t.Run(lang, func(t *testing.T) {
+			card := teams.KudosCard(lang, r, teams.KudosMention{UserID: "29:jaan", Name: "Jaan <b>Tamm</b>"})
+			goldenCardFile(t, "card-kudos."+lang, card)
+			ms := card["msteams"].(map[string]any)
+			ents, _ := ms["entities"].([]any)
+			if len(ents) != 1 {
+				t.Fatalf("want one mention entity, got %v", ms)
+			}
+			at := ents[0].(map[string]any)["text"].(string)
+			// TextBlocks are read as markdown; the customer's words are in a
+			// TextRun, shown as written.
+			var blocks, runs []string
+			walkCard(card["body"], func(m map[string]any) {
+				switch m["type"] {
+				case "TextBlock":
+					blocks = append(blocks, m["text"].(string))
+				case "TextRun":
+					runs = append(runs, m["text"].(string))
+				}
+			})
+			all := strings.Join(blocks, "\n")
+			if at != "<at>Jaan bTamm/b</at>" || strings.Count(all, at) != 1 {
+				t.Errorf("mention %q not once in the card: %s", at, all)
+			}
+			if strings.Contains(all, "> ") || strings.Contains(all, "\\") || strings.Contains(all, "&#") || strings.Contains(all, "@example.com") {
+				t.Errorf("a quote marker, an escape or an email in the card: %s", all)
+			}
+			if len(runs) != 1 || !strings.HasPrefix(runs[0], "Jaan was wonderful!\n> <at>General</at> **bold**") {
+				t.Errorf("the customer's words are not one TextRun as written: %q", runs)
+			}
+		})
+	}
+	card := teams.KudosCard("en", r, teams.KudosMention{Name: "Jaan Tamm"})
+	goldenCardFile(t, "card-kudos-unknown.en", card)
+	if ms := card["msteams"].(map[string]any); ms["entities"] != nil {
+		t.Errorf("a mention of nobody: %v", ms)
+	}
+}
