@@ -214,3 +214,39 @@ func TestTeamsDMCardUpdatedInPlace(t *testing.T) {
 		}
 	})
 }
+
+// The manager's assign form lists the team's people by their roster names:
+// nobody else from the tenant's roster, no raw emails.
+func TestTeamsAssigneesNamedFromRoster(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.fake.SetMembers(
+			teamsfake.Member{ID: teamsfake.AliceID, Name: "Jaan Tamm", Email: "Jaan@example.com"},
+			teamsfake.Member{ID: liisID, Name: "Liis Lepp", UPN: "liis@example.com"},
+			teamsfake.Member{ID: mariID, Name: "Mari Maasikas", Email: "mari@example.com"},
+			teamsfake.Member{ID: eveID, Name: "Eve", Email: "eve@example.com"},
+		)
+		e.install()
+		caseID := e.detractor("r1", "slow")
+		e.deliver()
+		_, resp := e.execute(mariID, "refreshCase", caseID, nil)
+		form := formInputs(t, resp.Value.(map[string]any), "assign")
+		choice := form["assignee"]
+		if choice["style"] != "filtered" {
+			t.Errorf("the person list is %v, not filtered", choice["style"])
+		}
+		var got []string
+		for _, ch := range choice["choices"].([]any) {
+			m := ch.(map[string]any)
+			got = append(got, fmt.Sprintf("%v=%v", m["title"], m["value"]))
+		}
+		want := []string{"Jaan Tamm=jaan@example.com", "Liis Lepp=liis@example.com", "Mari Maasikas=mari@example.com"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("assignees %v, want %v", got, want)
+		}
+		// The owner is named as the roster names them too.
+		if !strings.Contains(cardText(resp.Value.(map[string]any)), `"text":"Jaan Tamm"`) {
+			t.Errorf("owner not named from the roster: %s", cardText(resp.Value.(map[string]any)))
+		}
+	})
+}

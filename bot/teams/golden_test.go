@@ -190,3 +190,30 @@ func TestGoldenTeamsRoleViews(t *testing.T) {
 		})
 	}
 }
+
+// The assign form names people as the roster does; two of one name are
+// told apart by their emails, and nobody outside the list is offered.
+func TestGoldenTeamsAssigneeNames(t *testing.T) {
+	c := goldenCard(models.StateOpen, "Waited 40 minutes on the phone.")
+	c.Lang = "en"
+	c.Names["mari.kask@example.com"] = "Mari"
+	o := goldenOptions
+	o.Assignees = []string{"jaan@example.com", "liis@example.com", "mari@example.com", "mari.kask@example.com"}
+	card := teams.RenderCard(c, o)
+	goldenCardFile(t, "card-assign-names.en", card)
+	var titles []string
+	walkCard(card, func(m map[string]any) {
+		if m["id"] == teams.InputAssignee {
+			if m["style"] != "filtered" {
+				t.Errorf("the person list is not filtered: %v", m["style"])
+			}
+			for _, ch := range m["choices"].([]any) {
+				titles = append(titles, ch.(map[string]any)["title"].(string))
+			}
+		}
+	})
+	want := []string{"Jaan Tamm", "Liis", "Mari (mari@example.com)", "Mari (mari.kask@example.com)"}
+	if strings.Join(titles, "|") != strings.Join(want, "|") {
+		t.Errorf("assignees %q, want %q", titles, want)
+	}
+}
