@@ -404,6 +404,15 @@ func (h *Teams) fullComment(ctx context.Context, in *teams.Inbound, caseID int64
 	if err != nil {
 		return ActionOutcomeIn(lang, err, "", caseID), false
 	}
+	// The read-only card has no such button; a pressed one from outside
+	// the team (or from nobody the roster knows) gets nothing.
+	if bot.NewCard(v, h.Policy).ForViewer(h.Policy, actor).ReadOnly {
+		team := v.Case.TeamID
+		if t, ok := h.Policy.Team(team); ok && t.Name != "" {
+			team = t.Name
+		}
+		return l10n.T(lang, "teamscard.full_comment_team_only", "CaseID", caseID, "Team", team), false
+	}
 	h.privately(ctx, in, actor, l10n.T(lang, "teamsreply.full_comment", "CaseID", caseID)+"\n"+v.Response.Comment)
 	return l10n.T(lang, "teamsreply.full_comment_sent", "CaseID", caseID), true
 }

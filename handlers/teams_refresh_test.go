@@ -300,3 +300,34 @@ func TestTeamsKudosMentionsEmployee(t *testing.T) {
 		}
 	})
 }
+
+// The read-only card has no "full comment" button; one forged from outside
+// the team is refused and the comment goes nowhere.
+func TestTeamsFullCommentOnlyForTheTeam(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.fake.SetMembers(
+			teamsfake.Member{ID: teamsfake.AliceID, Name: "Jaan Tamm", Email: "jaan@example.com"},
+			teamsfake.Member{ID: eveID, Name: "Eve", Email: "eve@example.com"},
+		)
+		e.install()
+		caseID := e.detractor("r1", "SECRET-WORDS of the customer")
+		e.deliver()
+		for _, from := range []string{eveID, "29:stranger"} {
+			e.fake.Reset()
+			_, resp := e.execute(from, "full_comment", caseID, nil)
+			if resp.Type != "application/vnd.microsoft.activity.message" || !strings.Contains(fmt.Sprint(resp.Value), "Only the people of Contact Center") {
+				t.Errorf("%s: full comment answered %+v", from, resp)
+			}
+			for _, c := range e.fake.Calls() {
+				if strings.Contains(cardText(c.Body), "SECRET-WORDS") {
+					t.Errorf("%s: the comment was sent: %+v", from, c)
+				}
+			}
+		}
+		e.fake.Reset()
+		if _, resp := e.execute(teamsfake.AliceID, "full_comment", caseID, nil); !strings.Contains(fmt.Sprint(resp.Value), "private chat") {
+			t.Errorf("the owner's full comment: %+v", resp)
+		}
+	})
+}
