@@ -66,13 +66,6 @@ func (m *Messenger) Directory() *Directory { return m.dir }
 // Connector is the Bot Connector client.
 func (m *Messenger) Connector() *Connector { return m.conn }
 
-// Render renders a card with its forms' choices, people named from the
-// roster cache.
-func (m *Messenger) Render(ctx context.Context, c bot.Card) map[string]any {
-	c, o := m.prepare(ctx, c)
-	return RenderCard(c, o)
-}
-
 // ChannelCard is a case card as posted for everyone in its channel: the
 // buttons some member may use, refreshed into each person's own view for
 // the team's people Teams refreshes it for.
