@@ -218,7 +218,17 @@ func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 	now := d.Clock.Now()
 	log := d.Log.With("message", m.ID, "kind", m.Kind, "transport", m.Transport, "case", m.CaseID, "attempt", m.Attempts)
 	if err == nil {
-		if err := d.Store.MarkDelivered(ctx, m, ref, now); err != nil {
+		// The message has gone out: an unrecorded delivery is sent again
+		// when its lease ends, so a passing database error (a deadlock, a
+		// dropped connection) is worth a second and third try.
+		var err error
+		for try := 0; try < 3; try++ {
+			if err = d.Store.MarkDelivered(ctx, m, ref, now); err == nil || ctx.Err() != nil {
+				break
+			}
+			log.Warn("record delivery, trying again", "err", err)
+		}
+		if err != nil {
 			log.Error("record delivery", "err", err)
 			return
 		}
