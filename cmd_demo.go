@@ -723,6 +723,15 @@ func (sim *demoSim) itemOpened(ctx context.Context, a demoAction) error {
 	return nil
 }
 
+// demoFixDescription is what the fee fix changed, as the CX lead tells
+// customers in each language.
+var demoFixDescription = map[string]string{
+	models.LangEnglish: "We now show every fee before you pay, and the card payment fee is lower.",
+	"et":               "Näitame nüüd iga tasu enne makset ja kaardimakse tasu on väiksem.",
+	"pl":               "Każdą opłatę pokazujemy teraz przed płatnością, a prowizja za płatność kartą jest niższa.",
+	"ru":               "Теперь мы показываем каждую комиссию до оплаты, а комиссия за оплату картой стала ниже.",
+}
+
 // markFixDone marks the fee item done and plans when each owner tells
 // their customer: nine in ten within the due time, most of the rest a day
 // or two late, a few not by the end of the month.
@@ -733,8 +742,16 @@ func (sim *demoSim) markFixDone(ctx context.Context) error {
 		return nil
 	}
 	sim.clock.Set(sim.fixAt)
+	// In the confirmation form the CX lead says what changed in each
+	// customer language, in place of the item's working title.
+	edits := map[string]string{}
+	for lang, change := range demoFixDescription {
+		if t, got := sim.policy.CustomerMessages.Template(models.MessageFixDone, lang); t != nil && got == lang {
+			edits[lang] = strings.Replace(t.BodySource, "{{.WhatWasDone}}", change, 1)
+		}
+	}
 	if _, err := sim.store.ActOnImprovement(ctx, sim.policy, sim.fixAt, sim.item, "cx.lead@example.com",
-		models.ItemOp{Kind: models.ItemOpStatus, Status: models.ImprovementDone}); err != nil {
+		models.ItemOp{Kind: models.ItemOpStatus, Status: models.ImprovementDone, FixDone: edits}); err != nil {
 		return fmt.Errorf("mark the fee fix done: %w", err)
 	}
 	for _, owner := range demoOwners(sim.policy) {

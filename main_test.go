@@ -246,6 +246,25 @@ func TestDemoWritesTheDigest(t *testing.T) {
 			t.Errorf("the narration lacks %q", want)
 		}
 	}
+	// The customers read what changed in their language, as the CX lead
+	// worded it, not the item's working title.
+	told := map[string]bool{}
+	for _, e := range res.Emails {
+		if e.Msg.Unsubscribe == "" {
+			continue // the digest, to the executives
+		}
+		if !e.At.Before(res.FixAt) && strings.Contains(e.Msg.Text, res.Item.Title) {
+			t.Errorf("a fix_done email shows the item's title %q:\n%s", res.Item.Title, e.Msg.Text)
+		}
+		for lang, change := range demoFixDescription {
+			if strings.Contains(e.Msg.Text, change) {
+				told[lang] = true
+			}
+		}
+	}
+	if len(told) < 3 {
+		t.Errorf("fix_done emails went out in %v, want the customers' several languages", told)
+	}
 	// The digest reaches each executive once, with the chart the HTML shows inline.
 	var to []string
 	for _, e := range res.DigestEmails {

@@ -29,7 +29,7 @@ func (o *ChatOps) away(ctx context.Context, actor string, args []string) Reply {
 		return Reply{Text: l10n.T(lang, "away.past", "Date", l10n.Date(lang, day))}
 	}
 	if err := o.Store.SetAway(ctx, now, actor, until, "command"); err != nil {
-		return Reply{Text: "Sorry, that did not work; nothing was changed. Please try again."}
+		return Reply{Text: l10n.T(lang, "cmd.failed_nothing_changed")}
 	}
 	return Reply{Text: l10n.T(lang, "away.set", "Date", l10n.Date(lang, day))}
 }
@@ -40,7 +40,7 @@ func (o *ChatOps) back(ctx context.Context, actor string) Reply {
 	_, was, err := o.Store.Back(ctx, o.Policy, o.Clock.Now(), actor, "")
 	switch {
 	case err != nil:
-		return Reply{Text: "Sorry, that did not work; nothing was changed. Please try again."}
+		return Reply{Text: l10n.T(lang, "cmd.failed_nothing_changed")}
 	case !was:
 		return Reply{Text: l10n.T(lang, "away.not_away")}
 	}

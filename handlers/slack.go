@@ -14,6 +14,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/models"
 )
@@ -290,8 +291,11 @@ func (a *SlackApp) event(env slackEnvelope) bool {
 	})
 }
 
-// slackBusyText answers a command when every worker is taken.
-const slackBusyText = "cxloop is busy right now; please try again in a moment."
+// slackBusyText answers a command when every worker is taken, in the
+// organisation's language: there is no time to look the person up.
+func (a *SlackApp) slackBusyText() string {
+	return l10n.T(a.Policy.TeamLanguage(""), "caseanswer.busy_command")
+}
 
 func (a *SlackApp) serveCommand(w http.ResponseWriter, form url.Values) {
 	cmd := slackgo.SlashCommand{
@@ -300,7 +304,7 @@ func (a *SlackApp) serveCommand(w http.ResponseWriter, form url.Values) {
 		TriggerID: form.Get("trigger_id"),
 	}
 	if !a.command(cmd) {
-		writeJSON(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": slackBusyText})
+		writeJSON(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": a.slackBusyText()})
 		return
 	}
 	w.WriteHeader(http.StatusOK)

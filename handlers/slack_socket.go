@@ -122,7 +122,7 @@ func (a *SlackApp) socketEvent(ctx context.Context, client *socketmode.Client, e
 			return
 		}
 		if !a.command(cmd) {
-			ack(map[string]string{"response_type": "ephemeral", "text": slackBusyText})
+			ack(map[string]string{"response_type": "ephemeral", "text": a.slackBusyText()})
 			return
 		}
 		ack(nil)

@@ -404,6 +404,15 @@ func (h *Teams) fullComment(ctx context.Context, in *teams.Inbound, caseID int64
 	if err != nil {
 		return ActionOutcomeIn(lang, err, "", caseID), false
 	}
+	// The read-only card has no such button; a pressed one from outside
+	// the team (or from nobody the roster knows) gets nothing.
+	if bot.NewCard(v, h.Policy).ForViewer(h.Policy, actor).ReadOnly {
+		team := v.Case.TeamID
+		if t, ok := h.Policy.Team(team); ok && t.Name != "" {
+			team = t.Name
+		}
+		return l10n.T(lang, "teamscard.full_comment_team_only", "CaseID", caseID, "Team", team), false
+	}
 	h.privately(ctx, in, actor, l10n.T(lang, "teamsreply.full_comment", "CaseID", caseID)+"\n"+v.Response.Comment)
 	return l10n.T(lang, "teamsreply.full_comment_sent", "CaseID", caseID), true
 }
@@ -575,7 +584,7 @@ func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
 	actor, err := h.actor(ctx, in)
 	if err != nil {
 		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
-		reply = Reply{Text: "I could not tell who you are: I found no email for your Teams account."}
+		reply = Reply{Text: l10n.T(h.readerLang(ctx, in, ""), "teamsback.no_email")}
 	} else {
 		lang := h.readerLang(ctx, in, actor)
 		if isBacklogCommand(cmd.Line) {

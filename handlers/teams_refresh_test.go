@@ -214,3 +214,120 @@ func TestTeamsDMCardUpdatedInPlace(t *testing.T) {
 		}
 	})
 }
+
+// The manager's assign form lists the team's people by their roster names:
+// nobody else from the tenant's roster, no raw emails.
+func TestTeamsAssigneesNamedFromRoster(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.fake.SetMembers(
+			teamsfake.Member{ID: teamsfake.AliceID, Name: "Jaan Tamm", Email: "Jaan@example.com"},
+			teamsfake.Member{ID: liisID, Name: "Liis Lepp", UPN: "liis@example.com"},
+			teamsfake.Member{ID: mariID, Name: "Mari Maasikas", Email: "mari@example.com"},
+			teamsfake.Member{ID: eveID, Name: "Eve", Email: "eve@example.com"},
+		)
+		e.install()
+		caseID := e.detractor("r1", "slow")
+		e.deliver()
+		_, resp := e.execute(mariID, "refreshCase", caseID, nil)
+		form := formInputs(t, resp.Value.(map[string]any), "assign")
+		choice := form["assignee"]
+		if choice["style"] != "filtered" {
+			t.Errorf("the person list is %v, not filtered", choice["style"])
+		}
+		var got []string
+		for _, ch := range choice["choices"].([]any) {
+			m := ch.(map[string]any)
+			got = append(got, fmt.Sprintf("%v=%v", m["title"], m["value"]))
+		}
+		want := []string{"Jaan Tamm=jaan@example.com", "Liis Lepp=liis@example.com", "Mari Maasikas=mari@example.com"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("assignees %v, want %v", got, want)
+		}
+		// The owner is named as the roster names them too.
+		if !strings.Contains(cardText(resp.Value.(map[string]any)), `"text":"Jaan Tamm"`) {
+			t.Errorf("owner not named from the roster: %s", cardText(resp.Value.(map[string]any)))
+		}
+	})
+}
+
+// A promoter's praise reaches the kudos channel as a card that mentions
+// the employee by their roster name, through the delivery worker.
+func TestTeamsKudosMentionsEmployee(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.p.KudosDestinations = []models.Destination{{Transport: "teams", Channel: teamsfake.TeamID}}
+		e.install()
+		e.deliver() // the welcome
+		in := models.ResponseInput{Source: "web", ExternalID: "p1", Metric: "nps", Score: 10, Touchpoint: "branch",
+			Comment: "Jaan sorted it in five minutes! **thanks**", Attributes: map[string]string{"employee_email": "jaan@example.com"},
+			Customer: models.Customer{ID: "c-p1"}}
+		in.Normalize(e.clock.Now())
+		if _, err := s.Ingest(e.ctx, e.p, e.clock.Now(), []models.ResponseInput{in}, models.IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		e.fake.Reset()
+		e.deliver()
+		posts := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool {
+			cd, _ := c.Body["channelData"].(map[string]any)
+			ch, _ := cd["channel"].(map[string]any)
+			return c.Method == "POST" && c.Path == "/v3/conversations" && ch["id"] == teamsfake.TeamID
+		})
+		if len(posts) != 1 {
+			t.Fatalf("want one kudos post, got %+v", e.fake.Calls())
+		}
+		card := teamsfake.CardOf(posts[0])
+		if card == nil {
+			t.Fatalf("kudos is not a card: %+v", posts[0].Body)
+		}
+		js := cardText(card)
+		ms, _ := card["msteams"].(map[string]any)
+		ents, _ := ms["entities"].([]any)
+		if len(ents) != 1 {
+			t.Fatalf("no mention: %s", js)
+		}
+		ent := ents[0].(map[string]any)
+		mentioned := ent["mentioned"].(map[string]any)
+		if ent["text"] != "<at>Jaan Tamm</at>" || mentioned["id"] != teamsfake.AliceID || mentioned["name"] != "Jaan Tamm" ||
+			!strings.Contains(js, `"text":"Thanks go to \u003cat\u003eJaan Tamm\u003c/at\u003e."`) {
+			t.Errorf("the employee is not mentioned by name: %s", js)
+		}
+		if strings.Contains(js, "jaan@example.com") || strings.Contains(js, `"\u003e `) || strings.Contains(js, `\\`) {
+			t.Errorf("an email, a quote marker or an escape in the kudos card: %s", js)
+		}
+		if !strings.Contains(js, `"text":"Jaan sorted it in five minutes! **thanks**","type":"TextRun"`) {
+			t.Errorf("the customer's words are not shown as written: %s", js)
+		}
+	})
+}
+
+// The read-only card has no "full comment" button; one forged from outside
+// the team is refused and the comment goes nowhere.
+func TestTeamsFullCommentOnlyForTheTeam(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		e := newTeamsEnv(t, s)
+		e.fake.SetMembers(
+			teamsfake.Member{ID: teamsfake.AliceID, Name: "Jaan Tamm", Email: "jaan@example.com"},
+			teamsfake.Member{ID: eveID, Name: "Eve", Email: "eve@example.com"},
+		)
+		e.install()
+		caseID := e.detractor("r1", "SECRET-WORDS of the customer")
+		e.deliver()
+		for _, from := range []string{eveID, "29:stranger"} {
+			e.fake.Reset()
+			_, resp := e.execute(from, "full_comment", caseID, nil)
+			if resp.Type != "application/vnd.microsoft.activity.message" || !strings.Contains(fmt.Sprint(resp.Value), "Only the people of Contact Center") {
+				t.Errorf("%s: full comment answered %+v", from, resp)
+			}
+			for _, c := range e.fake.Calls() {
+				if strings.Contains(cardText(c.Body), "SECRET-WORDS") {
+					t.Errorf("%s: the comment was sent: %+v", from, c)
+				}
+			}
+		}
+		e.fake.Reset()
+		if _, resp := e.execute(teamsfake.AliceID, "full_comment", caseID, nil); !strings.Contains(fmt.Sprint(resp.Value), "private chat") {
+			t.Errorf("the owner's full comment: %+v", resp)
+		}
+	})
+}

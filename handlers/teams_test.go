@@ -234,10 +234,14 @@ func TestTeamsLoop(t *testing.T) {
 			t.Fatalf("card reference %q", cr.Ref)
 		}
 
-		// Thank, through Action.Execute: the answer is the refreshed card.
-		rec, resp := e.execute(teamsfake.AliceID, "thank", caseID, map[string]any{"method": "call", "thankNote": "apologised"})
-		if rec.Code != 200 || resp.StatusCode != 200 || resp.Type != "application/vnd.microsoft.card.adaptive" {
-			t.Fatalf("thank: %d %s", rec.Code, rec.Body)
+		// Thank, from the form the owner's card opens: the answer is the refreshed card.
+		owners := e.cardFor(caseID, teamsfake.AliceID)
+		if got := owners.titles(); len(got) == 0 || got[0] != "Log thank-you…" {
+			t.Errorf("the owner's card offers %q; want the thank-you first", got)
+		}
+		resp := owners.action("Log thank-you…").press(map[string]any{"method": "call", "thankNote": "apologised"})
+		if resp.StatusCode != 200 || resp.Type != "application/vnd.microsoft.card.adaptive" {
+			t.Fatalf("thank: %+v", resp)
 		}
 		if got := e.caseOf(caseID); got.State != models.StateThanked || got.ThankMethod != "call" {
 			t.Fatalf("after thank: %+v", got)
@@ -257,7 +261,7 @@ func TestTeamsLoop(t *testing.T) {
 		}
 
 		// Resolve, systemic.
-		_, resp = e.execute(teamsfake.AliceID, "resolve", caseID, map[string]any{"rootCause": "process", "resolution": "refunded the fee", "systemic": "true"})
+		resp = e.cardFor(caseID, teamsfake.AliceID).action("Resolve…").press(map[string]any{"rootCause": "process", "resolution": "refunded the fee", "systemic": "true"})
 		if resp.Type != "application/vnd.microsoft.card.adaptive" || !strings.Contains(cardText(resp.Value.(map[string]any)), "Resolved") {
 			t.Fatalf("resolve answer %+v", resp)
 		}

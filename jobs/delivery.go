@@ -218,7 +218,17 @@ func (d *Deliverer) deliver(ctx context.Context, m *models.OutboxMessage) {
 	now := d.Clock.Now()
 	log := d.Log.With("message", m.ID, "kind", m.Kind, "transport", m.Transport, "case", m.CaseID, "attempt", m.Attempts)
 	if err == nil {
-		if err := d.Store.MarkDelivered(ctx, m, ref, now); err != nil {
+		// The message has gone out: an unrecorded delivery is sent again
+		// when its lease ends, so a passing database error (a deadlock, a
+		// dropped connection) is worth a second and third try.
+		var err error
+		for try := 0; try < 3; try++ {
+			if err = d.Store.MarkDelivered(ctx, m, ref, now); err == nil || ctx.Err() != nil {
+				break
+			}
+			log.Warn("record delivery, trying again", "err", err)
+		}
+		if err != nil {
 			log.Error("record delivery", "err", err)
 			return
 		}
@@ -330,7 +340,7 @@ var errNoCard = errors.New("the card was never posted")
 
 // kudosPoster is a Messenger that posts praise with a live mention.
 type kudosPoster interface {
-	PostKudos(ctx context.Context, channel string, r models.Response) (string, error)
+	PostKudos(ctx context.Context, channel, lang string, r models.Response) (string, error)
 }
 
 // send performs one platform call for a message.
@@ -414,9 +424,9 @@ func (d *Deliverer) send(ctx context.Context, m *models.OutboxMessage) (string, 
 		// A platform that can mention the praised employee does so itself,
 		// keeping the customer's words escaped.
 		if kp, ok := msgr.(kudosPoster); ok {
-			return kp.PostKudos(ctx, m.Channel, r)
+			return kp.PostKudos(ctx, m.Channel, d.channelLang(m.Transport, m.Channel), r)
 		}
-		return msgr.PostText(ctx, m.Channel, kudosText(r))
+		return msgr.PostText(ctx, m.Channel, kudosText(d.channelLang(m.Transport, m.Channel), r))
 	default:
 		if (m.Text != "" || m.Message != nil) && m.Channel != "" {
 			return msgr.PostText(ctx, m.Channel, d.text(ctx, m).In(d.channelLang(m.Transport, m.Channel)))
@@ -568,18 +578,22 @@ func (d *Deliverer) dmText(m *models.OutboxMessage, card bot.Card) bot.Text {
 	})
 }
 
-func kudosText(r models.Response) string {
+// kudosText is the kudos post of a platform without its own: the score,
+// the customer's words quoted line by line, and who is thanked, by name.
+func kudosText(lang string, r models.Response) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "A promoter (%s %d", strings.ToUpper(string(r.Metric)), r.Score)
+	metric := strings.ToUpper(string(r.Metric))
 	if r.Touchpoint != "" {
-		fmt.Fprintf(&b, ", %s", r.Touchpoint)
+		b.WriteString(l10n.T(lang, "kudos.said_at", "Metric", metric, "Score", r.Score, "Touchpoint", r.Touchpoint))
+	} else {
+		b.WriteString(l10n.T(lang, "kudos.said", "Metric", metric, "Score", r.Score))
 	}
-	b.WriteString(") said:\n")
+	b.WriteString("\n")
 	for _, line := range strings.Split(models.MaskPersonalData(r.Comment), "\n") {
 		b.WriteString("> " + line + "\n")
 	}
-	if e := r.Attributes["employee_email"]; e != "" {
-		fmt.Fprintf(&b, "Thanks go to %s.", e)
+	if n := bot.EmployeeName(r.Attributes["employee_email"]); n != "" {
+		b.WriteString(l10n.T(lang, "kudos.thanks", "Name", n))
 	}
 	return b.String()
 }

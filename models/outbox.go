@@ -206,22 +206,25 @@ func (s *Store) MarkDelivered(ctx context.Context, m *OutboxMessage, ref string,
 	return nil
 }
 
-// sqlWrite is one data-changing statement.
+// sqlWrite is one data-changing statement. after is the same statement
+// for PostgreSQL with a %s where a condition goes that makes it wait for the
+// statement before it (see execAsOne); empty for the first.
 type sqlWrite struct {
-	sql  string
-	args []any
+	sql, after string
+	args       []any
 }
 
 type sqlWrites []sqlWrite
 
-// deliveryWrites lists what recording m's delivery changes: the message,
-// its conversation's pace, and where a card was posted.
+// deliveryWrites lists what recording m's delivery changes, in the order
+// its rows are locked: the message, its conversation's pace, and where a
+// card was posted.
 func deliveryWrites(m *OutboxMessage, ref string, now time.Time) sqlWrites {
-	w := sqlWrites{{`UPDATE outbox_messages SET state = ?, delivered_at = ?, lease_owner = '', lease_until = NULL, last_error = '' WHERE id = ?`,
-		[]any{OutboxDelivered, now, m.ID}}}
+	w := sqlWrites{{sql: `UPDATE outbox_messages SET state = ?, delivered_at = ?, lease_owner = '', lease_until = NULL, last_error = '' WHERE id = ?`,
+		args: []any{OutboxDelivered, now, m.ID}}}
 	if m.PaceNext != nil {
-		w = append(w, sqlWrite{`UPDATE channel_paces SET next_at = ? WHERE transport = ? AND channel = ?`,
-			[]any{m.PaceNext.UTC(), m.Transport, m.PaceKey}})
+		const pace = `UPDATE channel_paces SET next_at = ? WHERE transport = ? AND channel = ?`
+		w = append(w, sqlWrite{sql: pace, after: pace + ` AND %s`, args: []any{m.PaceNext.UTC(), m.Transport, m.PaceKey}})
 	}
 	channel := m.Channel
 	if (m.Kind == KindCaseDM || m.Kind == KindUnownedDM) && m.CaseID != 0 {
@@ -231,9 +234,13 @@ func deliveryWrites(m *OutboxMessage, ref string, now time.Time) sqlWrites {
 		ref = ""
 	}
 	if ref != "" {
-		w = append(w, sqlWrite{`INSERT INTO card_refs (case_id, transport, channel, ref, posted_at) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (case_id, transport, channel) DO UPDATE SET ref = excluded.ref, posted_at = excluded.posted_at`,
-			[]any{m.CaseID, m.Transport, channel, ref, now}})
+		const upsert = `
+  ON CONFLICT (case_id, transport, channel) DO UPDATE SET ref = excluded.ref, posted_at = excluded.posted_at`
+		w = append(w, sqlWrite{
+			sql: `INSERT INTO card_refs (case_id, transport, channel, ref, posted_at) VALUES (?, ?, ?, ?, ?)` + upsert,
+			after: `INSERT INTO card_refs (case_id, transport, channel, ref, posted_at)
+  SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS timestamptz) WHERE %s` + upsert,
+			args: []any{m.CaseID, m.Transport, channel, ref, now}})
 	}
 	return w
 }
@@ -248,26 +255,33 @@ func (w sqlWrites) exec(tx *gorm.DB) error {
 }
 
 // execAsOne runs the writes as one PostgreSQL statement: each but the last
-// becomes a data-modifying WITH clause, which PostgreSQL runs whether or not
-// anything reads it, all against one snapshot and atomically.
+// becomes a data-modifying WITH clause, all against one snapshot and
+// atomically. PostgreSQL runs such clauses in no set order, so each write
+// waits for the one before it by reading its result: the rows are locked in
+// the order of a transaction of the same statements, as other writers lock
+// them, and no deadlock can come of the order.
 func (w sqlWrites) execAsOne(db *gorm.DB) error {
 	if len(w) == 1 {
 		return w.exec(db)
 	}
 	var b strings.Builder
 	var args []any
-	for i, st := range w[:len(w)-1] {
-		if i == 0 {
-			b.WriteString("WITH ")
-		} else {
-			b.WriteString(", ")
+	for i, st := range w {
+		text := st.sql
+		if i > 0 {
+			text = fmt.Sprintf(st.after, fmt.Sprintf("(SELECT count(*) FROM w%d) >= 0", i-1))
 		}
-		fmt.Fprintf(&b, "w%d AS (%s)\n", i, st.sql)
+		switch {
+		case i == len(w)-1:
+			b.WriteString(text)
+		case i == 0:
+			fmt.Fprintf(&b, "WITH w%d AS (%s RETURNING 1)\n", i, text)
+		default:
+			fmt.Fprintf(&b, ", w%d AS (%s RETURNING 1)\n", i, text)
+		}
 		args = append(args, st.args...)
 	}
-	last := w[len(w)-1]
-	b.WriteString(last.sql)
-	return db.Exec(b.String(), append(args, last.args...)...).Error
+	return db.Exec(b.String(), args...).Error
 }
 
 // MarkRetry releases a message for another attempt at next. An attempt the

@@ -15,10 +15,11 @@ import (
 // sameAsEnglish lists the texts that rightly read the same in a language as
 // in English: templates of names and numbers only.
 var sameAsEnglish = map[string]bool{
-	"state.with_overdue":   true, // "{{.State}} · {{.Overdue}}"
-	"card.headline":        true, // segment, metric, score, team: all placeholders
-	"backlog.status_intro": true, // "*{{.Item}}*: {{.Status}}."
-	"thread.note_note":     true, // "{{.Actor}}: {{.Note}}"
+	"state.with_overdue":            true, // "{{.State}} · {{.Overdue}}"
+	"card.headline":                 true, // segment, metric, score, team: all placeholders
+	"backlog.status_intro":          true, // "*{{.Item}}*: {{.Status}}."
+	"thread.note_note":              true, // "{{.Actor}}: {{.Note}}"
+	"teamscard.assign.person_email": true, // "{{.Name}} ({{.Email}})"
 	// The digest: NPS is the metric's name in every language, and
 	// attributions are segment, metric and score.
 	"report.chart.axis":     true,

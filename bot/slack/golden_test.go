@@ -96,7 +96,7 @@ func goldenSlackPayloads(t *testing.T, lang string) {
 			cxslack.CompactCard(withID(cards["thanked"], 43), "reply", cxslack.RenderOptions{}))})
 	gp(t, "message-text", message{Text: cxslack.Escape("Case #42 is yours. " + goldenHostile)})
 	gp(t, "message-dm-summary", message{Text: cxslack.Escape("Case #42 is yours.") + "\n" + cxslack.Summary(cards["assigned"])})
-	gp(t, "message-kudos", message{Text: cxslack.KudosText(models.Response{Metric: "nps", Score: 10, Touchpoint: "branch",
+	gp(t, "message-kudos", message{Text: cxslack.KudosText(lang, models.Response{Metric: "nps", Score: 10, Touchpoint: "branch",
 		Comment: "Jaan was wonderful! " + goldenHostile}, "<@U0JAAN>")})
 
 	summary := "NPS digest — October 2026\nNPS 12 (±8), up 4 on September\nInner loop: 40 of 42 thanked on time; median 3 h\n" +

@@ -3,11 +3,12 @@ package slack
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -15,17 +16,18 @@ import (
 // themselves. The delivery worker checks for it before falling back to
 // PostText, so that the Slack messenger can mention the employee named in
 // attributes.employee_email (a <@U…> it writes itself) while everything the
-// customer wrote stays escaped.
+// customer wrote stays escaped. lang is the kudos channel's language.
 type KudosPoster interface {
-	PostKudos(ctx context.Context, channel string, r models.Response) (ref string, err error)
+	PostKudos(ctx context.Context, channel, lang string, r models.Response) (ref string, err error)
 }
 
 var _ KudosPoster = (*Messenger)(nil)
 
 // PostKudos posts a promoter's comment to the kudos channel as a quote and
 // thanks the employee of attributes.employee_email: a mention when the
-// directory resolves the email, the escaped email otherwise.
-func (m *Messenger) PostKudos(ctx context.Context, channel string, r models.Response) (string, error) {
+// directory resolves the email (Slack shows it as their name), else their
+// name as their email reads.
+func (m *Messenger) PostKudos(ctx context.Context, channel, lang string, r models.Response) (string, error) {
 	var mention string
 	if e := strings.TrimSpace(r.Attributes["employee_email"]); e != "" && m.dir != nil {
 		id, err := m.dir.UserID(ctx, e)
@@ -38,31 +40,33 @@ func (m *Messenger) PostKudos(ctx context.Context, channel string, r models.Resp
 			return "", Classify(err)
 		}
 	}
-	_, ts, err := m.api.PostMessageContext(ctx, channel, textMessage(KudosText(r, mention))...)
+	_, ts, err := m.api.PostMessageContext(ctx, channel, textMessage(KudosText(lang, r, mention))...)
 	if err != nil {
 		return "", fail("chat.postMessage", err)
 	}
 	return ts, nil
 }
 
-// KudosText is the kudos message: escaped except for mention, which must be
-// a <@U…> built from a checked user id, or empty to name the employee by
-// their (escaped) email.
-func KudosText(r models.Response, mention string) string {
+// KudosText is the kudos message in lang: escaped except for mention, which
+// must be a <@U…> built from a checked user id, or empty to name the
+// employee by the name their email reads as (escaped).
+func KudosText(lang string, r models.Response, mention string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, ":tada: A promoter (%s %d", Escape(strings.ToUpper(string(r.Metric))), r.Score)
+	metric := Escape(strings.ToUpper(string(r.Metric)))
 	if r.Touchpoint != "" {
-		b.WriteString(", " + esc(oneLine(r.Touchpoint), maxValueLen))
+		b.WriteString(":tada: " + l10n.T(lang, "kudos.said_at", "Metric", metric, "Score", r.Score, "Touchpoint", esc(oneLine(r.Touchpoint), maxValueLen)))
+	} else {
+		b.WriteString(":tada: " + l10n.T(lang, "kudos.said", "Metric", metric, "Score", r.Score))
 	}
-	b.WriteString(") said:\n")
+	b.WriteString("\n")
 	if q := Quote(models.MaskPersonalData(r.Comment)); q != "" {
 		b.WriteString(q + "\n")
 	}
-	switch e := strings.TrimSpace(r.Attributes["employee_email"]); {
+	switch name := bot.EmployeeName(r.Attributes["employee_email"]); {
 	case mention != "":
-		b.WriteString("Thanks go to " + mention + ".")
-	case e != "":
-		b.WriteString("Thanks go to " + esc(e, maxValueLen) + ".")
+		b.WriteString(l10n.T(lang, "kudos.thanks", "Name", mention))
+	case name != "":
+		b.WriteString(l10n.T(lang, "kudos.thanks", "Name", esc(name, maxValueLen)))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -158,7 +158,7 @@ func TestKudos(t *testing.T) {
 	r := models.Response{Metric: "nps", Score: 10, Touchpoint: "<#C0X>", Comment: "Great!\n<!channel> <@U0EVIL>",
 		Attributes: map[string]string{"employee_email": "liis@example.com"}}
 	m, s := newMessenger(t)
-	if _, err := m.PostKudos(context.Background(), "C0KUDOS", r); err != nil {
+	if _, err := m.PostKudos(context.Background(), "C0KUDOS", "en", r); err != nil {
 		t.Fatal(err)
 	}
 	text := s.Calls("chat.postMessage")[0].Params.Get("text")
@@ -169,16 +169,26 @@ func TestKudos(t *testing.T) {
 	// An employee Slack does not know is named, escaped; an unresolvable
 	// "email" never becomes a mention.
 	r.Attributes["employee_email"] = "<@U0EVIL>"
-	if _, err := m.PostKudos(context.Background(), "C0KUDOS", r); err != nil {
+	if _, err := m.PostKudos(context.Background(), "C0KUDOS", "en", r); err != nil {
 		t.Fatal(err)
 	}
 	if text := s.Calls("chat.postMessage")[1].Params.Get("text"); !strings.HasSuffix(text, "Thanks go to &lt;@U0EVIL&gt;.") {
 		t.Errorf("unresolved employee: %q", text)
 	}
+	// An employee Slack does not know is named as their email reads, never
+	// by the email; in the kudos channel's language.
+	r.Attributes["employee_email"] = "kadri.kask@example.com"
+	if _, err := m.PostKudos(context.Background(), "C0KUDOS", "et", r); err != nil {
+		t.Fatal(err)
+	}
+	if text := s.Calls("chat.postMessage")[2].Params.Get("text"); !strings.HasPrefix(text, ":tada: Soovitaja (NPS 10, &lt;#C0X&gt;) ütles:\n") ||
+		!strings.HasSuffix(text, "Aitäh, Kadri Kask!") || strings.Contains(text, "@example.com") {
+		t.Errorf("unknown employee: %q", text)
+	}
 	// A lookup that fails for now is retried rather than posted without the mention.
 	r.Attributes["employee_email"] = "jaan@example.com"
 	s.FailNext("users.lookupByEmail", 1, slackfake.ServerError())
-	if _, err := m.PostKudos(context.Background(), "C0KUDOS", r); err == nil {
+	if _, err := m.PostKudos(context.Background(), "C0KUDOS", "en", r); err == nil {
 		t.Error("kudos posted while the lookup failed")
 	}
 	var _ cxslack.KudosPoster = m

@@ -137,13 +137,17 @@ func (d *Directory) Person(ctx context.Context, email string) (Person, error) {
 	return Person{}, bot.PermanentError(fmt.Errorf("teams: no member of the bot's teams has the email %s", key))
 }
 
-// Known returns the Teams user id cached for an email, without asking the
-// Bot Connector: for what may go without (a card's refresh list), so that
-// posting a card costs no roster fetch. Rosters are cached whenever anyone
-// is looked up (a DM, a mention), and a user's id never changes.
-func (d *Directory) Known(ctx context.Context, email string) (string, bool) {
+// Known returns the Teams user cached for an email, without asking the
+// Bot Connector: for what may go without (a card's refresh list, the names
+// it shows), so that posting a card costs no roster fetch. Rosters are
+// cached when the bot joins a team and whenever anyone is looked up (a DM,
+// a mention), and a user's id never changes.
+func (d *Directory) Known(ctx context.Context, email string) (Person, bool) {
 	u, err := d.store.PlatformUser(ctx, Platform, strings.ToLower(strings.TrimSpace(email)))
-	return u.UserID, err == nil && u.UserID != ""
+	if err != nil || u.UserID == "" {
+		return Person{}, false
+	}
+	return fromUser(u), true
 }
 
 // Unresolved returns the emails that match no Teams user, for status lines.

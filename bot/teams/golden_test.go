@@ -190,3 +190,75 @@ func TestGoldenTeamsRoleViews(t *testing.T) {
 		})
 	}
 }
+
+// The assign form names people as the roster does; two of one name are
+// told apart by their emails, and nobody outside the list is offered.
+func TestGoldenTeamsAssigneeNames(t *testing.T) {
+	c := goldenCard(models.StateOpen, "Waited 40 minutes on the phone.")
+	c.Lang = "en"
+	c.Names["mari.kask@example.com"] = "Mari"
+	o := goldenOptions
+	o.Assignees = []string{"jaan@example.com", "liis@example.com", "mari@example.com", "mari.kask@example.com"}
+	card := teams.RenderCard(c, o)
+	goldenCardFile(t, "card-assign-names.en", card)
+	var titles []string
+	walkCard(card, func(m map[string]any) {
+		if m["id"] == teams.InputAssignee {
+			if m["style"] != "filtered" {
+				t.Errorf("the person list is not filtered: %v", m["style"])
+			}
+			for _, ch := range m["choices"].([]any) {
+				titles = append(titles, ch.(map[string]any)["title"].(string))
+			}
+		}
+	})
+	want := []string{"Jaan Tamm", "Liis", "Mari (mari@example.com)", "Mari (mari.kask@example.com)"}
+	if strings.Join(titles, "|") != strings.Join(want, "|") {
+		t.Errorf("assignees %q, want %q", titles, want)
+	}
+}
+
+// Kudos: the employee mentioned by their roster name, or named as their
+// email reads when Teams does not know them; the customer's words inert.
+func TestGoldenTeamsKudos(t *testing.T) {
+	r := models.Response{Metric: "nps", Score: 10, Touchpoint: "branch", Comment: "Jaan was wonderful!\n> " + goldenHostile,
+		Attributes: map[string]string{"employee_email": "jaan.tamm@example.com"}}
+	for _, lang := range models.Languages {
+		t.Run(lang, func(t *testing.T) {
+			card := teams.KudosCard(lang, r, teams.KudosMention{UserID: "29:jaan", Name: "Jaan <b>Tamm</b>"})
+			goldenCardFile(t, "card-kudos."+lang, card)
+			ms := card["msteams"].(map[string]any)
+			ents, _ := ms["entities"].([]any)
+			if len(ents) != 1 {
+				t.Fatalf("want one mention entity, got %v", ms)
+			}
+			at := ents[0].(map[string]any)["text"].(string)
+			// TextBlocks are read as markdown; the customer's words are in a
+			// TextRun, shown as written.
+			var blocks, runs []string
+			walkCard(card["body"], func(m map[string]any) {
+				switch m["type"] {
+				case "TextBlock":
+					blocks = append(blocks, m["text"].(string))
+				case "TextRun":
+					runs = append(runs, m["text"].(string))
+				}
+			})
+			all := strings.Join(blocks, "\n")
+			if at != "<at>Jaan bTamm/b</at>" || strings.Count(all, at) != 1 {
+				t.Errorf("mention %q not once in the card: %s", at, all)
+			}
+			if strings.Contains(all, "> ") || strings.Contains(all, "\\") || strings.Contains(all, "&#") || strings.Contains(all, "@example.com") {
+				t.Errorf("a quote marker, an escape or an email in the card: %s", all)
+			}
+			if len(runs) != 1 || !strings.HasPrefix(runs[0], "Jaan was wonderful!\n> <at>General</at> **bold**") {
+				t.Errorf("the customer's words are not one TextRun as written: %q", runs)
+			}
+		})
+	}
+	card := teams.KudosCard("en", r, teams.KudosMention{Name: "Jaan Tamm"})
+	goldenCardFile(t, "card-kudos-unknown.en", card)
+	if ms := card["msteams"].(map[string]any); ms["entities"] != nil {
+		t.Errorf("a mention of nobody: %v", ms)
+	}
+}

@@ -66,14 +66,11 @@ func (m *Messenger) Directory() *Directory { return m.dir }
 // Connector is the Bot Connector client.
 func (m *Messenger) Connector() *Connector { return m.conn }
 
-// Render renders a card with its forms' choices.
-func (m *Messenger) Render(c bot.Card) map[string]any { return RenderCard(c, m.RenderOptions(c)) }
-
 // ChannelCard is a case card as posted for everyone in its channel: the
 // buttons some member may use, refreshed into each person's own view for
 // the team's people Teams refreshes it for.
 func (m *Messenger) ChannelCard(ctx context.Context, c bot.Card) map[string]any {
-	o := m.RenderOptions(c)
+	c, o := m.prepare(ctx, c)
 	o.Refresh, o.RefreshUsers = true, m.refreshUsers(ctx, c)
 	return RenderCard(c.ForChannel(m.policy), o)
 }
@@ -82,15 +79,47 @@ func (m *Messenger) ChannelCard(ctx context.Context, c bot.Card) map[string]any 
 // sees it: the buttons of their role, none outside the team. It stays
 // refreshable, so that a later look shows the case as it is then.
 func (m *Messenger) ViewerCard(ctx context.Context, c bot.Card, viewer string) map[string]any {
-	o := m.RenderOptions(c)
+	c, o := m.prepare(ctx, c)
 	o.Refresh, o.RefreshUsers = true, m.refreshUsers(ctx, c)
 	return RenderCard(c.ForViewer(m.policy, viewer), o)
 }
 
 // PersonalCard is a case card for viewer's 1:1 chat with the bot: their
 // buttons, and no refresh (only they see it, and it is updated in place).
-func (m *Messenger) PersonalCard(c bot.Card, viewer string) map[string]any {
-	return RenderCard(c.ForViewer(m.policy, viewer), m.RenderOptions(c))
+func (m *Messenger) PersonalCard(ctx context.Context, c bot.Card, viewer string) map[string]any {
+	c, o := m.prepare(ctx, c)
+	return RenderCard(c.ForViewer(m.policy, viewer), o)
+}
+
+// prepare gives a card its forms' choices and names the people it shows
+// (owner, assignees, who was told of a late follow-up) as the team's roster
+// does, from the cache only: a card never waits on a roster fetch.
+func (m *Messenger) prepare(ctx context.Context, c bot.Card) (bot.Card, RenderOptions) {
+	o := m.RenderOptions(c)
+	people := append(append([]string{c.Owner}, o.Assignees...), escalated(c)...)
+	names := make(map[string]string, len(c.Names)+len(people))
+	for k, v := range c.Names {
+		names[k] = v
+	}
+	for _, e := range people {
+		k := strings.ToLower(strings.TrimSpace(e))
+		if k == "" || names[k] != "" {
+			continue
+		}
+		if p, ok := m.dir.Known(ctx, k); ok && strings.TrimSpace(p.Name) != "" {
+			names[k] = strings.TrimSpace(p.Name)
+		}
+	}
+	c.Names = names
+	return c, o
+}
+
+func escalated(c bot.Card) []string {
+	var out []string
+	for _, e := range c.Escalations {
+		out = append(out, e.To...)
+	}
+	return out
 }
 
 // refreshUsers are the Teams ids of the case's team's people. Teams
@@ -118,11 +147,11 @@ func (m *Messenger) refreshUsers(ctx context.Context, c bot.Card) []string {
 		if c.Owner != "" && strings.EqualFold(k, c.Owner) && !t.IsMember(k) && !t.IsManager(k) {
 			continue // an owner who left the team is no longer one of its people
 		}
-		id, ok := m.dir.Known(ctx, k)
+		p, ok := m.dir.Known(ctx, k)
 		if !ok {
 			continue // not found in Teams yet: they see the channel card
 		}
-		if ids = append(ids, id); len(ids) == MaxRefreshUsers {
+		if ids = append(ids, p.UserID); len(ids) == MaxRefreshUsers {
 			break
 		}
 	}
@@ -262,7 +291,7 @@ func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bo
 			return err
 		}
 		card.Lang = m.ReaderLang(ctx, email, card.Lang)
-		act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.PersonalCard(card, email))}
+		act := Activity{Type: "message", Summary: FallbackText(card), Attachments: cardAttachments(m.PersonalCard(ctx, card, email))}
 		return m.conn.UpdateActivity(ctx, chat.ServiceURL, conv, actID, act)
 	}
 	r, err := m.Reference(ctx, channel)
@@ -316,7 +345,7 @@ func (m *Messenger) directMessage(ctx context.Context, email string, t bot.Text,
 	if card != nil {
 		c := *card
 		c.Lang = lang
-		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(DMCard(text, m.PersonalCard(c, email)))}
+		act = Activity{Type: "message", Summary: clipRunes(text, 200), Attachments: cardAttachments(DMCard(text, m.PersonalCard(ctx, c, email)))}
 	}
 	return m.sendPersonal(ctx, email, act)
 }

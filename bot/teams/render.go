@@ -308,9 +308,8 @@ func renderAction(c bot.Card, a bot.Action, o RenderOptions) element {
 		if len(o.Assignees) == 0 {
 			return nil
 		}
-		return showCard(c.ActionLabel(a), []any{
-			choiceSet(c.Lang, InputAssignee, t("form.assign.to"), o.Assignees, nil),
-		}, execute(c.CaseID, VerbAssign, t("form.assign.submit"), "positive"))
+		return showCard(c.ActionLabel(a), []any{assigneeChoice(c, t("form.assign.to"), o.Assignees)},
+			execute(c.CaseID, VerbAssign, t("form.assign.submit"), "positive"))
 	case bot.ActionThank:
 		methods := c.ThankMethods
 		if methods == nil {
@@ -410,6 +409,24 @@ func choiceSet(lang, id, labelText string, values []string, title func(string) s
 	// rather than sending the first by default.
 	return element{"type": "Input.ChoiceSet", "id": id, "label": labelText, "style": "compact", "isRequired": true,
 		"errorMessage": l10n.T(lang, "form.choose_one"), "choices": choices}
+}
+
+// assigneeChoice picks one of the team's people by name, as the roster
+// names them (else as their email reads), typed to filter; two people of
+// one name are told apart by their emails. The values stay the emails.
+func assigneeChoice(c bot.Card, label string, people []string) element {
+	count := map[string]int{}
+	for _, e := range people {
+		count[c.PersonName(e)]++
+	}
+	set := choiceSet(c.Lang, InputAssignee, label, people, func(e string) string {
+		if n := c.PersonName(e); count[n] == 1 {
+			return n
+		}
+		return c.T("teamscard.assign.person_email", "Name", c.PersonName(e), "Email", e)
+	})
+	set["style"] = "filtered"
+	return set
 }
 
 // plain is untrusted text as a RichTextBlock: TextRuns are never markdown.
