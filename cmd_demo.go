@@ -310,7 +310,7 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 			if showcase == 0 && inputs[i].Customer.Email != "" {
 				showcase = r.CaseID
 				v, _ := store.CaseView(ctx, r.CaseID)
-				fmt.Fprintf(w, "1. A detractor arrives and becomes a case card in its team's channel:\n\n%s\n", indent(bot.RenderText(bot.NewCard(v, policy))))
+				fmt.Fprintf(w, "1. A detractor arrives and becomes a case card in its team's channel:\n\n%s\n", indent(bot.RenderText(demoNamed(bot.NewCard(v, policy)))))
 			}
 			planCase(rng, &sim.queue, r.CaseID, at, inputs[i], r.CaseID == showcase)
 		}
@@ -331,7 +331,7 @@ func simulateDemo(ctx context.Context, w io.Writer, outDir string, today time.Ti
 			v, _ := store.CaseView(ctx, showcase)
 			fmt.Fprintf(w, "2. Its owner thanks the customer and resolves it; each step is a line in the card's thread:\n\n")
 			for _, ev := range v.Events {
-				fmt.Fprintf(w, "   %s  %-26s %s\n", ev.At.In(loc).Format("Mon 02 Jan 15:04"), ev.Actor, ev.Detail)
+				fmt.Fprintf(w, "   %s  %-26s %s\n", ev.At.In(loc).Format("Mon 02 Jan 15:04"), demoName(ev.Actor), demoNames(ev.Detail))
 			}
 			fmt.Fprintln(w)
 			for _, e := range out.Emails {
@@ -464,6 +464,29 @@ var demoPeople = map[string]string{
 	"liis@example.com": "Liis Kask", "kadri@example.com": "Kadri Saar", "anna.manager@example.com": "Anna Ozola",
 	"janis@example.com": "Jānis Bērziņš", "olga@example.com": "Olga Petrova", "piotr.manager@example.com": "Piotr Nowak",
 	"marta@example.com": "Marta Kowalska", "tomasz@example.com": "Tomasz Wiśniewski",
+}
+
+// demoNamed names the card's people as the demo's directory does, as the
+// platforms' messengers name them from theirs.
+func demoNamed(c bot.Card) bot.Card {
+	c.Names = demoPeople
+	return c
+}
+
+// demoName is a person of the trail by name; "cxloop" stays itself.
+func demoName(email string) string {
+	if n := demoPeople[email]; n != "" {
+		return n
+	}
+	return email
+}
+
+// demoNames writes the people a trail entry mentions by name.
+func demoNames(detail string) string {
+	for email, name := range demoPeople {
+		detail = strings.ReplaceAll(detail, email, name)
+	}
+	return detail
 }
 
 // seedDemoDirectory fills the directory cache as users.lookupByEmail would.

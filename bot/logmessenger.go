@@ -77,9 +77,9 @@ func RenderText(c Card) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Case #%d  %s\n", c.CaseID, c.Headline())
 	fmt.Fprintf(&b, "State:       %s\n", c.StateLabel())
-	owner := c.Owner
-	if owner == "" {
-		owner = "(nobody yet)"
+	owner := "(nobody yet)"
+	if c.Owner != "" {
+		owner = c.PersonName(c.Owner)
 	}
 	fmt.Fprintf(&b, "Owner:       %s\n", owner)
 	if c.Touchpoint != "" {

@@ -111,13 +111,15 @@ func TestTeamsBacklogOutcomesInTeamLanguage(t *testing.T) {
 }
 
 // executeItemIn presses a backlog card button from a Teams client set to
-// locale.
+// locale (the fixture's when empty).
 func (e *teamsEnv) executeItemIn(locale, from, verb string, itemID int64, inputs map[string]any) handlers.InvokeResponse {
 	e.t.Helper()
 	act := e.fake.Fixture("invoke-adaptive-card-action-execute")
 	act["id"] = fmt.Sprintf("f:%s-%d-%d", verb, itemID, time.Now().UnixNano())
 	act["from"] = map[string]any{"id": from}
-	act["locale"] = locale
+	if locale != "" {
+		act["locale"] = locale
+	}
 	data := map[string]any{"itemId": itemID, "verb": verb}
 	for k, v := range inputs {
 		data[k] = v

@@ -258,7 +258,7 @@ func TestSlackCaseFlow(t *testing.T) {
 			t.Fatalf("after take: %s %s", got.Owner, got.State)
 		}
 		h.deliver()
-		h.expectCardUpdated("C0WEB", webTS, 1, "mari@example.com: took the case")
+		h.expectCardUpdated("C0WEB", webTS, 1, "Mari: took the case")
 
 		// Assign: a member is refused before any form opens.
 		h.card(cc, "C0CONTACT").button("Assign…").clickAs("U0JAAN")
@@ -309,7 +309,7 @@ func TestSlackCaseFlow(t *testing.T) {
 		}
 		dmsBefore := len(h.fake.Calls("conversations.open"))
 		h.deliver()
-		h.expectCardUpdated("C0CONTACT", ts, 1, "mari@example.com: assigned the case to liis@example.com")
+		h.expectCardUpdated("C0CONTACT", ts, 1, "Mari: assigned the case to liis")
 		if opens := h.fake.Calls("conversations.open")[dmsBefore:]; len(opens) != 1 || opens[0].Params.Get("users") != "U0LIIS" {
 			t.Errorf("the new owner was not told: %+v", opens)
 		}
@@ -333,7 +333,7 @@ func TestSlackCaseFlow(t *testing.T) {
 			t.Fatalf("after thank: %s %q", got.State, got.ThankMethod)
 		}
 		h.deliver()
-		h.expectCardUpdated("C0CONTACT", ts, 2, "liis@example.com: thanked the customer (Call) — Called Kadri")
+		h.expectCardUpdated("C0CONTACT", ts, 2, "liis: thanked the customer (Call) — Called Kadri")
 
 		// Resolve: the note is required; then systemic, into the backlog.
 		h.card(cc, "C0CONTACT").button("Resolve…").clickAs("U0LIIS")
@@ -361,7 +361,7 @@ func TestSlackCaseFlow(t *testing.T) {
 			t.Fatalf("after resolve: %+v", got)
 		}
 		h.deliver()
-		h.expectCardUpdated("C0CONTACT", ts, 3, "liis@example.com: resolved (root cause: process, systemic)")
+		h.expectCardUpdated("C0CONTACT", ts, 3, "liis: resolved (root cause: process, systemic)")
 		if got := strings.Join(h.card(cc, "C0CONTACT").labels(), ", "); got != "Reopen, Show contact" {
 			t.Errorf("a resolved card offers %s", got)
 		}
@@ -389,8 +389,8 @@ func TestSlackCaseFlow(t *testing.T) {
 			t.Errorf("after reopen: %s %s", got.State, got.Owner)
 		}
 		h.deliver()
-		h.expectCardUpdated("C0WEB", webTS, 2, "mari@example.com: closed without contact (Anonymous response)")
-		h.expectCardUpdated("C0CONTACT", ts, 4, "mari@example.com: reopened the case")
+		h.expectCardUpdated("C0WEB", webTS, 2, "Mari: closed without contact (Anonymous response)")
+		h.expectCardUpdated("C0CONTACT", ts, 4, "Mari: reopened the case")
 	})
 }
 

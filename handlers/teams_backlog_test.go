@@ -31,23 +31,10 @@ func (e *teamsEnv) systemicItem(id string) int64 {
 	return items[0].ID
 }
 
-// executeItem presses a backlog card button.
+// executeItem presses a backlog card button from the fixture's client.
 func (e *teamsEnv) executeItem(from, verb string, itemID int64, inputs map[string]any) handlers.InvokeResponse {
 	e.t.Helper()
-	act := e.fake.Fixture("invoke-adaptive-card-action-execute")
-	act["id"] = fmt.Sprintf("f:%s-%d-%d", verb, itemID, time.Now().UnixNano())
-	act["from"] = map[string]any{"id": from}
-	data := map[string]any{"itemId": itemID, "verb": verb}
-	for k, v := range inputs {
-		data[k] = v
-	}
-	act["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
-	rec := e.post(act)
-	var resp handlers.InvokeResponse
-	if rec.Code != 200 || jsonInto(rec.Body.Bytes(), &resp) != nil {
-		e.t.Fatalf("invoke %s: %d %s", verb, rec.Code, rec.Body)
-	}
-	return resp
+	return e.executeItemIn("", from, verb, itemID, inputs)
 }
 
 // mention says text to the bot in the channel as from and returns what the

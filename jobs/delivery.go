@@ -535,7 +535,47 @@ func (d *Deliverer) text(ctx context.Context, m *models.OutboxMessage) bot.Text 
 			lang = d.Policy.TeamLanguage(v.Case.TeamID)
 		}
 	}
-	return bot.Message(lang, *m.Message)
+	return bot.Message(lang, d.named(ctx, m.Transport, *m.Message))
+}
+
+// personArgs are the message arguments that hold people's emails; To holds
+// a list.
+var personArgs = []string{"Actor", "Owner", "To"}
+
+// named is msg with the people it names written as the platform's
+// directory knows them, else as their email reads ("kadri.kask@…" is
+// Kadri Kask): a person reads names, not addresses.
+func (d *Deliverer) named(ctx context.Context, transport string, msg models.Message) models.Message {
+	args := make(map[string]string, len(msg.Args))
+	for k, v := range msg.Args {
+		args[k] = v
+	}
+	for _, k := range personArgs {
+		v, ok := args[k]
+		if !ok || !strings.Contains(v, "@") {
+			continue
+		}
+		people := strings.Split(v, ", ")
+		for i, email := range people {
+			people[i] = d.personName(ctx, transport, email)
+		}
+		args[k] = strings.Join(people, ", ")
+	}
+	msg.Args = args
+	return msg
+}
+
+func (d *Deliverer) personName(ctx context.Context, transport, email string) string {
+	if !strings.Contains(email, "@") {
+		return email
+	}
+	if u, err := d.Store.PlatformUser(ctx, transport, email); err == nil && strings.TrimSpace(u.Name) != "" {
+		return strings.TrimSpace(u.Name)
+	}
+	if n := models.PersonName(email); n != "" {
+		return n
+	}
+	return email
 }
 
 // caseLang is the language of the case's team, which its channel reads.
