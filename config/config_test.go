@@ -342,3 +342,24 @@ themes:
 		}
 	}
 }
+
+// An improvement item opened for a root cause is titled in the
+// organisation's language, with the root cause's label in it.
+func TestItemTitleInTheOrganisationsLanguage(t *testing.T) {
+	for _, tt := range []struct{ lang, want string }{
+		{"en", "Fix the price issues customers report"},
+		{"et", "Lahendada probleemid, millest kliendid teatavad: hind"},
+		{"pl", "Rozwiązać problemy zgłaszane przez klientów: cena"},
+		{"ru", "Устранить проблемы, о которых сообщают клиенты: цена"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			org, err := config.ParseOrg([]byte("language: " + tt.lang + "\nteams: [{id: a}]\nroot_causes: [{id: price, et: hind, pl: cena, ru: цена}]\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := (&config.Config{Org: *org}).Policy().ItemTitle("price"); got != tt.want {
+				t.Errorf("title %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

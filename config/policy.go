@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -25,6 +26,10 @@ func (c *Config) Policy() *models.Policy {
 
 		EmailEnabled:     c.EmailEnabled(),
 		CustomerMessages: o.messages,
+	}
+	p.ItemTitle = func(rootCause string) string {
+		lang := p.TeamLanguage("")
+		return l10n.T(lang, "backlog.item_title", "RootCause", p.RootCauseLabel(lang)(rootCause))
 	}
 	for name, s := range o.Segments {
 		th := p.Segments[models.Metric(name)]

@@ -189,7 +189,7 @@ func (s *Store) Act(ctx context.Context, p *Policy, now time.Time, caseID int64,
 			return fmt.Errorf("record %s: %w", op.Kind, err)
 		}
 		if op.Kind == OpResolve && op.Systemic {
-			if err := linkImprovement(tx, now, &c); err != nil {
+			if err := linkImprovement(tx, p, now, &c); err != nil {
 				return err
 			}
 		}
@@ -405,12 +405,16 @@ func withNote(s, note string) string {
 
 // linkImprovement joins a systemic case to the open improvement item of its
 // root cause, opening one when there is none.
-func linkImprovement(tx *gorm.DB, now time.Time, c *Case) error {
+func linkImprovement(tx *gorm.DB, p *Policy, now time.Time, c *Case) error {
 	var item ImprovementItem
 	err := tx.Where("root_cause = ? AND status IN ?", c.RootCause, []string{ImprovementProposed, ImprovementInProgress}).
 		Order("id").Take(&item).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		item = ImprovementItem{Title: "Fix the " + c.RootCause + " issues customers report", RootCause: c.RootCause,
+		title := c.RootCause
+		if p.ItemTitle != nil {
+			title = p.ItemTitle(c.RootCause)
+		}
+		item = ImprovementItem{Title: title, RootCause: c.RootCause,
 			Status: ImprovementProposed, CreatedAt: now, UpdatedAt: now}
 		err = tx.Create(&item).Error
 	}

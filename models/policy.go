@@ -24,6 +24,10 @@ type Policy struct {
 	// default of every team's; DigestLanguage the digest's.
 	Language       string
 	DigestLanguage string
+	// ItemTitle is the working title of an improvement item opened for a
+	// root cause, in the organisation's language; a manager renames it.
+	// Unset, the title is the root cause itself.
+	ItemTitle func(rootCause string) string
 	// DMTransports names the transports that deliver direct messages to people
 	// (for example "slack", "teams"); "log" when no platform is connected.
 	DMTransports []string
