@@ -75,6 +75,10 @@ func (o *ChatOps) Run(ctx context.Context, actor, line string, resolve ResolvePe
 	reply.Lang = lang
 	for i := range reply.Cards {
 		reply.Cards[i].Lang = lang
+		if !reply.Public {
+			// A private answer offers only the buttons the asker may use.
+			reply.Cards[i] = reply.Cards[i].ForViewer(o.Policy, actor)
+		}
 	}
 	return reply
 }

@@ -645,3 +645,37 @@ func TestSlackDirectoryCachesInTheDatabase(t *testing.T) {
 		}
 	})
 }
+
+// A case shown privately offers the asker only the buttons their role
+// lets them use: the owner their follow-ups, a colleague no Assign, the
+// manager everything, someone outside the team none.
+func TestSlackPrivateCardOffersWhatTheAskerMayUse(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		h := newSlackHarness(t, s)
+		h.ingest(models.ResponseInput{ExternalID: "d1", Score: 2, Comment: "Waited an hour"}) // case 1, jaan's
+		for _, tt := range []struct {
+			user      string
+			has, lacks []string
+		}{
+			{"U0JAAN", []string{"case.thank", "case.resolve"}, []string{"case.assign"}},
+			{"U0LIIS", nil, []string{"case.assign", "case.thank", "case.resolve"}},
+			{"U0MARI", []string{"case.assign", "case.thank"}, nil},
+			{"U0OUTSIDER", nil, []string{"case.assign", "case.thank", "case.show_contact"}},
+		} {
+			blocks := h.slash(tt.user, "show 1").Params.Get("blocks")
+			if !strings.Contains(blocks, "Waited an hour") {
+				t.Fatalf("%s got no card: %s", tt.user, blocks)
+			}
+			for _, a := range tt.has {
+				if !strings.Contains(blocks, `"`+a+`"`) {
+					t.Errorf("%s is not offered %s", tt.user, a)
+				}
+			}
+			for _, a := range tt.lacks {
+				if strings.Contains(blocks, `"`+a+`"`) {
+					t.Errorf("%s is offered %s", tt.user, a)
+				}
+			}
+		}
+	})
+}
