@@ -654,7 +654,7 @@ func TestSlackPrivateCardOffersWhatTheAskerMayUse(t *testing.T) {
 		h := newSlackHarness(t, s)
 		h.ingest(models.ResponseInput{ExternalID: "d1", Score: 2, Comment: "Waited an hour"}) // case 1, jaan's
 		for _, tt := range []struct {
-			user      string
+			user       string
 			has, lacks []string
 		}{
 			{"U0JAAN", []string{"case.thank", "case.resolve"}, []string{"case.assign"}},
