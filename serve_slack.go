@@ -50,7 +50,7 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	}
 	e := d.cfg.Env
 	log := d.env.log.With("platform", models.TransportSlack)
-	dir := handlers.NewSlackDirectory(d.store, cxslack.NewClient(e.SlackBotToken, e.SlackAPIURL, nil), d.clock, log)
+	dir := cxslack.NewCachedDirectory(d.store, cxslack.NewClient(e.SlackBotToken, e.SlackAPIURL, nil), d.clock, log)
 	locator := cxslack.CardLocatorFunc(func(ctx context.Context, caseID int64) (string, string, bool, error) {
 		refs, err := d.store.CardRefsOf(ctx, caseID, models.TransportSlack)
 		if err != nil || len(refs) == 0 {
@@ -108,10 +108,10 @@ func runSlack(ctx context.Context, app *handlers.SlackApp, m *cxslack.Messenger,
 // slackDirectoryJob resolves the configured people in Slack at start and
 // daily, into the directory cache the replicas share; the emails that
 // resolve to nobody are logged once, at start.
-func slackDirectoryJob(dir *handlers.SlackDirectory, policy *models.Policy, log *slog.Logger) jobs.Job {
+func slackDirectoryJob(dir *cxslack.CachedDirectory, policy *models.Policy, log *slog.Logger) jobs.Job {
 	first := true
 	return jobs.Job{Name: "slack-directory", Spec: "23 4 * * *", AtStart: true, Run: func(ctx context.Context, _ time.Time) error {
-		missing, err := dir.Refresh(ctx, handlers.ConfiguredEmails(policy))
+		missing, err := dir.Refresh(ctx, cxslack.ConfiguredEmails(policy))
 		if err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ type SlackApp struct {
 	Log       *slog.Logger
 	Ops       *ChatOps // the /cx commands; Unresolved is supplied per call from Directory
 	Messenger *cxslack.Messenger
-	Directory *SlackDirectory
+	Directory *cxslack.CachedDirectory
 	// SigningSecret verifies HTTP requests; empty refuses every one (Socket
 	// Mode needs none).
 	SigningSecret string

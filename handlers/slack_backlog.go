@@ -220,7 +220,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 			lang = a.Directory.Lang(check, actor, a.Policy.PersonLanguage(actor))
 		}
 		switch {
-		case errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err):
+		case errors.Is(err, cxslack.ErrNoEmail) || cxslack.IsUserNotFound(err):
 			cancel()
 			a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 			return

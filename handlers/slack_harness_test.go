@@ -55,7 +55,7 @@ type slackHarness struct {
 	clock *models.FixedClock
 	fake  *slackfake.Server
 	msgr  *cxslack.Messenger
-	dir   *handlers.SlackDirectory
+	dir   *cxslack.CachedDirectory
 	app   *handlers.SlackApp
 	deliv *jobs.Deliverer
 	hooks int
@@ -100,7 +100,7 @@ func newSlackHarness(t *testing.T, s *models.Store) *slackHarness {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	h.dir = handlers.NewSlackDirectory(s, cxslack.NewClient(slackToken, h.fake.URL(), nil), h.clock, log)
+	h.dir = cxslack.NewCachedDirectory(s, cxslack.NewClient(slackToken, h.fake.URL(), nil), h.clock, log)
 	locator := cxslack.CardLocatorFunc(func(ctx context.Context, caseID int64) (string, string, bool, error) {
 		refs, err := s.CardRefsOf(ctx, caseID, "slack")
 		if err != nil || len(refs) == 0 {

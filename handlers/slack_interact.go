@@ -171,7 +171,7 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 	var v models.CaseView
 	check, cancel := context.WithDeadline(ctx, received.Add(a.TriggerWait))
 	actor, err := a.Directory.Email(check, ic.User.ID)
-	if errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err) {
+	if errors.Is(err, cxslack.ErrNoEmail) || cxslack.IsUserNotFound(err) {
 		cancel()
 		a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 		return
@@ -404,7 +404,7 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 		}
 		h.give(nil)
 		if err != nil {
-			if errors.Is(err, ErrSlackNoEmail) || errors.Is(err, errSlackUnknownActor) {
+			if errors.Is(err, cxslack.ErrNoEmail) || errors.Is(err, errSlackUnknownActor) {
 				a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 				return
 			}
@@ -482,7 +482,7 @@ func (a *SlackApp) submit(ctx context.Context, userID string, caseID int64, op m
 		}
 		email, err := a.Directory.Email(ctx, picked)
 		if err != nil {
-			if errors.Is(err, ErrSlackNoEmail) || cxslack.IsUserNotFound(err) {
+			if errors.Is(err, cxslack.ErrNoEmail) || cxslack.IsUserNotFound(err) {
 				return &models.FieldError{Field: "assignee", Msg: "cxloop cannot see that person's email address; choose someone else",
 					ID: "caseanswer.person_no_email"}
 			}

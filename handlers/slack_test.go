@@ -15,7 +15,6 @@ import (
 
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/bot/slack/slackfake"
-	"github.com/cxloop/cxloop/handlers"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -599,7 +598,7 @@ func TestSlackDirectoryCachesInTheDatabase(t *testing.T) {
 			t.Fatalf("UserID: %q %v", id, err)
 		}
 		// Another replica (a new directory on the same database) asks Slack no more.
-		other := handlers.NewSlackDirectory(s, cxslack.NewClient(slackToken, h.fake.URL(), nil), h.clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		other := cxslack.NewCachedDirectory(s, cxslack.NewClient(slackToken, h.fake.URL(), nil), h.clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if id, err := other.UserID(ctx, "liis@example.com"); err != nil || id != "U0LIIS" {
 			t.Fatalf("cached UserID: %q %v", id, err)
 		}
@@ -636,7 +635,7 @@ func TestSlackDirectoryCachesInTheDatabase(t *testing.T) {
 		if _, err := h.dir.Email(ctx, "<@U0MARI>"); err == nil {
 			t.Error("Email accepted something that is not a user id")
 		}
-		missing, err := h.dir.Refresh(ctx, handlers.ConfiguredEmails(h.pol))
+		missing, err := h.dir.Refresh(ctx, cxslack.ConfiguredEmails(h.pol))
 		if err != nil || len(missing) != 0 {
 			t.Errorf("refresh: %v %v", missing, err)
 		}

@@ -1,4 +1,4 @@
-package handlers
+package slack
 
 import (
 	"context"
@@ -11,20 +11,19 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/models"
 )
 
-// SlackDirectory resolves people between emails (how the configuration
+// CachedDirectory resolves people between emails (how the configuration
 // names them) and Slack user ids, both ways, caching the answers in the
 // database (models.PlatformUser) so that replicas share them and restarts
 // keep them. Answers are trusted for TTL (a day); "nobody has that email"
 // for NegativeTTL, so that someone who joins Slack later is found soon. A
 // stale answer still serves when Slack cannot be reached. It implements
 // bot/slack.Directory.
-type SlackDirectory struct {
+type CachedDirectory struct {
 	store  *models.Store
-	lookup *cxslack.LookupDirectory
+	lookup *LookupDirectory
 	api    *slackgo.Client
 	clock  models.Clock
 	log    *slog.Logger
@@ -33,32 +32,32 @@ type SlackDirectory struct {
 	NegativeTTL time.Duration
 }
 
-var _ cxslack.Directory = (*SlackDirectory)(nil)
+var _ Directory = (*CachedDirectory)(nil)
 
-// NewSlackDirectory resolves through api (users.lookupByEmail, users.info;
+// NewCachedDirectory resolves through api (users.lookupByEmail, users.info;
 // scopes users:read and users:read.email) and caches in store.
-func NewSlackDirectory(store *models.Store, api *slackgo.Client, clock models.Clock, log *slog.Logger) *SlackDirectory {
+func NewCachedDirectory(store *models.Store, api *slackgo.Client, clock models.Clock, log *slog.Logger) *CachedDirectory {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &SlackDirectory{
+	return &CachedDirectory{
 		store: store, api: api, clock: clock, log: log,
 		// The in-memory layer only merges a burst of lookups of one email
 		// (a card, its DM and its thread line); the database holds the day.
-		lookup:      cxslack.NewLookupDirectory(api, time.Minute).WithClock(clock.Now),
-		TTL:         cxslack.DefaultDirectoryTTL,
+		lookup:      NewLookupDirectory(api, time.Minute).WithClock(clock.Now),
+		TTL:         DefaultDirectoryTTL,
 		NegativeTTL: time.Hour,
 	}
 }
 
-// ErrSlackNoEmail is returned by Email when Slack shows no email for the user
+// ErrNoEmail is returned by Email when Slack shows no email for the user
 // (a bot, or a token without users:read.email).
-var ErrSlackNoEmail = errors.New("slack shows no email address for this user")
+var ErrNoEmail = errors.New("slack shows no email address for this user")
 
 // UserID returns the Slack user id of the person with that email. An email
 // that resolves to nobody is a Permanent *bot.DeliveryError for which
 // bot/slack.IsUserNotFound holds.
-func (d *SlackDirectory) UserID(ctx context.Context, email string) (string, error) {
+func (d *CachedDirectory) UserID(ctx context.Context, email string) (string, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
 	if key == "" {
 		return d.lookup.UserID(ctx, key) // the lookup's own "empty email" error
@@ -77,7 +76,7 @@ func (d *SlackDirectory) UserID(ctx context.Context, email string) (string, erro
 	case err == nil:
 		d.save(ctx, models.PlatformUser{Platform: models.TransportSlack, Email: key, UserID: id, Name: cached.Name, CheckedAt: now})
 		return id, nil
-	case cxslack.IsUserNotFound(err):
+	case IsUserNotFound(err):
 		d.save(ctx, models.PlatformUser{Platform: models.TransportSlack, Email: key, CheckedAt: now})
 		return "", err
 	case have && cached.UserID != "":
@@ -88,8 +87,8 @@ func (d *SlackDirectory) UserID(ctx context.Context, email string) (string, erro
 }
 
 // Email returns the email of a Slack user, from the cache or users.info.
-func (d *SlackDirectory) Email(ctx context.Context, userID string) (string, error) {
-	if !cxslack.IsUserID(userID) {
+func (d *CachedDirectory) Email(ctx context.Context, userID string) (string, error) {
+	if !IsUserID(userID) {
 		return "", fmt.Errorf("%q is not a Slack user id", userID)
 	}
 	now := d.clock.Now()
@@ -99,14 +98,14 @@ func (d *SlackDirectory) Email(ctx context.Context, userID string) (string, erro
 	}
 	u, err := d.api.GetUserInfoContext(ctx, userID)
 	if err != nil {
-		if cerr == nil && !cxslack.IsUserNotFound(err) {
+		if cerr == nil && !IsUserNotFound(err) {
 			return cached.Email, nil
 		}
-		return "", cxslack.Classify(fmt.Errorf("slack users.info: %w", err))
+		return "", Classify(fmt.Errorf("slack users.info: %w", err))
 	}
 	email := strings.ToLower(strings.TrimSpace(u.Profile.Email))
 	if email == "" || u.IsBot || u.Deleted {
-		return "", ErrSlackNoEmail
+		return "", ErrNoEmail
 	}
 	name := u.RealName
 	if name == "" {
@@ -125,7 +124,7 @@ func (d *SlackDirectory) Email(ctx context.Context, userID string) (string, erro
 // Unresolved returns those of the emails that resolve to nobody in Slack
 // (the ChatOps.Unresolved hook of "/cx team"). Emails not known yet are
 // looked up; a lookup that fails for now does not count.
-func (d *SlackDirectory) Unresolved(ctx context.Context, emails []string) []string {
+func (d *CachedDirectory) Unresolved(ctx context.Context, emails []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, e := range emails {
@@ -134,7 +133,7 @@ func (d *SlackDirectory) Unresolved(ctx context.Context, emails []string) []stri
 			continue
 		}
 		seen[key] = true
-		if _, err := d.UserID(ctx, key); err != nil && cxslack.IsUserNotFound(err) {
+		if _, err := d.UserID(ctx, key); err != nil && IsUserNotFound(err) {
 			out = append(out, key)
 		}
 	}
@@ -145,12 +144,12 @@ func (d *SlackDirectory) Unresolved(ctx context.Context, emails []string) []stri
 // Refresh resolves every email, asking Slack again about those whose
 // answer is older than the TTL, and returns the ones that resolve to
 // nobody. It is run at start and then daily.
-func (d *SlackDirectory) Refresh(ctx context.Context, emails []string) ([]string, error) {
+func (d *CachedDirectory) Refresh(ctx context.Context, emails []string) ([]string, error) {
 	missing := d.Unresolved(ctx, emails)
 	return missing, ctx.Err()
 }
 
-func (d *SlackDirectory) save(ctx context.Context, u models.PlatformUser) {
+func (d *CachedDirectory) save(ctx context.Context, u models.PlatformUser) {
 	if err := d.store.SavePlatformUser(ctx, u); err != nil {
 		d.log.Warn("slack: cache a user", "err", err)
 	}
@@ -159,7 +158,7 @@ func (d *SlackDirectory) save(ctx context.Context, u models.PlatformUser) {
 // slackNotFound is the error of an email known to resolve to nobody, shaped
 // like the one users.lookupByEmail gives.
 func slackNotFound(email string) error {
-	return cxslack.Classify(fmt.Errorf("slack users.lookupByEmail %s: %w", email, slackgo.SlackErrorResponse{Err: "users_not_found"}))
+	return Classify(fmt.Errorf("slack users.lookupByEmail %s: %w", email, slackgo.SlackErrorResponse{Err: "users_not_found"}))
 }
 
 // ConfiguredEmails lists every person the policy names (admins, managers,
@@ -189,7 +188,7 @@ func ConfiguredEmails(p *models.Policy) []string {
 // Locale returns the person's Slack locale ("pl-PL"), from the cache or
 // users.info (include_locale); "" when Slack gives none. It implements
 // bot/slack.LocaleDirectory.
-func (d *SlackDirectory) Locale(ctx context.Context, email string) (string, error) {
+func (d *CachedDirectory) Locale(ctx context.Context, email string) (string, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
 	now := d.clock.Now()
 	cached, err := d.store.PlatformUser(ctx, models.TransportSlack, key)
@@ -202,7 +201,7 @@ func (d *SlackDirectory) Locale(ctx context.Context, email string) (string, erro
 	}
 	u, err := d.api.GetUserInfoContext(ctx, id) // slack-go asks with include_locale=true
 	if err != nil {
-		return "", cxslack.Classify(fmt.Errorf("slack users.info: %w", err))
+		return "", Classify(fmt.Errorf("slack users.info: %w", err))
 	}
 	loc := u.Locale
 	if loc == "" {
@@ -216,7 +215,7 @@ func (d *SlackDirectory) Locale(ctx context.Context, email string) (string, erro
 
 // Lang is the language of a message to one person: their Slack locale when
 // cxloop speaks it, else fallback (their team's).
-func (d *SlackDirectory) Lang(ctx context.Context, email, fallback string) string {
+func (d *CachedDirectory) Lang(ctx context.Context, email, fallback string) string {
 	if d == nil || email == "" {
 		return models.SupportedLanguage(fallback, models.LangEnglish)
 	}
