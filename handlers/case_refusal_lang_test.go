@@ -14,22 +14,10 @@ import (
 // language, the case's state named in it too.
 func TestCaseRefusalsInReadersLanguage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		p := &models.Policy{
-			Location: time.UTC, DefaultTeam: "cc", Segments: models.DefaultThresholds(), RootCauses: []string{"process"},
-			Teams: []models.TeamPolicy{{ID: "cc", Name: "Contact Center", Members: []string{"jaan@example.com", "liis@example.com"},
-				Managers: []string{"mari@example.com"}, Assign: models.AssignRoundRobin,
-				Destinations: []models.Destination{{Transport: "log", Channel: "cc"}}}},
-			SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}, DMTransports: []string{"log"},
-		}
+		p := contactCenterPolicy()
 		now := time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)
 		ctx := context.Background()
-		res, err := s.Ingest(ctx, p, now, []models.ResponseInput{
-			{Source: "web", ExternalID: "a", Metric: "nps", Score: 2, Comment: "slow", SubmittedAt: now},
-		}, models.IngestOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := res[0].CaseID // jaan's
+		id := jaansCase(t, s, p, now)
 		type step struct {
 			actor string
 			op    models.Op

@@ -12,15 +12,33 @@ import (
 	"github.com/cxloop/cxloop/models/storetest"
 )
 
+// contactCenterPolicy is one team, Contact Center: Jaan and Liis its
+// members, Mari its manager, cards and DMs on the log transport.
+func contactCenterPolicy() *models.Policy {
+	return &models.Policy{
+		Location: time.UTC, DefaultTeam: "cc", Segments: models.DefaultThresholds(), RootCauses: []string{"process"},
+		Teams: []models.TeamPolicy{{ID: "cc", Name: "Contact Center", Members: []string{"jaan@example.com", "liis@example.com"},
+			Managers: []string{"mari@example.com"}, Assign: models.AssignRoundRobin,
+			Destinations: []models.Destination{{Transport: "log", Channel: "cc"}}}},
+		SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}, DMTransports: []string{"log"},
+	}
+}
+
+// jaansCase opens a detractor case, which round robin gives to Jaan.
+func jaansCase(t *testing.T, s *models.Store, p *models.Policy, now time.Time) int64 {
+	t.Helper()
+	res, err := s.Ingest(context.Background(), p, now, []models.ResponseInput{
+		{Source: "web", ExternalID: "a", Metric: "nps", Score: 2, Comment: "slow", SubmittedAt: now},
+	}, models.IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res[0].CaseID
+}
+
 func TestChatOps(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		p := &models.Policy{
-			Location: time.UTC, DefaultTeam: "cc", Segments: models.DefaultThresholds(), RootCauses: []string{"process"},
-			Teams: []models.TeamPolicy{{ID: "cc", Name: "Contact Center", Members: []string{"jaan@example.com", "liis@example.com"},
-				Managers: []string{"mari@example.com"}, Assign: models.AssignRoundRobin,
-				Destinations: []models.Destination{{Transport: "log", Channel: "cc"}}}},
-			SLA: models.SLAPolicy{ThankYou: 24 * time.Hour, Resolution: 72 * time.Hour}, DMTransports: []string{"log"},
-		}
+		p := contactCenterPolicy()
 		clock := models.NewFixedClock(time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC))
 		ctx := context.Background()
 		res, err := s.Ingest(ctx, p, clock.Now(), []models.ResponseInput{
