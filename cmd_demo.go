@@ -620,8 +620,14 @@ func planCase(rng *rand.Rand, q *actionQueue, id int64, at time.Time, in models.
 	if method == models.ThankByEmail {
 		thank.Note = ""
 	}
+	if showcase {
+		thankAfter = 5 * time.Hour // the tour's case is thanked the same afternoon
+	}
 	heap.Push(q, demoAction{at: at.Add(thankAfter), caseID: id, op: thank})
 	resolveAfter := thankAfter + time.Duration(4+rng.IntN(60))*time.Hour
+	if showcase {
+		resolveAfter = 53 * time.Hour // two days on, in the afternoon
+	}
 	theme := demoTheme(in.Comment)
 	op := models.Op{Kind: models.OpResolve, RootCause: "process", Note: "explained the steps and followed up"}
 	switch theme {
