@@ -269,6 +269,9 @@ func TestDemoWritesTheDigest(t *testing.T) {
 	var to []string
 	for _, e := range res.DigestEmails {
 		to = append(to, e.Msg.To)
+		if e.Msg.To == "cx.lead@example.com" && e.Msg.ToName != "Kristi Lepp" {
+			t.Errorf("the digest is addressed to %q <%s>, want the directory's name", e.Msg.ToName, e.Msg.To)
+		}
 		if len(e.Msg.Inline) != 1 || !strings.Contains(e.Msg.HTML, "cid:"+e.Msg.Inline[0].CID) || !strings.Contains(e.Msg.Text, "October 2026") {
 			t.Errorf("digest email to %s: %d inline images, HTML refers to them: %v", e.Msg.To, len(e.Msg.Inline),
 				len(e.Msg.Inline) == 1 && strings.Contains(e.Msg.HTML, "cid:"+e.Msg.Inline[0].CID))

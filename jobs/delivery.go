@@ -499,7 +499,7 @@ func (d *Deliverer) sendDigestEmail(ctx context.Context, m *models.OutboxMessage
 	if at := strings.LastIndexByte(d.MailFrom, '@'); at >= 0 {
 		domain = strings.TrimRight(d.MailFrom[at+1:], "> ")
 	}
-	msg := email.Message{From: d.MailFrom, To: e.To, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
+	msg := email.Message{From: d.MailFrom, To: e.To, ToName: d.directoryName(ctx, e.To), Subject: e.Subject, Text: e.Text, HTML: e.HTML,
 		MessageID: fmt.Sprintf("cxloop.digest.%s.%d@%s", month, m.ID, domain)}
 	if len(run.ChartPNG) > 0 && e.ChartCID != "" {
 		msg.Inline = []email.Inline{{CID: e.ChartCID, Name: "nps-trend.png", ContentType: "image/png", Data: run.ChartPNG}}
@@ -563,6 +563,17 @@ func (d *Deliverer) named(ctx context.Context, transport string, msg models.Mess
 	}
 	msg.Args = args
 	return msg
+}
+
+// directoryName is the name a platform's directory knows email by, for an
+// email's To line; "" when none does.
+func (d *Deliverer) directoryName(ctx context.Context, email string) string {
+	for _, t := range []string{models.TransportSlack, models.TransportTeams} {
+		if u, err := d.Store.PlatformUser(ctx, t, email); err == nil && strings.TrimSpace(u.Name) != "" {
+			return strings.TrimSpace(u.Name)
+		}
+	}
+	return ""
 }
 
 func (d *Deliverer) personName(ctx context.Context, transport, email string) string {
