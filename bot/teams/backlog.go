@@ -77,13 +77,7 @@ func BacklogCard(open, closed []models.ImprovementSummary, o BacklogOptions) map
 			body = append(body, element{"type": "TextBlock", "text": EscapeMarkdown(l10n.N(lang, "backlog.more_closed", o.MoreClosed)), "wrap": true, "isSubtle": true})
 		}
 	}
-	return element{
-		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type":    "AdaptiveCard",
-		"version": CardVersion,
-		"body":    body,
-		"msteams": element{"width": "Full"},
-	}
+	return adaptiveCard(body)
 }
 
 // backlogItem is one item: its title, a line of facts, and its actions.
@@ -187,14 +181,9 @@ func FixDoneForm(lang string, it models.ImprovementSummary, texts []FixDoneText)
 	}
 	done := itemExecute(it.ID, VerbItemStatus, t("form.save"), "positive",
 		map[string]any{InputItemStatus(it.ID): models.ImprovementDone, InputReviewed: "true"})
-	return element{
-		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type":    "AdaptiveCard",
-		"version": CardVersion,
-		"body":    body,
-		"actions": []any{done, itemExecute(it.ID, VerbBacklog, t("form.cancel"), "", nil)},
-		"msteams": element{"width": "Full"},
-	}
+	card := adaptiveCard(body)
+	card["actions"] = []any{done, itemExecute(it.ID, VerbBacklog, t("form.cancel"), "", nil)}
+	return card
 }
 
 // maxItemTitle is the longest title the rename field takes, as on Slack.

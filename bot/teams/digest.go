@@ -116,13 +116,7 @@ func digestCard(p bot.DigestPost, lines []string, chart []byte, omitted bool) ma
 		body = append(body, element{"type": "TextBlock", "text": EscapeMarkdown(l10n.T(lang, "report.post.chart_omitted")), "isSubtle": true, "size": "Small",
 			"wrap": true, "spacing": "Medium"})
 	}
-	card := element{
-		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type":    "AdaptiveCard",
-		"version": CardVersion,
-		"body":    body,
-		"msteams": element{"width": "Full"},
-	}
+	card := adaptiveCard(body)
 	if p.ReportURL != "" {
 		body = append(body, element{"type": "TextBlock", "text": EscapeMarkdown(l10n.T(lang, "report.post.link_note", "Days", l10n.Number(lang, models.DigestLinkDays))),
 			"isSubtle": true, "size": "Small", "wrap": true, "spacing": "Small"})

@@ -39,12 +39,7 @@ func ResolveEmailForm(lang string, caseID int64, rootCause string, systemic bool
 		element{"type": "Input.Text", "id": InputEmailBody, "label": t("email.body"), "value": clipRunes(d.Body, 5000),
 			"isMultiline": true, "maxLength": 5000},
 	}
-	return element{
-		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type":    "AdaptiveCard",
-		"version": CardVersion,
-		"body":    body,
-		"actions": []any{send, execute(caseID, VerbBackToCard, t("form.cancel"), "")},
-		"msteams": element{"width": "Full"},
-	}
+	card := adaptiveCard(body)
+	card["actions"] = []any{send, execute(caseID, VerbBackToCard, t("form.cancel"), "")}
+	return card
 }

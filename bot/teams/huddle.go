@@ -70,13 +70,7 @@ func huddleCard(h bot.Huddle, limit int) map[string]any {
 			}
 		}
 	}
-	card := element{
-		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type":    "AdaptiveCard",
-		"version": CardVersion,
-		"body":    body,
-		"msteams": element{"width": "Full"},
-	}
+	card := adaptiveCard(body)
 	inertRuns(card)
 	return card
 }

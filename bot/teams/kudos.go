@@ -78,13 +78,8 @@ func KudosCard(lang string, r models.Response, who KudosMention) map[string]any 
 		body = append(body, element{"type": "TextBlock", "wrap": true,
 			"text": EscapeMarkdown(l10n.T(lang, "kudos.thanks", "Name", clipRunes(who.Name, maxValueRunes)))})
 	}
-	card := element{
-		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type":    "AdaptiveCard",
-		"version": CardVersion,
-		"body":    body,
-		"msteams": ms,
-	}
+	card := adaptiveCard(body)
+	card["msteams"] = ms
 	inertRuns(card)
 	return card
 }

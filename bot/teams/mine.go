@@ -35,13 +35,7 @@ func RenderMine(lang string, cards []bot.Card, more int, opts func(bot.Card) Ren
 	if more > 0 {
 		body = append(body, element{"type": "TextBlock", "text": EscapeMarkdown(l10n.N(lang, "teamsback.mine.more", more)), "wrap": true, "isSubtle": true})
 	}
-	return element{
-		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type":    "AdaptiveCard",
-		"version": CardVersion,
-		"body":    body,
-		"msteams": element{"width": "Full"},
-	}
+	return adaptiveCard(body)
 }
 
 // RenderMine renders "@cxloop mine" with the configured form choices.

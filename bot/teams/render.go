@@ -96,6 +96,18 @@ type RenderOptions struct {
 // element is one Adaptive Card element or action.
 type element = map[string]any
 
+// adaptiveCard is the envelope of every card cxloop sends: an Adaptive Card
+// at CardVersion, as wide as Teams allows.
+func adaptiveCard(body []any) element {
+	return element{
+		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+		"type":    "AdaptiveCard",
+		"version": CardVersion,
+		"body":    body,
+		"msteams": element{"width": "Full"},
+	}
+}
+
 // RenderCard renders a case card as an Adaptive Card (schema 1.5). Every
 // untrusted text (the customer's words, names, attributes, notes) is placed
 // in a TextRun, which Adaptive Cards never read as markdown, so it can link
@@ -274,13 +286,7 @@ func renderCard(c bot.Card, o RenderOptions, comment string, attrs []bot.Attribu
 		body = append(body, element{"type": "ActionSet", "actions": actions[:n]})
 		actions = actions[n:]
 	}
-	card := element{
-		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type":    "AdaptiveCard",
-		"version": CardVersion,
-		"body":    body,
-		"msteams": element{"width": "Full"},
-	}
+	card := adaptiveCard(body)
 	if o.Refresh {
 		r := element{"action": element{"type": "Action.Execute", "verb": VerbRefresh,
 			"data": element{DataCaseID: c.CaseID, DataVerb: VerbRefresh}}}
