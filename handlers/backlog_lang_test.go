@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/bot/teams/teamsfake"
@@ -114,21 +113,9 @@ func TestTeamsBacklogOutcomesInTeamLanguage(t *testing.T) {
 // locale (the fixture's when empty).
 func (e *teamsEnv) executeItemIn(locale, from, verb string, itemID int64, inputs map[string]any) handlers.InvokeResponse {
 	e.t.Helper()
-	act := e.fake.Fixture("invoke-adaptive-card-action-execute")
-	act["id"] = fmt.Sprintf("f:%s-%d-%d", verb, itemID, time.Now().UnixNano())
-	act["from"] = map[string]any{"id": from}
-	if locale != "" {
-		act["locale"] = locale
-	}
-	data := map[string]any{"itemId": itemID, "verb": verb}
+	data := map[string]any{"itemId": itemID}
 	for k, v := range inputs {
 		data[k] = v
 	}
-	act["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
-	rec := e.post(act)
-	var resp handlers.InvokeResponse
-	if rec.Code != 200 || jsonInto(rec.Body.Bytes(), &resp) != nil {
-		e.t.Fatalf("invoke %s: %d %s", verb, rec.Code, rec.Body)
-	}
-	return resp
+	return e.invokeOK(locale, from, verb, data)
 }

@@ -127,17 +127,21 @@ func (e *teamsEnv) detractor(id, comment string) int64 {
 	return res[0].CaseID
 }
 
-// execute presses a card button as the fixtures' invoke does.
-func (e *teamsEnv) execute(from string, verb string, caseID int64, inputs map[string]any) (*httptest.ResponseRecorder, handlers.InvokeResponse) {
+// invoke presses a card button as Teams sends it: an Action.Execute with
+// verb and data, from a client set to locale (the fixture's when empty).
+func (e *teamsEnv) invoke(locale, from, verb string, data map[string]any) (*httptest.ResponseRecorder, handlers.InvokeResponse) {
 	e.t.Helper()
 	act := e.fake.Fixture("invoke-adaptive-card-action-execute")
-	act["id"] = fmt.Sprintf("f:%s-%d-%d", verb, caseID, time.Now().UnixNano())
+	act["id"] = fmt.Sprintf("f:%s-%d", verb, time.Now().UnixNano())
 	act["from"] = map[string]any{"id": from}
-	data := map[string]any{"caseId": caseID, "verb": verb}
-	for k, v := range inputs {
-		data[k] = v
+	if locale != "" {
+		act["locale"] = locale
 	}
-	act["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+	withVerb := map[string]any{"verb": verb}
+	for k, v := range data {
+		withVerb[k] = v
+	}
+	act["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": withVerb}, "trigger": "manual"}
 	rec := e.post(act)
 	var resp handlers.InvokeResponse
 	if rec.Code == 200 {
@@ -146,6 +150,26 @@ func (e *teamsEnv) execute(from string, verb string, caseID int64, inputs map[st
 		}
 	}
 	return rec, resp
+}
+
+// execute presses a case card's button as the fixtures' invoke does.
+func (e *teamsEnv) execute(from string, verb string, caseID int64, inputs map[string]any) (*httptest.ResponseRecorder, handlers.InvokeResponse) {
+	e.t.Helper()
+	data := map[string]any{"caseId": caseID}
+	for k, v := range inputs {
+		data[k] = v
+	}
+	return e.invoke("", from, verb, data)
+}
+
+// invokeOK is invoke for a press that must be answered.
+func (e *teamsEnv) invokeOK(locale, from, verb string, data map[string]any) handlers.InvokeResponse {
+	e.t.Helper()
+	rec, resp := e.invoke(locale, from, verb, data)
+	if rec.Code != 200 {
+		e.t.Fatalf("invoke %s: %d %s", verb, rec.Code, rec.Body)
+	}
+	return resp
 }
 
 func (e *teamsEnv) caseOf(id int64) models.Case {

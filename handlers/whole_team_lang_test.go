@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 
 	"github.com/cxloop/cxloop/bot/l10n"
@@ -246,15 +245,6 @@ func TestWholeTeamInLanguageOnTeams(t *testing.T) {
 // is the action's data with its verb.
 func (e *teamsEnv) invokeIn(locale, from string, data map[string]any) handlers.InvokeResponse {
 	e.t.Helper()
-	act := e.fake.Fixture("invoke-adaptive-card-action-execute")
-	act["id"] = fmt.Sprintf("f:%v-%d", data["verb"], time.Now().UnixNano())
-	act["from"] = map[string]any{"id": from}
-	act["locale"] = locale
-	act["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": data["verb"], "data": data}, "trigger": "manual"}
-	rec := e.post(act)
-	var resp handlers.InvokeResponse
-	if rec.Code != 200 || jsonInto(rec.Body.Bytes(), &resp) != nil {
-		e.t.Fatalf("invoke %v: %d %s", data["verb"], rec.Code, rec.Body)
-	}
-	return resp
+	verb, _ := data["verb"].(string)
+	return e.invokeOK(locale, from, verb, data)
 }
