@@ -499,7 +499,7 @@ func (d *Deliverer) sendDigestEmail(ctx context.Context, m *models.OutboxMessage
 	if at := strings.LastIndexByte(d.MailFrom, '@'); at >= 0 {
 		domain = strings.TrimRight(d.MailFrom[at+1:], "> ")
 	}
-	msg := email.Message{From: d.MailFrom, To: e.To, ToName: d.directoryName(ctx, e.To), Subject: e.Subject, Text: e.Text, HTML: e.HTML,
+	msg := email.Message{From: d.MailFrom, To: e.To, ToName: d.directoryName(ctx, e.To, models.TransportSlack, models.TransportTeams), Subject: e.Subject, Text: e.Text, HTML: e.HTML,
 		MessageID: fmt.Sprintf("cxloop.digest.%s.%d@%s", month, m.ID, domain)}
 	if len(run.ChartPNG) > 0 && e.ChartCID != "" {
 		msg.Inline = []email.Inline{{CID: e.ChartCID, Name: "nps-trend.png", ContentType: "image/png", Data: run.ChartPNG}}
@@ -565,10 +565,10 @@ func (d *Deliverer) named(ctx context.Context, transport string, msg models.Mess
 	return msg
 }
 
-// directoryName is the name a platform's directory knows email by, for an
-// email's To line; "" when none does.
-func (d *Deliverer) directoryName(ctx context.Context, email string) string {
-	for _, t := range []string{models.TransportSlack, models.TransportTeams} {
+// directoryName is the name the first of the platforms' directories knows
+// email by; "" when none does.
+func (d *Deliverer) directoryName(ctx context.Context, email string, platforms ...string) string {
+	for _, t := range platforms {
 		if u, err := d.Store.PlatformUser(ctx, t, email); err == nil && strings.TrimSpace(u.Name) != "" {
 			return strings.TrimSpace(u.Name)
 		}
@@ -580,8 +580,8 @@ func (d *Deliverer) personName(ctx context.Context, transport, email string) str
 	if !strings.Contains(email, "@") {
 		return email
 	}
-	if u, err := d.Store.PlatformUser(ctx, transport, email); err == nil && strings.TrimSpace(u.Name) != "" {
-		return strings.TrimSpace(u.Name)
+	if n := d.directoryName(ctx, email, transport); n != "" {
+		return n
 	}
 	if n := models.PersonName(email); n != "" {
 		return n
