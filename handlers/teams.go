@@ -190,14 +190,14 @@ func (h *Teams) remember(ctx context.Context, in *teams.Inbound, now time.Time) 
 		return
 	}
 	ref.UpdatedAt = now
-	if err := h.Store.SaveTeamsConversation(ctx, ref); err != nil {
+	if err := h.Messenger.Conversations().Save(ctx, ref); err != nil {
 		h.log().Error("teams: save conversation reference", "conversation", ref.ID, "err", err)
 		return
 	}
-	if ref.Kind == models.TeamsChannel && ref.TeamID != "" && ref.TeamID != ref.ID {
+	if ref.Kind == models.ConversationChannel && ref.TeamID != "" && ref.TeamID != ref.ID {
 		general := ref
 		general.ID, general.ChannelName = ref.TeamID, ""
-		if err := h.Store.SaveTeamsConversation(ctx, general); err != nil {
+		if err := h.Messenger.Conversations().Save(ctx, general); err != nil {
 			h.log().Error("teams: save team reference", "team", ref.TeamID, "err", err)
 		}
 	}
@@ -207,7 +207,7 @@ func (h *Teams) remember(ctx context.Context, in *teams.Inbound, now time.Time) 
 // queues a welcome that names the channel ids for teams_channel.
 func (h *Teams) install(ctx context.Context, in *teams.Inbound, now time.Time) {
 	teamID := in.TeamID()
-	if err := h.Store.SetTeamsTeamInstalled(ctx, teamID, true, now); err != nil {
+	if err := h.Messenger.Conversations().SetTeamInstalled(ctx, teamID, true, now); err != nil {
 		h.log().Error("teams: install", "team", teamID, "err", err)
 	}
 	base, _ := in.Reference()
@@ -236,7 +236,7 @@ func (h *Teams) install(ctx context.Context, in *teams.Inbound, now time.Time) {
 			c.ChannelName = "General"
 		}
 		names[ch.ID] = c.ChannelName
-		if err := h.Store.SaveTeamsConversation(ctx, c); err != nil {
+		if err := h.Messenger.Conversations().Save(ctx, c); err != nil {
 			h.log().Error("teams: save channel", "channel", ch.ID, "err", err)
 		}
 	}
@@ -293,7 +293,7 @@ func (h *Teams) uninstall(ctx context.Context, in *teams.Inbound, now time.Time)
 	if teamID == "" {
 		return
 	}
-	if err := h.Store.SetTeamsTeamInstalled(ctx, teamID, false, now); err != nil {
+	if err := h.Messenger.Conversations().SetTeamInstalled(ctx, teamID, false, now); err != nil {
 		h.log().Error("teams: uninstall", "team", teamID, "err", err)
 		return
 	}
@@ -625,7 +625,7 @@ func (h *Teams) TeamStatus(ctx context.Context, lang string, t *models.TeamPolic
 		if d.Transport != teams.Platform {
 			continue
 		}
-		c, err := h.Store.TeamsConversation(ctx, d.Channel)
+		c, err := h.Messenger.Conversations().Get(ctx, d.Channel)
 		switch {
 		case err == nil && c.Installed:
 			where := c.ChannelName

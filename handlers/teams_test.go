@@ -209,11 +209,11 @@ func TestTeamsLoop(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		e := newTeamsEnv(t, s)
 		e.install()
-		ref, err := s.TeamsConversation(e.ctx, teamsfake.TeamID)
+		ref, err := e.msgr.Conversations().Get(e.ctx, teamsfake.TeamID)
 		if err != nil || !ref.Installed || ref.ServiceURL != e.fake.ServiceURL() || ref.BotID != teamsfake.BotID || ref.TenantID != teamsfake.TenantID {
 			t.Fatalf("team reference %+v, %v", ref, err)
 		}
-		if ch, err := s.TeamsConversation(e.ctx, teamsfake.ChannelID); err != nil || ch.TeamID != teamsfake.TeamID || ch.ChannelName != "Feedback" {
+		if ch, err := e.msgr.Conversations().Get(e.ctx, teamsfake.ChannelID); err != nil || ch.TeamID != teamsfake.TeamID || ch.ChannelName != "Feedback" {
 			t.Fatalf("channel reference %+v, %v", ch, err)
 		}
 
@@ -452,7 +452,7 @@ func TestTeamsAuth(t *testing.T) {
 			t.Helper()
 			var events, refs int64
 			s.DB().Model(&models.ProcessedEvent{}).Count(&events)
-			s.DB().Model(&models.TeamsConversation{}).Count(&refs)
+			s.DB().Model(&models.Conversation{}).Count(&refs)
 			if events != 0 || refs != 0 || len(e.fake.Calls()) != 0 || e.fake.TokenRequests() != 0 {
 				t.Fatalf("%s: a rejected activity was processed: %d events, %d references, %d calls", when, events, refs, len(e.fake.Calls()))
 			}

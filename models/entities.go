@@ -216,7 +216,7 @@ func allModels() []any {
 		&ImprovementItem{},
 		&PlatformUser{},
 		&ProcessedEvent{},
-		&TeamsConversation{},
+		&Conversation{},
 		&FollowupNotice{},
 		&ChannelPace{},
 		&DeadLetter{},

@@ -16,7 +16,7 @@ import (
 )
 
 // SchemaVersion of this build; /readyz is green only when the database holds it.
-const CurrentSchema = 4
+const CurrentSchema = 5
 
 // takeMigrateLock is the PostgreSQL advisory lock held while the schema
 // changes. It is keyed by the schema in use, so installations (and test
@@ -169,6 +169,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		if err := tx.AutoMigrate(allModels()...); err != nil {
 			return fmt.Errorf("migrate: %w", err)
+		}
+		if err := moveTeamsConversations(tx); err != nil {
+			return fmt.Errorf("migrate to schema 5: %w", err)
 		}
 		// The order-key index of earlier versions is covered by ix_outbox_order.
 		if err := tx.Exec("DROP INDEX IF EXISTS idx_outbox_messages_order_key").Error; err != nil {

@@ -30,10 +30,7 @@ const (
 // Store is what the Teams transport keeps in the database: conversation
 // references and the roster cache. *models.Store implements it.
 type Store interface {
-	TeamsConversation(ctx context.Context, id string) (models.TeamsConversation, error)
-	TeamsConversations(ctx context.Context, kind string) ([]models.TeamsConversation, error)
-	TeamsPersonalChat(ctx context.Context, userID string) (models.TeamsConversation, error)
-	SaveTeamsConversation(ctx context.Context, c models.TeamsConversation) error
+	ConversationStore
 	PlatformUser(ctx context.Context, platform, email string) (models.PlatformUser, error)
 	PlatformUserByID(ctx context.Context, platform, userID string) (models.PlatformUser, error)
 	SavePlatformUser(ctx context.Context, u models.PlatformUser) error
@@ -166,7 +163,7 @@ func (d *Directory) Unresolved(ctx context.Context, emails []string) []string {
 // refreshRosters fetches the roster of every team the bot is installed in
 // (at most every RosterRefresh per team) and caches everyone in it.
 func (d *Directory) refreshRosters(ctx context.Context) error {
-	convs, err := d.store.TeamsConversations(ctx, models.TeamsChannel)
+	convs, err := NewConversations(d.store).Channels(ctx)
 	if err != nil {
 		return err
 	}

@@ -166,12 +166,12 @@ func containsAccount(l []Account, id string) bool {
 
 // Reference is the conversation reference the activity gives: the channel
 // (for channel activities) or the chat it came from.
-func (in *Inbound) Reference() (models.TeamsConversation, bool) {
-	c := models.TeamsConversation{TenantID: in.TenantID(), ServiceURL: in.ServiceURL, BotID: in.Recipient.ID,
+func (in *Inbound) Reference() (Conversation, bool) {
+	c := Conversation{TenantID: in.TenantID(), ServiceURL: in.ServiceURL, BotID: in.Recipient.ID,
 		BotName: in.Recipient.Name, Installed: true}
 	switch in.Conversation.ConversationType {
 	case "channel":
-		c.ID, c.Kind, c.TeamID, c.TeamName = in.ChannelIDOf(), models.TeamsChannel, in.TeamID(), in.TeamName()
+		c.ID, c.Kind, c.TeamID, c.TeamName = in.ChannelIDOf(), models.ConversationChannel, in.TeamID(), in.TeamName()
 		if in.ChannelData.Channel != nil {
 			c.ChannelName = in.ChannelData.Channel.Name
 		}
@@ -179,9 +179,9 @@ func (in *Inbound) Reference() (models.TeamsConversation, bool) {
 			return c, false
 		}
 	case "personal":
-		c.ID, c.Kind, c.UserID, c.AADObjectID = in.Conversation.ID, models.TeamsPersonal, in.From.ID, in.From.AADObjectID
+		c.ID, c.Kind, c.UserID, c.AADObjectID = in.Conversation.ID, models.ConversationPersonal, in.From.ID, in.From.AADObjectID
 	case "groupChat":
-		c.ID, c.Kind = in.Conversation.ID, models.TeamsGroup
+		c.ID, c.Kind = in.Conversation.ID, models.ConversationGroup
 	default:
 		return c, false
 	}

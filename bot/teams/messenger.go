@@ -63,6 +63,9 @@ func NewMessenger(conn *Connector, store Store, policy *models.Policy, opts ...M
 // Directory is the roster directory the Messenger resolves people with.
 func (m *Messenger) Directory() *Directory { return m.dir }
 
+// Conversations are the channels and chats the bot knows.
+func (m *Messenger) Conversations() Conversations { return NewConversations(m.store) }
+
 // Connector is the Bot Connector client.
 func (m *Messenger) Connector() *Connector { return m.conn }
 
@@ -180,17 +183,17 @@ func (m *Messenger) RenderOptions(c bot.Card) RenderOptions {
 // Reference finds how to reach a channel: its own stored reference, or
 // that of another channel of the same tenant (a bot may post to any channel
 // of a team it is in, through the tenant's service URL).
-func (m *Messenger) Reference(ctx context.Context, channel string) (models.TeamsConversation, error) {
-	c, err := m.store.TeamsConversation(ctx, channel)
+func (m *Messenger) Reference(ctx context.Context, channel string) (Conversation, error) {
+	c, err := m.Conversations().Get(ctx, channel)
 	if err == nil && c.Installed {
 		return c, nil
 	}
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return c, err
 	}
-	all, err := m.store.TeamsConversations(ctx, models.TeamsChannel)
+	all, err := m.Conversations().Channels(ctx)
 	if err != nil {
-		return models.TeamsConversation{}, err
+		return Conversation{}, err
 	}
 	for _, pass := range []bool{true, false} {
 		for _, r := range all {
@@ -201,7 +204,7 @@ func (m *Messenger) Reference(ctx context.Context, channel string) (models.Teams
 		}
 	}
 	// Transient: the card waits in the outbox until someone adds the bot.
-	return models.TeamsConversation{}, &bot.DeliveryError{Class: bot.Transient,
+	return Conversation{}, &bot.DeliveryError{Class: bot.Transient,
 		Err: fmt.Errorf("teams: channel %s is unknown: the bot has not been added to a team yet", channel)}
 }
 
@@ -283,7 +286,7 @@ func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bo
 		return err
 	}
 	if email, ok := strings.CutPrefix(channel, models.DMCardPrefix); ok {
-		chat, err := m.store.TeamsConversation(ctx, conv)
+		chat, err := m.Conversations().Get(ctx, conv)
 		if errors.Is(err, models.ErrNotFound) {
 			return bot.PermanentError(fmt.Errorf("teams: the chat of %s's card is unknown", email))
 		}
@@ -388,15 +391,15 @@ func (m *Messenger) sendPersonal(ctx context.Context, email string, act Activity
 }
 
 // personalChat finds or creates the bot's 1:1 chat with p.
-func (m *Messenger) personalChat(ctx context.Context, p Person) (models.TeamsConversation, error) {
-	if c, err := m.store.TeamsPersonalChat(ctx, p.UserID); err == nil {
+func (m *Messenger) personalChat(ctx context.Context, p Person) (Conversation, error) {
+	if c, err := m.Conversations().PersonalChat(ctx, p.UserID); err == nil {
 		return c, nil
 	}
 	serviceURL, tenant, botID := p.ServiceURL, p.TenantID, m.conn.BotID()
 	if serviceURL == "" || tenant == "" {
 		ref, err := m.Reference(ctx, "")
 		if err != nil {
-			return models.TeamsConversation{}, err
+			return Conversation{}, err
 		}
 		if serviceURL == "" {
 			serviceURL = ref.ServiceURL
@@ -411,17 +414,17 @@ func (m *Messenger) personalChat(ctx context.Context, p Person) (models.TeamsCon
 		ChannelData: map[string]any{"tenant": map[string]any{"id": tenant}},
 	})
 	if err != nil {
-		return models.TeamsConversation{}, err
+		return Conversation{}, err
 	}
-	c := models.TeamsConversation{ID: res.ID, Kind: models.TeamsPersonal, TenantID: tenant, ServiceURL: serviceURL,
+	c := Conversation{ID: res.ID, Kind: models.ConversationPersonal, TenantID: tenant, ServiceURL: serviceURL,
 		BotID: botID, UserID: p.UserID, AADObjectID: p.AADObjectID, Installed: true}
-	if err := m.store.SaveTeamsConversation(ctx, c); err != nil {
-		return models.TeamsConversation{}, err
+	if err := m.Conversations().Save(ctx, c); err != nil {
+		return Conversation{}, err
 	}
 	return c, nil
 }
 
-func (m *Messenger) botID(r models.TeamsConversation) string {
+func (m *Messenger) botID(r Conversation) string {
 	if r.BotID != "" {
 		return r.BotID
 	}
