@@ -22,6 +22,7 @@ import (
 	"github.com/cxloop/cxloop/bot/email"
 	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/jobs"
 	"github.com/cxloop/cxloop/metrics"
 	"github.com/cxloop/cxloop/models"
@@ -304,15 +305,15 @@ func serve(ctx context.Context, e *env) error {
 		Store: store, Policy: policy, Clock: clock, Log: log, Metrics: m,
 		IngestToken: cfg.Env.IngestToken, IngestSecret: cfg.Env.IngestSecret, Queued: deliverer.Notify,
 		IngestRate: cfg.Env.IngestRate,
-		Extra:      map[string]http.Handler{},
 
 		DelightedSecret: cfg.Env.DelightedSecret, TypeformSecret: cfg.Env.TypeformSecret, FormbricksSecret: cfg.Env.FormbricksSecret,
 		TypeformForms:     cfg.Org.Sources.Typeform.Forms,
 		FormbricksSurveys: cfg.Org.Sources.Formbricks.Surveys,
 	}
-	ops := &handlers.ChatOps{Store: store, Policy: policy, Clock: clock}
+	ops := &chatops.ChatOps{Store: store, Policy: policy, Clock: clock}
 	deps := platformDeps{cfg: cfg, store: store, policy: policy, clock: clock, ops: ops, env: e, queued: deliverer.Notify}
 	var background []func(context.Context) error
+	var apps []handlers.App
 	poster := newDigestPoster(cfg, store, log)
 	poster.Notify = deliverer.Notify
 	// The digest job runs every minute and at start: RunDue posts the
@@ -333,9 +334,7 @@ func serve(ctx context.Context, e *env) error {
 			continue
 		}
 		messengers[name] = pl.messenger
-		for pattern, h := range pl.routes {
-			srv.Extra[pattern] = h
-		}
+		apps = append(apps, pl.app)
 		if pl.run != nil {
 			background = append(background, pl.run)
 		}
@@ -350,7 +349,7 @@ func serve(ctx context.Context, e *env) error {
 		log.Warn("CXLOOP_INGEST_TOKEN is not set: /api/v1/responses refuses every request")
 	}
 	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           srv.Handler(apps...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
 )
 
 // The manifests refuse what Slack and Teams would refuse, with a clear error.
@@ -84,14 +84,14 @@ func TestCommandListsAgree(t *testing.T) {
 		t.Errorf("%d Teams commands; a command list holds %d", len(teams), teamsCommandLimit)
 	}
 	readme := readREADME(t)
-	for i, c := range handlers.Commands {
+	for i, c := range chatops.Commands {
 		if !strings.Contains(hint, c.Synopsis()) {
 			t.Errorf("Slack hint %q lacks %s", hint, c.Synopsis())
 		}
 		if i < teamsCommandLimit && (teams[i]["title"] != c.Name || len(teams[i]["title"]) > 32 || len(teams[i]["description"]) > 128) {
 			t.Errorf("Teams command %v for %s", teams[i], c.Name)
 		}
-		if u := handlers.Usage("en"); !strings.Contains(u, c.Synopsis()) || !strings.Contains(u, c.Help) {
+		if u := chatops.Usage("en"); !strings.Contains(u, c.Synopsis()) || !strings.Contains(u, c.Help) {
 			t.Errorf("/cx help lacks %s", c.Name)
 		}
 		if !strings.Contains(readme, "| `"+c.Synopsis()+"` | "+c.Help+" |") {

@@ -13,7 +13,8 @@ import (
 
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/config"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
+	"github.com/cxloop/cxloop/handlers/slackapp"
 )
 
 // manifestSlack prints the Slack app manifest (YAML) for CXLOOP_PUBLIC_URL:
@@ -43,7 +44,7 @@ func manifestSlack(_ context.Context, e *env) error {
 	var doc strings.Builder
 	enc := yaml.NewEncoder(&doc)
 	enc.SetIndent(2)
-	if err := enc.Encode(slackManifest(*name, base+"/slack/events", useSocket)); err != nil {
+	if err := enc.Encode(slackManifest(*name, base+slackapp.EventsPath, useSocket)); err != nil {
 		return err
 	}
 	var w io.Writer = e.stdout
@@ -72,7 +73,7 @@ const slackNameLimit = 35
 // slackUsageHint lists the commands for /cx's hint, from the one table.
 func slackUsageHint() string {
 	var parts []string
-	for _, c := range handlers.Commands {
+	for _, c := range chatops.Commands {
 		parts = append(parts, c.Synopsis())
 	}
 	return strings.Join(parts, " | ")

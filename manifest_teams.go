@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/cxloop/cxloop/config"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
 )
 
 // teamsCommandLimit is how many commands a Teams command list holds.
@@ -30,7 +30,7 @@ const teamsCommandLimit = 10
 // first ten of the table (help among them, which names the rest).
 func teamsCommands() []map[string]string {
 	var out []map[string]string
-	for _, c := range handlers.Commands[:min(len(handlers.Commands), teamsCommandLimit)] {
+	for _, c := range chatops.Commands[:min(len(chatops.Commands), teamsCommandLimit)] {
 		d := upperFirst(c.Help)
 		if c.Args != "" {
 			d += ": " + c.Synopsis()

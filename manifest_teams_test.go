@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
 )
 
 func TestManifestTeams(t *testing.T) {
@@ -51,7 +51,7 @@ func TestManifestTeams(t *testing.T) {
 		t.Fatalf("manifest.json: %v", err)
 	}
 	if len(m.Bots) != 1 || m.Bots[0].BotID != env["MICROSOFT_APP_ID"] || len(m.Bots[0].Scopes) != 2 ||
-		len(m.Bots[0].CommandLists) == 0 || len(m.Bots[0].CommandLists[0].Commands) != min(len(handlers.Commands), teamsCommandLimit) || m.ValidDomains[0] != "cx.example.com" {
+		len(m.Bots[0].CommandLists) == 0 || len(m.Bots[0].CommandLists[0].Commands) != min(len(chatops.Commands), teamsCommandLimit) || m.ValidDomains[0] != "cx.example.com" {
 		t.Fatalf("manifest: %s", files["manifest.json"])
 	}
 	for _, c := range m.Bots[0].CommandLists[0].Commands {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/http"
 
 	"time"
 
@@ -14,6 +13,8 @@ import (
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/config"
 	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
+	"github.com/cxloop/cxloop/handlers/slackapp"
 	"github.com/cxloop/cxloop/jobs"
 	"github.com/cxloop/cxloop/models"
 )
@@ -21,7 +22,7 @@ import (
 // platform is what a chat platform adds to the service.
 type platform struct {
 	messenger bot.Messenger
-	routes    map[string]http.Handler
+	app       handlers.App // its endpoints, mounted beside the server's
 	// run, when set, runs beside the HTTP server until ctx ends (Socket Mode).
 	run func(ctx context.Context) error
 	// jobs are the platform's periodic work, run by the scheduler under
@@ -35,7 +36,7 @@ type platformDeps struct {
 	store  *models.Store
 	policy *models.Policy
 	clock  models.Clock
-	ops    *handlers.ChatOps
+	ops    *chatops.ChatOps
 	env    *env
 	queued func()
 }
@@ -59,14 +60,11 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 		return refs[0].Channel, refs[0].Ref, true, nil
 	})
 	m := cxslack.New(e.SlackBotToken, e.SlackAPIURL, dir, cxslack.WithCardLocator(locator))
-	app := &handlers.SlackApp{
+	app := &slackapp.App{
 		Store: d.store, Policy: d.policy, Clock: d.clock, Log: log, Ops: d.ops,
 		Messenger: m, Directory: dir, SigningSecret: e.SlackSigningSecret, Queued: d.queued,
 	}
-	pl := &platform{messenger: m, routes: map[string]http.Handler{}}
-	if e.SlackSigningSecret != "" {
-		pl.routes["POST /slack/events"] = app
-	}
+	pl := &platform{messenger: m, app: app}
 	var sock *socketmode.Client
 	if e.SlackAppToken != "" {
 		api := cxslack.NewClient(e.SlackBotToken, e.SlackAPIURL, nil, slackgo.OptionAppLevelToken(e.SlackAppToken))
@@ -76,7 +74,7 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if sock != nil {
 		mode = "socket"
 	}
-	log.Info("slack connected", "mode", mode, "events_url", e.PublicURL+"/slack/events")
+	log.Info("slack connected", "mode", mode, "events_url", e.PublicURL+slackapp.EventsPath)
 	pl.run = func(ctx context.Context) error { return runSlack(ctx, app, m, sock, log) }
 	pl.jobs = []jobs.Job{slackDirectoryJob(dir, d.policy, log)}
 	return pl, nil
@@ -84,7 +82,7 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 
 // runSlack is Slack's background work beside the HTTP server: a check of
 // the token at start, and Socket Mode when configured.
-func runSlack(ctx context.Context, app *handlers.SlackApp, m *cxslack.Messenger, sock *socketmode.Client, log *slog.Logger) error {
+func runSlack(ctx context.Context, app *slackapp.App, m *cxslack.Messenger, sock *socketmode.Client, log *slog.Logger) error {
 	if who, err := m.API().AuthTestContext(ctx); err != nil {
 		log.Error("slack: auth.test failed; check SLACK_BOT_TOKEN and SLACK_API_URL", "err", err)
 	} else {

@@ -12,7 +12,7 @@ import (
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/bot/slack/slackfake"
 	"github.com/cxloop/cxloop/config"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -49,7 +49,7 @@ func TestSlackPlatformWiring(t *testing.T) {
 		}
 		records := make(chan slog.Record, 100)
 		deps := platformDeps{cfg: cfg, store: s, policy: cfg.Policy(), clock: models.SystemClock{},
-			ops: &handlers.ChatOps{Store: s, Policy: cfg.Policy(), Clock: models.SystemClock{}},
+			ops: &chatops.ChatOps{Store: s, Policy: cfg.Policy(), Clock: models.SystemClock{}},
 			env: &env{log: slog.New(recordHandler{records})}, queued: func() {}}
 		if pl, err := slackPlatform(context.Background(), deps); pl != nil || err != nil {
 			t.Fatalf("Slack off: %v %v", pl, err)
@@ -63,7 +63,7 @@ func TestSlackPlatformWiring(t *testing.T) {
 		if err != nil || pl == nil {
 			t.Fatalf("Slack on: %v", err)
 		}
-		if _, ok := pl.messenger.(*cxslack.Messenger); !ok || pl.routes["POST /slack/events"] == nil || pl.run == nil {
+		if _, ok := pl.messenger.(*cxslack.Messenger); !ok || pl.app.Routes()["POST /slack/events"] == nil || pl.run == nil {
 			t.Fatalf("platform %+v", pl)
 		}
 		ctx := context.Background()

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 
 	"github.com/cxloop/cxloop/bot/teams"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/teamsapp"
 )
 
 // teamsPlatform connects Microsoft Teams when MICROSOFT_APP_ID is set: the
@@ -27,7 +25,7 @@ func teamsPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	})
 	msgr := teams.NewMessenger(conn, d.store, d.policy, teams.WithTenant(e.MicrosoftAppTenantID),
 		teams.WithDirectory(teams.NewDirectory(d.store, conn, d.clock.Now)))
-	h := &handlers.Teams{
+	h := &teamsapp.Bot{
 		Store: d.store, Policy: d.policy, Clock: d.clock, Log: d.env.log, Ops: d.ops,
 		Adapter: teams.NewAdapter(e.MicrosoftAppID, e.MicrosoftAppPassword, validator, conn), Messenger: msgr, Queued: d.queued,
 	}
@@ -35,6 +33,6 @@ func teamsPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 		d.ops.PlatformStatus = append(d.ops.PlatformStatus, h.TeamStatus)
 	}
 	d.env.log.Info("teams connected", "app_id", e.MicrosoftAppID, "token_url", e.TeamsTokenURL,
-		"messaging_endpoint", fmt.Sprintf("%s/api/messages", e.PublicURL))
-	return &platform{messenger: msgr, routes: map[string]http.Handler{"POST /api/messages": h}}, nil
+		"messaging_endpoint", e.PublicURL+teamsapp.MessagingPath)
+	return &platform{messenger: msgr, app: h}, nil
 }

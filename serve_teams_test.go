@@ -33,7 +33,7 @@ func TestTeamsPlatformOnlyWithAnAppID(t *testing.T) {
 	deps.cfg = load()
 	deps.policy = deps.cfg.Policy()
 	pl, err = teamsPlatform(context.Background(), deps)
-	if err != nil || pl == nil || pl.messenger == nil || pl.routes["POST /api/messages"] == nil {
+	if err != nil || pl == nil || pl.messenger == nil || pl.app.Routes()["POST /api/messages"] == nil {
 		t.Fatalf("with an app id: %+v %v", pl, err)
 	}
 	for _, auth := range []string{"", "Bearer ", "Bearer x.y.z"} {
@@ -42,7 +42,7 @@ func TestTeamsPlatformOnlyWithAnAppID(t *testing.T) {
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
-		pl.routes["POST /api/messages"].ServeHTTP(rec, req)
+		pl.app.Routes()["POST /api/messages"].ServeHTTP(rec, req)
 		if rec.Code != http.StatusUnauthorized {
 			t.Errorf("Authorization %q: %d, want 401", auth, rec.Code)
 		}

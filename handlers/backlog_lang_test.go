@@ -7,7 +7,7 @@ import (
 
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/bot/teams/teamsfake"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/teamsapp"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -111,7 +111,7 @@ func TestTeamsBacklogOutcomesInTeamLanguage(t *testing.T) {
 
 // executeItemIn presses a backlog card button from a Teams client set to
 // locale (the fixture's when empty).
-func (e *teamsEnv) executeItemIn(locale, from, verb string, itemID int64, inputs map[string]any) handlers.InvokeResponse {
+func (e *teamsEnv) executeItemIn(locale, from, verb string, itemID int64, inputs map[string]any) teamsapp.InvokeResponse {
 	e.t.Helper()
 	data := map[string]any{"itemId": itemID}
 	for k, v := range inputs {

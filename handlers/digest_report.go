@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // A token that is wrong, tampered with, expired or for another month
 // answers 403 with a body that says nothing more.
 func (s *Server) digestReport(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := contextWithTimeout(r, 10*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	forbidden := func() {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cxloop/cxloop/handlers/httpio"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -46,42 +47,42 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 	signed := r.Header.Get("webhook-signature") != ""
 	switch {
 	case s.IngestToken == "" && s.IngestSecret == "":
-		writeError(w, http.StatusUnauthorized, "", "ingestion is disabled: set CXLOOP_INGEST_TOKEN")
+		httpio.WriteError(w, http.StatusUnauthorized, "", "ingestion is disabled: set CXLOOP_INGEST_TOKEN")
 		return
 	case hasBearer:
 		if s.IngestToken == "" || !equalSecret(bearer, s.IngestToken) {
-			writeError(w, http.StatusUnauthorized, "", "invalid bearer token")
+			httpio.WriteError(w, http.StatusUnauthorized, "", "invalid bearer token")
 			return
 		}
 	case signed && s.IngestSecret != "":
 		// verified below, once the body is read
 	default:
-		writeError(w, http.StatusUnauthorized, "", "missing credentials: send Authorization: Bearer <token>")
+		httpio.WriteError(w, http.StatusUnauthorized, "", "missing credentials: send Authorization: Bearer <token>")
 		return
 	}
-	body, ok := readBody(w, r)
+	body, ok := httpio.ReadBody(w, r)
 	if !ok {
 		return
 	}
 	if !hasBearer {
 		if err := s.verifyStandardWebhook(r.Header, body); err != nil {
-			writeError(w, http.StatusUnauthorized, "", "invalid webhook signature: "+err.Error())
+			httpio.WriteError(w, http.StatusUnauthorized, "", "invalid webhook signature: "+err.Error())
 			return
 		}
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, "", "Content-Type must be application/json")
+		httpio.WriteError(w, http.StatusUnsupportedMediaType, "", "Content-Type must be application/json")
 		return
 	}
 	if !utf8.Valid(body) {
 		// encoding/json would silently turn bad bytes into U+FFFD; refuse instead.
-		writeError(w, http.StatusBadRequest, "", "body must be valid UTF-8")
+		httpio.WriteError(w, http.StatusBadRequest, "", "body must be valid UTF-8")
 		return
 	}
 	now := s.Clock.Now()
 	inputs, fe := parseResponses(body, now, s.Policy.Location)
 	if fe != nil {
-		writeError(w, http.StatusBadRequest, fe.Field, fe.Msg)
+		httpio.WriteError(w, http.StatusBadRequest, fe.Field, fe.Msg)
 		return
 	}
 	done, ok := s.admit(w, r.Context())
@@ -98,7 +99,7 @@ func (s *Server) store(w http.ResponseWriter, ctx context.Context, inputs []mode
 	if err != nil {
 		s.Log.Error("ingest", "err", err, "count", len(inputs))
 		w.Header().Set("Retry-After", strconv.Itoa(retryBusy))
-		writeError(w, http.StatusServiceUnavailable, "", "could not store the responses; nothing was stored, please retry")
+		httpio.WriteError(w, http.StatusServiceUnavailable, "", "could not store the responses; nothing was stored, please retry")
 		return
 	}
 	out := make([]ingestResult, len(results))
@@ -120,7 +121,7 @@ func (s *Server) store(w http.ResponseWriter, ctx context.Context, inputs []mode
 	for i := range out {
 		ids[i] = out[i].ID
 	}
-	writeJSON(w, code, map[string]any{"ids": ids, "results": out})
+	httpio.WriteJSON(w, code, map[string]any{"ids": ids, "results": out})
 }
 
 // write stores the inputs: a single response shares a group commit with
@@ -269,10 +270,6 @@ func jsonKind(k string) string {
 func equalSecret(a, b string) bool {
 	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
 	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
-}
-
-func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), d)
 }
 
 // shortValue is a JSON value as an error message quotes it: at most 40 bytes.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/cxloop/cxloop/handlers/httpio"
 )
 
 // Defaults of the ingestion gate.
@@ -80,7 +82,7 @@ func (s *Server) limit(name string, h http.Handler) http.Handler {
 		}
 		if ok, wait := s.limiters.allow(key, s.Clock.Now()); !ok {
 			w.Header().Set("Retry-After", retryAfter(wait))
-			writeError(w, http.StatusTooManyRequests, "", "over the rate limit of "+strconv.FormatFloat(s.IngestRate, 'f', -1, 64)+
+			httpio.WriteError(w, http.StatusTooManyRequests, "", "over the rate limit of "+strconv.FormatFloat(s.IngestRate, 'f', -1, 64)+
 				" requests per second: nothing was stored, retry after "+retryAfter(wait)+" s")
 			return
 		}
@@ -127,5 +129,5 @@ func (s *Server) admit(w http.ResponseWriter, ctx context.Context) (done func(),
 // busy answers 503: nothing was stored, try again shortly.
 func busy(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", strconv.Itoa(retryBusy))
-	writeError(w, http.StatusServiceUnavailable, "", "the database is busy: nothing was stored, retry after "+strconv.Itoa(retryBusy)+" s")
+	httpio.WriteError(w, http.StatusServiceUnavailable, "", "the database is busy: nothing was stored, retry after "+strconv.Itoa(retryBusy)+" s")
 }

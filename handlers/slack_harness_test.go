@@ -22,7 +22,8 @@ import (
 	"github.com/cxloop/cxloop/bot"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/bot/slack/slackfake"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
+	"github.com/cxloop/cxloop/handlers/slackapp"
 	"github.com/cxloop/cxloop/jobs"
 	"github.com/cxloop/cxloop/models"
 )
@@ -56,7 +57,7 @@ type slackHarness struct {
 	fake  *slackfake.Server
 	msgr  *cxslack.Messenger
 	dir   *cxslack.CachedDirectory
-	app   *handlers.SlackApp
+	app   *slackapp.App
 	deliv *jobs.Deliverer
 	hooks int
 	seq   int // makes each request's trigger id its own, as Slack's are
@@ -110,9 +111,9 @@ func newSlackHarness(t *testing.T, s *models.Store) *slackHarness {
 	})
 	h.msgr = cxslack.New(slackToken, h.fake.URL(), h.dir, cxslack.WithCardLocator(locator), cxslack.WithTimeout(5*time.Second))
 	h.deliv = &jobs.Deliverer{Store: s, Policy: h.pol, Clock: h.clock, Log: log, Messengers: map[string]bot.Messenger{"slack": h.msgr}}
-	h.app = &handlers.SlackApp{
+	h.app = &slackapp.App{
 		Store: s, Policy: h.pol, Clock: h.clock, Log: log,
-		Ops:       &handlers.ChatOps{Store: s, Policy: h.pol, Clock: h.clock},
+		Ops:       &chatops.ChatOps{Store: s, Policy: h.pol, Clock: h.clock},
 		Messenger: h.msgr, Directory: h.dir, SigningSecret: slackSecret, Queued: h.deliv.Notify,
 	}
 	// Registered after the fake, so it runs before the fake closes: work

@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/cxloop/cxloop/bot/email/smtptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cxloop/cxloop/bot/email/smtptest"
+	"github.com/cxloop/cxloop/handlers/teamsapp"
+
 	"github.com/cxloop/cxloop/bot/teams/teamsfake"
-	"github.com/cxloop/cxloop/handlers"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -32,7 +33,7 @@ func (e *teamsEnv) systemicItem(id string) int64 {
 }
 
 // executeItem presses a backlog card button from the fixture's client.
-func (e *teamsEnv) executeItem(from, verb string, itemID int64, inputs map[string]any) handlers.InvokeResponse {
+func (e *teamsEnv) executeItem(from, verb string, itemID int64, inputs map[string]any) teamsapp.InvokeResponse {
 	e.t.Helper()
 	return e.executeItemIn("", from, verb, itemID, inputs)
 }
@@ -71,7 +72,7 @@ func TestTeamsBacklogCard(t *testing.T) {
 		}
 		// A forged action from the member is refused and changes nothing.
 		resp := e.executeItem(teamsfake.AliceID, "item.take", item, nil)
-		if resp.Type != handlers.InvokeMessage || !strings.Contains(fmt.Sprint(resp.Value), "admins and team managers") {
+		if resp.Type != teamsapp.InvokeMessage || !strings.Contains(fmt.Sprint(resp.Value), "admins and team managers") {
 			t.Fatalf("member's take: %+v", resp)
 		}
 		if it, _ := s.Improvement(e.ctx, item); it.Owner == "jaan@example.com" {
@@ -92,7 +93,7 @@ func TestTeamsBacklogCard(t *testing.T) {
 		} {
 			resp := e.executeItem(mariID, step.verb, item, step.inputs)
 			card := cardText(asCard(t, resp))
-			if resp.Type != handlers.InvokeCard || !strings.Contains(card, step.notice) || !strings.Contains(card, "Improvement backlog") {
+			if resp.Type != teamsapp.InvokeCard || !strings.Contains(card, step.notice) || !strings.Contains(card, "Improvement backlog") {
 				t.Fatalf("%s answer: %+v", step.verb, resp)
 			}
 			if it, _ := s.Improvement(e.ctx, item); !step.check(it) {
@@ -105,7 +106,7 @@ func TestTeamsBacklogCard(t *testing.T) {
 func jsonInto(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // asCard is the card an invoke answered.
-func asCard(t *testing.T, resp handlers.InvokeResponse) map[string]any {
+func asCard(t *testing.T, resp teamsapp.InvokeResponse) map[string]any {
 	t.Helper()
 	card, ok := resp.Value.(map[string]any)
 	if !ok {
@@ -159,7 +160,7 @@ func TestTeamsFixDoneConfirmedInTheCard(t *testing.T) {
 		}
 		edited := "Tere, {{.CustomerName}}!\n\nJärjekorda enam pole: helistame ise tagasi.\n\n{{.OwnerName}}"
 		resp = e.executeItem(mariID, "item.status", item, map[string]any{status: "done", "emailReviewed": "true", "fix_done_et": edited})
-		if resp.Type != handlers.InvokeCard || !strings.Contains(cardText(asCard(t, resp)), "is done") {
+		if resp.Type != teamsapp.InvokeCard || !strings.Contains(cardText(asCard(t, resp)), "is done") {
 			t.Fatalf("done answered %+v", resp)
 		}
 		if it, _ := s.Improvement(e.ctx, item); it.Status != models.ImprovementDone {

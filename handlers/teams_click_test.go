@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/cxloop/cxloop/bot/teams"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/teamsapp"
 )
 
 // teamsCard is a case card as one person sees it in Teams: the view the bot
@@ -22,7 +22,7 @@ func (e *teamsEnv) cardFor(caseID int64, from string) teamsCard {
 	e.t.Helper()
 	rec, resp := e.execute(from, teams.VerbRefresh, caseID, nil)
 	card, ok := resp.Value.(map[string]any)
-	if rec.Code != 200 || resp.Type != handlers.InvokeCard || !ok {
+	if rec.Code != 200 || resp.Type != teamsapp.InvokeCard || !ok {
 		e.t.Fatalf("refresh of case %d for %s: %d %s", caseID, from, rec.Code, rec.Body)
 	}
 	return teamsCard{e: e, caseID: caseID, from: from, card: card}
@@ -97,7 +97,7 @@ func (c teamsCard) action(title string) teamsAction {
 }
 
 // press sends the button as Teams does, with the form's inputs by id.
-func (a teamsAction) press(inputs map[string]any) handlers.InvokeResponse {
+func (a teamsAction) press(inputs map[string]any) teamsapp.InvokeResponse {
 	a.c.e.t.Helper()
 	data := map[string]any{}
 	for k, v := range a.data {

@@ -20,7 +20,8 @@ import (
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/bot/teams"
 	"github.com/cxloop/cxloop/bot/teams/teamsfake"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
+	"github.com/cxloop/cxloop/handlers/teamsapp"
 	"github.com/cxloop/cxloop/jobs"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
@@ -40,7 +41,7 @@ type teamsEnv struct {
 	fake  *teamsfake.Fake
 	v     *teams.Validator
 	msgr  *teams.Messenger
-	h     *handlers.Teams
+	h     *teamsapp.Bot
 	d     *jobs.Deliverer
 	ctx   context.Context
 }
@@ -70,7 +71,7 @@ func newTeamsEnv(t *testing.T, s *models.Store) *teamsEnv {
 	msgr := teams.NewMessenger(conn, s, p, teams.WithTenant(teamsfake.TenantID),
 		teams.WithDirectory(teams.NewDirectory(s, conn, clock.Now)))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := &handlers.Teams{Store: s, Policy: p, Clock: clock, Log: log, Ops: &handlers.ChatOps{Store: s, Policy: p, Clock: clock},
+	h := &teamsapp.Bot{Store: s, Policy: p, Clock: clock, Log: log, Ops: &chatops.ChatOps{Store: s, Policy: p, Clock: clock},
 		Adapter: teams.NewAdapter(teamsfake.AppID, teamsfake.Password, v, conn), Messenger: msgr}
 	h.Ops.PlatformStatus = append(h.Ops.PlatformStatus, h.TeamStatus) // as serve wires it
 	d := &jobs.Deliverer{Store: s, Policy: p, Clock: clock, Log: log, Messengers: map[string]bot.Messenger{"teams": msgr}}
@@ -129,7 +130,7 @@ func (e *teamsEnv) detractor(id, comment string) int64 {
 
 // invoke presses a card button as Teams sends it: an Action.Execute with
 // verb and data, from a client set to locale (the fixture's when empty).
-func (e *teamsEnv) invoke(locale, from, verb string, data map[string]any) (*httptest.ResponseRecorder, handlers.InvokeResponse) {
+func (e *teamsEnv) invoke(locale, from, verb string, data map[string]any) (*httptest.ResponseRecorder, teamsapp.InvokeResponse) {
 	e.t.Helper()
 	act := e.fake.Fixture("invoke-adaptive-card-action-execute")
 	act["id"] = fmt.Sprintf("f:%s-%d", verb, time.Now().UnixNano())
@@ -143,7 +144,7 @@ func (e *teamsEnv) invoke(locale, from, verb string, data map[string]any) (*http
 	}
 	act["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": withVerb}, "trigger": "manual"}
 	rec := e.post(act)
-	var resp handlers.InvokeResponse
+	var resp teamsapp.InvokeResponse
 	if rec.Code == 200 {
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			e.t.Fatalf("invoke answer %s: %v", rec.Body, err)
@@ -153,7 +154,7 @@ func (e *teamsEnv) invoke(locale, from, verb string, data map[string]any) (*http
 }
 
 // execute presses a case card's button as the fixtures' invoke does.
-func (e *teamsEnv) execute(from string, verb string, caseID int64, inputs map[string]any) (*httptest.ResponseRecorder, handlers.InvokeResponse) {
+func (e *teamsEnv) execute(from string, verb string, caseID int64, inputs map[string]any) (*httptest.ResponseRecorder, teamsapp.InvokeResponse) {
 	e.t.Helper()
 	data := map[string]any{"caseId": caseID}
 	for k, v := range inputs {
@@ -163,7 +164,7 @@ func (e *teamsEnv) execute(from string, verb string, caseID int64, inputs map[st
 }
 
 // invokeOK is invoke for a press that must be answered.
-func (e *teamsEnv) invokeOK(locale, from, verb string, data map[string]any) handlers.InvokeResponse {
+func (e *teamsEnv) invokeOK(locale, from, verb string, data map[string]any) teamsapp.InvokeResponse {
 	e.t.Helper()
 	rec, resp := e.invoke(locale, from, verb, data)
 	if rec.Code != 200 {

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
 	"time"
 
+	"github.com/cxloop/cxloop/handlers/httpio"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -38,10 +40,10 @@ var (
 // for. A token this installation did not sign answers 400 and changes
 // nothing.
 func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := contextWithTimeout(r, 5*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	if r.Method == http.MethodPost {
-		if _, ok := readBody(w, r); !ok {
+		if _, ok := httpio.ReadBody(w, r); !ok {
 			return
 		}
 	}

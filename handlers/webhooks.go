@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cxloop/cxloop/handlers/httpio"
 	"github.com/cxloop/cxloop/handlers/providers"
 )
 
@@ -19,7 +20,7 @@ import (
 // Answers:
 //   - 401: signature missing or wrong, stale Standard Webhooks timestamp, or
 //     the endpoint is off (its secret is not set); nothing is stored.
-//   - 413: body over MaxBodyBytes.
+//   - 413: body over httpio.MaxBodyBytes.
 //   - 201/200: stored (200 when it changed nothing), with the ids, as the
 //     generic endpoint answers.
 //   - 200 {"status":"ignored"}: an event that carries no response
@@ -82,10 +83,10 @@ func (s *Server) webhook(provider string) http.Handler {
 		secret := spec.secret(s)
 		if secret == "" {
 			s.countHook(provider, hookDisabled)
-			writeError(w, http.StatusUnauthorized, "", fmt.Sprintf("the %s webhook is off: set %s", provider, spec.envVar))
+			httpio.WriteError(w, http.StatusUnauthorized, "", fmt.Sprintf("the %s webhook is off: set %s", provider, spec.envVar))
 			return
 		}
-		body, ok := readBody(w, r)
+		body, ok := httpio.ReadBody(w, r)
 		if !ok {
 			return
 		}
@@ -95,10 +96,10 @@ func (s *Server) webhook(provider string) http.Handler {
 				// Set but unusable (a whsec_ secret that is not base64):
 				// the operator must fix it; the sender will retry.
 				s.Log.Error("webhook secret unusable", "provider", provider, "variable", spec.envVar, "err", err)
-				writeError(w, http.StatusUnauthorized, "", fmt.Sprintf("the %s webhook is off: %s is not usable", provider, spec.envVar))
+				httpio.WriteError(w, http.StatusUnauthorized, "", fmt.Sprintf("the %s webhook is off: %s is not usable", provider, spec.envVar))
 				return
 			}
-			writeError(w, http.StatusUnauthorized, "", "invalid webhook signature: "+err.Error())
+			httpio.WriteError(w, http.StatusUnauthorized, "", "invalid webhook signature: "+err.Error())
 			return
 		}
 		now := s.Clock.Now()
@@ -108,7 +109,7 @@ func (s *Server) webhook(provider string) http.Handler {
 			s.deadLetter(w, r.Context(), provider, body, d, now)
 		case d.Ignored:
 			s.countHook(provider, hookIgnored)
-			writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
+			httpio.WriteJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
 		default:
 			done, ok := s.admit(w, r.Context())
 			if !ok {
@@ -133,7 +134,7 @@ func (s *Server) deadLetter(w http.ResponseWriter, ctx context.Context, provider
 	if err != nil {
 		s.countHook(provider, hookError)
 		s.Log.Error("keep dead letter", "provider", provider, "err", err)
-		writeError(w, http.StatusServiceUnavailable, "", "could not keep the delivery; nothing was stored, please retry")
+		httpio.WriteError(w, http.StatusServiceUnavailable, "", "could not keep the delivery; nothing was stored, please retry")
 		return
 	}
 	s.Metrics.DeadLetters.WithLabelValues(provider).Inc()
@@ -141,11 +142,11 @@ func (s *Server) deadLetter(w http.ResponseWriter, ctx context.Context, provider
 		"provider", provider, "dead_letter", dl.ID, "repeat", !created, "reason", d.Reason)
 	if d.Malformed {
 		s.countHook(provider, hookMalformed)
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": d.Reason, "dead_letter_id": dl.ID})
+		httpio.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": d.Reason, "dead_letter_id": dl.ID})
 		return
 	}
 	s.countHook(provider, hookDeadLetter)
-	writeJSON(w, http.StatusAccepted, map[string]any{"status": "dead_letter", "dead_letter_id": dl.ID, "reason": d.Reason})
+	httpio.WriteJSON(w, http.StatusAccepted, map[string]any{"status": "dead_letter", "dead_letter_id": dl.ID, "reason": d.Reason})
 }
 
 func (s *Server) countHook(provider, outcome string) {

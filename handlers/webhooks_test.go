@@ -22,6 +22,7 @@ import (
 
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/httpio"
 	"github.com/cxloop/cxloop/handlers/providers"
 	"github.com/cxloop/cxloop/metrics"
 	"github.com/cxloop/cxloop/models"
@@ -338,7 +339,7 @@ func TestProviderWebhooksRefuse(t *testing.T) {
 			t.Errorf("refused requests left %d dead letters", n)
 		}
 		// too large: refused before anything else
-		big := append([]byte(`{"event_type":"survey_response.created","pad":"`), bytes.Repeat([]byte("x"), handlers.MaxBodyBytes)...)
+		big := append([]byte(`{"event_type":"survey_response.created","pad":"`), bytes.Repeat([]byte("x"), httpio.MaxBodyBytes)...)
 		big = append(big, `"}`...)
 		if code, body := hook(t, ts.URL, "delighted", signDelighted(delightedSecret, big), big); code != 413 {
 			t.Errorf("large body: %d %v, want 413", code, body)

@@ -11,7 +11,7 @@ import (
 	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/bot/teams/teamsfake"
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/teamsapp"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -243,7 +243,7 @@ func TestWholeTeamInLanguageOnTeams(t *testing.T) {
 
 // invokeIn presses a card button from a Teams client set to locale; data
 // is the action's data with its verb.
-func (e *teamsEnv) invokeIn(locale, from string, data map[string]any) handlers.InvokeResponse {
+func (e *teamsEnv) invokeIn(locale, from string, data map[string]any) teamsapp.InvokeResponse {
 	e.t.Helper()
 	verb, _ := data["verb"].(string)
 	return e.invokeOK(locale, from, verb, data)

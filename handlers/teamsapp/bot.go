@@ -1,11 +1,10 @@
-package handlers
+package teamsapp
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/cxloop/cxloop/bot/l10n"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,22 +14,25 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/core"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/bot/teams"
+	"github.com/cxloop/cxloop/handlers/chatops"
+	"github.com/cxloop/cxloop/handlers/httpio"
 	"github.com/cxloop/cxloop/models"
 )
 
-// Teams serves POST /api/messages: Bot Framework activities from Microsoft
+// Bot serves POST /api/messages: Bot Framework activities from Microsoft
 // Teams. Every request's token is checked by the adapter's TokenValidator
 // (a *teams.Validator) before anything else; activities are deduplicated by
 // id; each one refreshes the conversation reference it comes from; card
 // actions go through Store.Act with the same role checks as Slack; commands
 // go through ChatOps.
-type Teams struct {
+type Bot struct {
 	Store     *models.Store
 	Policy    *models.Policy
 	Clock     models.Clock
 	Log       *slog.Logger
-	Ops       *ChatOps
+	Ops       *chatops.ChatOps
 	Adapter   *core.BotFrameworkAdapter
 	Messenger *teams.Messenger
 	// Queued wakes the delivery worker after a change queued messages.
@@ -53,20 +55,23 @@ const (
 	InvokeMessage = "application/vnd.microsoft.activity.message"
 )
 
+// MessagingPath is the bot's messaging endpoint, as the Teams manifest and
+// the Azure Bot resource name it.
+const MessagingPath = "/api/messages"
+
+// Routes is POST /api/messages.
+func (h *Bot) Routes() map[string]http.Handler {
+	return map[string]http.Handler{"POST " + MessagingPath: h}
+}
+
 // ServeHTTP handles one activity.
-func (h *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") == "" {
-		writeError(w, http.StatusUnauthorized, "", "missing bearer token")
+		httpio.WriteError(w, http.StatusUnauthorized, "", "missing bearer token")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "", "activity too large")
-			return
-		}
-		writeError(w, http.StatusBadRequest, "", "could not read the activity")
+	body, ok := httpio.ReadBody(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
@@ -76,15 +81,15 @@ func (h *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var ae *teams.AuthError
 		if errors.As(err, &ae) {
 			h.log().Warn("teams: rejected activity", "reason", ae.Reason)
-			writeError(w, http.StatusUnauthorized, "", "unauthorized")
+			httpio.WriteError(w, http.StatusUnauthorized, "", "unauthorized")
 			return
 		}
-		writeError(w, http.StatusBadRequest, "", "malformed activity")
+		httpio.WriteError(w, http.StatusBadRequest, "", "malformed activity")
 		return
 	}
 	in, err := teams.ParseInbound(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "", "malformed activity")
+		httpio.WriteError(w, http.StatusBadRequest, "", "malformed activity")
 		return
 	}
 	now := h.Clock.Now()
@@ -92,14 +97,14 @@ func (h *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Bot Framework's token does not cover the body: the activity id is
 		// what records a command or a button press once, so one without it
 		// could be replayed at will.
-		writeError(w, http.StatusBadRequest, "", "activity without an id")
+		httpio.WriteError(w, http.StatusBadRequest, "", "activity without an id")
 		return
 	}
 	if in.ID != "" {
-		first, err := h.Store.FirstSeen(ctx, teams.Platform, teamsDedupKey(in), now)
+		first, err := h.Store.FirstSeen(ctx, teams.Platform, dedupKey(in), now)
 		if err != nil {
 			h.log().Error("teams: record activity", "err", err)
-			writeError(w, http.StatusInternalServerError, "", "please retry")
+			httpio.WriteError(w, http.StatusInternalServerError, "", "please retry")
 			return
 		}
 		if !first {
@@ -109,49 +114,49 @@ func (h *Teams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Type == teams.TypeConversationUpdate && (in.BotRemoved() || in.ChannelData.EventType == "teamDeleted") {
 		h.uninstall(ctx, in, now)
-		writeJSON(w, http.StatusOK, struct{}{})
+		httpio.WriteJSON(w, http.StatusOK, struct{}{})
 		return
 	}
 	h.remember(ctx, in, now)
 	switch in.Type {
 	case teams.TypeInvoke:
 		if in.Name != teams.InvokeCardAction {
-			writeJSON(w, http.StatusOK, struct{}{})
+			httpio.WriteJSON(w, http.StatusOK, struct{}{})
 			return
 		}
-		writeJSON(w, http.StatusOK, h.invoke(ctx, in))
+		httpio.WriteJSON(w, http.StatusOK, h.invoke(ctx, in))
 	case teams.TypeMessage:
 		if req, ok, err := in.Action(); ok {
 			h.submit(ctx, in, req, err)
 		} else {
 			h.command(ctx, in)
 		}
-		writeJSON(w, http.StatusOK, struct{}{})
+		httpio.WriteJSON(w, http.StatusOK, struct{}{})
 	case teams.TypeConversationUpdate:
 		if in.BotAdded() && in.TeamID() != "" {
 			h.install(ctx, in, now)
 		}
-		writeJSON(w, http.StatusOK, struct{}{})
+		httpio.WriteJSON(w, http.StatusOK, struct{}{})
 	default:
 		// Reactions, installation updates, typing…: acknowledged, unused.
-		writeJSON(w, http.StatusOK, struct{}{})
+		httpio.WriteJSON(w, http.StatusOK, struct{}{})
 	}
 }
 
-func (h *Teams) log() *slog.Logger {
+func (h *Bot) log() *slog.Logger {
 	if h.Log == nil {
 		return slog.Default()
 	}
 	return h.Log
 }
 
-func (h *Teams) queued() {
+func (h *Bot) queued() {
 	if h.Queued != nil {
 		h.Queued()
 	}
 }
 
-func (h *Teams) replyCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+func (h *Bot) replyCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	d := h.ReplyTimeout
 	if d <= 0 {
 		d = 8 * time.Second
@@ -159,8 +164,8 @@ func (h *Teams) replyCtx(ctx context.Context) (context.Context, context.CancelFu
 	return context.WithTimeout(ctx, d)
 }
 
-// teamsDedupKey names an activity: ids are unique within a conversation.
-func teamsDedupKey(in *teams.Inbound) string {
+// dedupKey names an activity: ids are unique within a conversation.
+func dedupKey(in *teams.Inbound) string {
 	k := in.ID + "@" + in.Conversation.ID
 	if len(k) > 200 {
 		k = k[:200]
@@ -170,21 +175,21 @@ func teamsDedupKey(in *teams.Inbound) string {
 
 // repeat answers an activity delivered twice without acting again; a
 // repeated invoke still gets the card as it is now.
-func (h *Teams) repeat(ctx context.Context, w http.ResponseWriter, in *teams.Inbound) {
+func (h *Bot) repeat(ctx context.Context, w http.ResponseWriter, in *teams.Inbound) {
 	if in.Type == teams.TypeInvoke && in.Name == teams.InvokeCardAction {
 		if req, ok, err := in.Action(); ok && err == nil {
 			if v, err := h.Store.CaseView(ctx, req.CaseID); err == nil {
-				writeJSON(w, http.StatusOK, InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.viewerCard(ctx, in, v)})
+				httpio.WriteJSON(w, http.StatusOK, InvokeResponse{StatusCode: 200, Type: InvokeCard, Value: h.viewerCard(ctx, in, v)})
 				return
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	httpio.WriteJSON(w, http.StatusOK, struct{}{})
 }
 
 // remember saves the conversation reference of the activity: the channel it
 // came from (and its team's General channel), or the chat.
-func (h *Teams) remember(ctx context.Context, in *teams.Inbound, now time.Time) {
+func (h *Bot) remember(ctx context.Context, in *teams.Inbound, now time.Time) {
 	ref, ok := in.Reference()
 	if !ok {
 		return
@@ -205,7 +210,7 @@ func (h *Teams) remember(ctx context.Context, in *teams.Inbound, now time.Time) 
 
 // install records the team the bot was added to with its channels, and
 // queues a welcome that names the channel ids for teams_channel.
-func (h *Teams) install(ctx context.Context, in *teams.Inbound, now time.Time) {
+func (h *Bot) install(ctx context.Context, in *teams.Inbound, now time.Time) {
 	teamID := in.TeamID()
 	if err := h.Messenger.Conversations().SetTeamInstalled(ctx, teamID, true, now); err != nil {
 		h.log().Error("teams: install", "team", teamID, "err", err)
@@ -244,17 +249,17 @@ func (h *Teams) install(ctx context.Context, in *teams.Inbound, now time.Time) {
 		names[teamID] = "General"
 	}
 	h.log().Info("teams: added to a team", "team", teamID, "name", in.TeamName(), "channels", len(names))
-	if err := h.Store.QueueTeamsText(ctx, now, teamID, teamsWelcome(in.TeamName(), names, h.Policy)); err != nil {
+	if err := h.Store.QueueTeamsText(ctx, now, teamID, welcome(in.TeamName(), names, h.Policy)); err != nil {
 		h.log().Error("teams: queue welcome", "err", err)
 		return
 	}
 	h.queued()
 }
 
-// teamsWelcome is what cxloop says in a Teams team it was added to, in the
+// welcome is what cxloop says in a Teams team it was added to, in the
 // language of the first configured team that posts there (else the
 // organisation's).
-func teamsWelcome(teamName string, channels map[string]string, p *models.Policy) string {
+func welcome(teamName string, channels map[string]string, p *models.Policy) string {
 	var b strings.Builder
 	var wired []string
 	lang := ""
@@ -288,7 +293,7 @@ func teamsWelcome(teamName string, channels map[string]string, p *models.Policy)
 	return b.String()
 }
 
-func (h *Teams) uninstall(ctx context.Context, in *teams.Inbound, now time.Time) {
+func (h *Bot) uninstall(ctx context.Context, in *teams.Inbound, now time.Time) {
 	teamID := in.TeamID()
 	if teamID == "" {
 		return
@@ -300,9 +305,9 @@ func (h *Teams) uninstall(ctx context.Context, in *teams.Inbound, now time.Time)
 	h.log().Info("teams: removed from a team", "team", teamID)
 }
 
-// teamsRosterConversation is where the acting user's membership is asked: the
+// rosterConversation is where the acting user's membership is asked: the
 // team for channel activities, the chat otherwise.
-func teamsRosterConversation(in *teams.Inbound) string {
+func rosterConversation(in *teams.Inbound) string {
 	if t := in.TeamID(); t != "" {
 		return t
 	}
@@ -310,23 +315,23 @@ func teamsRosterConversation(in *teams.Inbound) string {
 }
 
 // actor is the email of the activity's sender.
-func (h *Teams) actor(ctx context.Context, in *teams.Inbound) (string, error) {
-	return h.Messenger.Directory().EmailOf(ctx, in.ServiceURL, teamsRosterConversation(in), in.From.ID)
+func (h *Bot) actor(ctx context.Context, in *teams.Inbound) (string, error) {
+	return h.Messenger.Directory().EmailOf(ctx, in.ServiceURL, rosterConversation(in), in.From.ID)
 }
 
 // resolver turns the command's mention placeholders into emails.
-func (h *Teams) resolver(in *teams.Inbound, cmd teams.Command) ResolvePerson {
+func (h *Bot) resolver(in *teams.Inbound, cmd teams.Command) chatops.ResolvePerson {
 	return func(ctx context.Context, ref string) (string, error) {
 		id, ok := cmd.People[ref]
 		if !ok {
 			return "", fmt.Errorf("%s is not a mention", ref)
 		}
-		return h.Messenger.Directory().EmailOf(ctx, in.ServiceURL, teamsRosterConversation(in), id)
+		return h.Messenger.Directory().EmailOf(ctx, in.ServiceURL, rosterConversation(in), id)
 	}
 }
 
-// teamsOp turns a card action into a case operation.
-func teamsOp(req teams.ActionRequest) (models.Op, error) {
+// caseOp turns a card action into a case operation.
+func caseOp(req teams.ActionRequest) (models.Op, error) {
 	switch req.Verb {
 	case teams.VerbTake:
 		return models.Op{Kind: models.OpTake}, nil
@@ -366,11 +371,11 @@ var teamsActionDone = map[models.OpKind]string{
 
 // perform runs a card action and phrases its outcome; ok is true when the
 // case changed (or the contact was sent).
-func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) (string, bool) {
+func (h *Bot) perform(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) (string, bool) {
 	if req.Verb == teams.VerbFullComment {
 		return h.fullComment(ctx, in, req.CaseID)
 	}
-	o, err := teamsOp(req)
+	o, err := caseOp(req)
 	if err != nil {
 		return l10n.T(h.readerLang(ctx, in, ""), "teamsreply.unknown_button"), false
 	}
@@ -382,7 +387,7 @@ func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.Action
 	lang := h.readerLang(ctx, in, actor)
 	v, err := h.Store.Act(ctx, h.Policy, h.Clock.Now(), req.CaseID, actor, o)
 	if err != nil {
-		return ActionOutcomeIn(lang, err, "", req.CaseID), false
+		return chatops.ActionOutcomeIn(lang, err, "", req.CaseID), false
 	}
 	if o.Kind == models.OpContact {
 		if err := h.sendContact(ctx, lang, actor, v); err != nil {
@@ -397,12 +402,12 @@ func (h *Teams) perform(ctx context.Context, in *teams.Inbound, req teams.Action
 
 // fullComment sends the whole comment of a case whose card shortened it to
 // the person who asked, privately.
-func (h *Teams) fullComment(ctx context.Context, in *teams.Inbound, caseID int64) (string, bool) {
+func (h *Bot) fullComment(ctx context.Context, in *teams.Inbound, caseID int64) (string, bool) {
 	actor, _ := h.actor(ctx, in)
 	lang := h.readerLang(ctx, in, actor)
 	v, err := h.Store.CaseView(ctx, caseID)
 	if err != nil {
-		return ActionOutcomeIn(lang, err, "", caseID), false
+		return chatops.ActionOutcomeIn(lang, err, "", caseID), false
 	}
 	// The read-only card has no such button; a pressed one from outside
 	// the team (or from nobody the roster knows) gets nothing.
@@ -418,7 +423,7 @@ func (h *Teams) fullComment(ctx context.Context, in *teams.Inbound, caseID int64
 }
 
 // sendContact writes the customer's contact details to the person privately.
-func (h *Teams) sendContact(ctx context.Context, lang, actor string, v models.CaseView) error {
+func (h *Bot) sendContact(ctx context.Context, lang, actor string, v models.CaseView) error {
 	c := v.Response.Customer()
 	var b strings.Builder
 	b.WriteString(l10n.T(lang, "teamsreply.contact_title", "CaseID", v.Case.ID) + "\n")
@@ -447,7 +452,7 @@ func (h *Teams) sendContact(ctx context.Context, lang, actor string, v models.Ca
 
 // invoke answers an Action.Execute: the refreshed card, or a message when
 // the action was refused or answered privately.
-func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
+func (h *Bot) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 	req, _, err := in.Action()
 	if err != nil {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: l10n.T(h.readerLang(ctx, in, ""), "teamsreply.card_out_of_date")}
@@ -486,7 +491,7 @@ func (h *Teams) invoke(ctx context.Context, in *teams.Inbound) InvokeResponse {
 // now, in the caller's view: a member's buttons, a manager's, or none for
 // someone outside the team or whom the roster does not know. The caller is
 // who the activity's sender is, never what the card's data says.
-func (h *Teams) refresh(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) InvokeResponse {
+func (h *Bot) refresh(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) InvokeResponse {
 	v, err := h.Store.CaseView(ctx, req.CaseID)
 	if err != nil {
 		return InvokeResponse{StatusCode: 200, Type: InvokeMessage,
@@ -496,7 +501,7 @@ func (h *Teams) refresh(ctx context.Context, in *teams.Inbound, req teams.Action
 }
 
 // viewerCard is the case's card for the activity's sender.
-func (h *Teams) viewerCard(ctx context.Context, in *teams.Inbound, v models.CaseView) map[string]any {
+func (h *Bot) viewerCard(ctx context.Context, in *teams.Inbound, v models.CaseView) map[string]any {
 	actor, err := h.actor(ctx, in)
 	if err != nil {
 		actor = "" // unknown: the read-only view
@@ -509,7 +514,7 @@ func (h *Teams) viewerCard(ctx context.Context, in *teams.Inbound, v models.Case
 // customer's language with the note as what was done. Nil lets the resolve
 // go ahead, which then refuses it and says why (not allowed, no email
 // possible) or sends the shipped message.
-func (h *Teams) resolveEmailForm(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) map[string]any {
+func (h *Bot) resolveEmailForm(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) map[string]any {
 	actor, err := h.actor(ctx, in)
 	if err != nil {
 		return nil
@@ -530,7 +535,7 @@ func (h *Teams) resolveEmailForm(ctx context.Context, in *teams.Inbound, req tea
 
 // submit handles an Action.Submit (clients without Universal Actions): the
 // card is updated through the outbox; a refusal is told privately.
-func (h *Teams) submit(ctx context.Context, in *teams.Inbound, req teams.ActionRequest, parseErr error) {
+func (h *Bot) submit(ctx context.Context, in *teams.Inbound, req teams.ActionRequest, parseErr error) {
 	if parseErr != nil {
 		h.privately(ctx, in, "", l10n.T(h.readerLang(ctx, in, ""), "teamsreply.card_out_of_date"))
 		return
@@ -559,7 +564,7 @@ func (h *Teams) submit(ctx context.Context, in *teams.Inbound, req teams.ActionR
 // privately tells the person something: in the chat when the activity came
 // from a 1:1 chat, else in their 1:1 chat with the bot, else (no email
 // known) in the thread.
-func (h *Teams) privately(ctx context.Context, in *teams.Inbound, actor, text string) {
+func (h *Bot) privately(ctx context.Context, in *teams.Inbound, actor, text string) {
 	rctx, cancel := h.replyCtx(ctx)
 	defer cancel()
 	act := teams.Activity{Type: "message", Text: teams.MessageText(text), TextFormat: "markdown"}
@@ -575,19 +580,19 @@ func (h *Teams) privately(ctx context.Context, in *teams.Inbound, actor, text st
 }
 
 // command runs a command typed to the bot and answers in the conversation.
-func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
+func (h *Bot) command(ctx context.Context, in *teams.Inbound) {
 	cmd := in.CommandText()
 	if cmd.Line == "" && in.Text == "" {
 		return // nothing to do (an empty message, an attachment)
 	}
-	var reply Reply
+	var reply chatops.Reply
 	actor, err := h.actor(ctx, in)
 	if err != nil {
 		h.log().Warn("teams: unknown actor", "user", in.From.ID, "err", err)
-		reply = Reply{Text: l10n.T(h.readerLang(ctx, in, ""), "teamsback.no_email")}
+		reply = chatops.Reply{Text: l10n.T(h.readerLang(ctx, in, ""), "teamsback.no_email")}
 	} else {
 		lang := h.readerLang(ctx, in, actor)
-		if isBacklogCommand(cmd.Line) {
+		if chatops.IsBacklogCommand(cmd.Line) {
 			h.backlog(ctx, in, actor, lang)
 			return
 		}
@@ -605,7 +610,7 @@ func (h *Teams) command(ctx context.Context, in *teams.Inbound) {
 // readerLang is the language of an answer to in's sender: the activity's
 // locale when cxloop speaks it, else their team's. The locale is kept so
 // that later messages to them, sent proactively, use it too.
-func (h *Teams) readerLang(ctx context.Context, in *teams.Inbound, actor string) string {
+func (h *Bot) readerLang(ctx context.Context, in *teams.Inbound, actor string) string {
 	if in.Locale != "" && actor != "" {
 		if err := h.Messenger.Directory().RememberLocale(ctx, actor, in.Locale); err != nil {
 			h.log().Warn("teams: remember a locale", "err", err)
@@ -616,7 +621,7 @@ func (h *Teams) readerLang(ctx context.Context, in *teams.Inbound, actor string)
 
 // TeamStatus says whether a team's Teams channel is connected: the line
 // "team" adds in Teams (and that a ChatOps hook can add on every platform).
-func (h *Teams) TeamStatus(ctx context.Context, lang string, t *models.TeamPolicy) string {
+func (h *Bot) TeamStatus(ctx context.Context, lang string, t *models.TeamPolicy) string {
 	if t == nil {
 		return ""
 	}
@@ -651,7 +656,7 @@ func (h *Teams) TeamStatus(ctx context.Context, lang string, t *models.TeamPolic
 
 // send answers in the activity's conversation (the thread, in a channel):
 // the text, then the cards, as few activities as Teams' size limit allows.
-func (h *Teams) send(ctx context.Context, in *teams.Inbound, reply Reply) {
+func (h *Bot) send(ctx context.Context, in *teams.Inbound, reply chatops.Reply) {
 	rctx, cancel := h.replyCtx(ctx)
 	defer cancel()
 	conn := h.Messenger.Connector()

@@ -1,11 +1,11 @@
-package handlers_test
+package chatops_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -59,7 +59,7 @@ func TestRefusalsInReadersLanguage(t *testing.T) {
 				if err == nil {
 					t.Fatal("the action went through")
 				}
-				if got := handlers.ActionOutcomeIn(tt.lang, err, "", tt.caseID); got != tt.want {
+				if got := chatops.ActionOutcomeIn(tt.lang, err, "", tt.caseID); got != tt.want {
 					t.Errorf("got  %q\nwant %q", got, tt.want)
 				}
 			})

@@ -1,4 +1,4 @@
-package handlers
+package chatops
 
 import (
 	"context"
@@ -150,7 +150,7 @@ func (o *ChatOps) run(ctx context.Context, actor, line string, resolve ResolvePe
 func textOrError(lang, text string, err error) Reply {
 	if err != nil {
 		if r, ok := models.IsRefusal(err); ok {
-			return Reply{Text: refusalIn(lang, r)}
+			return Reply{Text: RefusalIn(lang, r)}
 		}
 		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
@@ -169,7 +169,7 @@ func (o *ChatOps) mine(ctx context.Context, actor string) Reply {
 	if err != nil {
 		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
-	state := o.awayLine(ctx, actor)
+	state := o.AwayNotice(ctx, actor)
 	if len(cases) == 0 {
 		return Reply{Text: state + l10n.T(lang, "home.mine.empty")}
 	}
@@ -322,17 +322,17 @@ func ActionOutcomeIn(lang string, err error, ok string, caseID int64) string {
 	case errors.Is(err, models.ErrNotFound):
 		return l10n.T(lang, "cmd.no_case", "CaseID", caseID)
 	case errors.As(err, &fe):
-		return fieldSentence(fieldIn(lang, fe))
+		return FieldSentence(FieldIn(lang, fe))
 	}
 	if r, is := models.IsRefusal(err); is {
-		return titleFirst(refusalIn(lang, r)) + "."
+		return TitleFirst(RefusalIn(lang, r)) + "."
 	}
 	return l10n.T(lang, "cmd.failed_nothing_changed")
 }
 
-// refusalIn is a refusal's sentence in lang when the catalog has it, else
+// RefusalIn is a refusal's sentence in lang when the catalog has it, else
 // the domain's English.
-func refusalIn(lang string, r *models.Refusal) string {
+func RefusalIn(lang string, r *models.Refusal) string {
 	if r.ID == "" {
 		return r.Msg
 	}
@@ -343,9 +343,9 @@ func refusalIn(lang string, r *models.Refusal) string {
 	return l10n.T(lang, r.ID, kv...)
 }
 
-// fieldIn says what is wrong with an input in lang when the catalog has
+// FieldIn says what is wrong with an input in lang when the catalog has
 // it, else in the domain's English.
-func fieldIn(lang string, fe *models.FieldError) string {
+func FieldIn(lang string, fe *models.FieldError) string {
 	if fe.ID == "" {
 		return fe.Msg
 	}
@@ -375,7 +375,7 @@ func listOrNone(lang string, l []string) string {
 	return strings.Join(l, ", ")
 }
 
-func titleFirst(s string) string {
+func TitleFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	if n == 0 {
 		return s

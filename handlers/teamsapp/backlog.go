@@ -1,4 +1,4 @@
-package handlers
+package teamsapp
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/bot/l10n"
 	"github.com/cxloop/cxloop/bot/teams"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -22,33 +23,9 @@ import (
 // to done first shows the fix_done texts to confirm or edit when customers
 // are to be emailed.
 
-// backlogLists reads the open and the closed items as the backlog shows
-// them, with how many of each are left out.
-func backlogLists(ctx context.Context, s *models.Store) (open, closed []models.ImprovementSummary, moreOpen, moreClosed int, err error) {
-	open, err = s.Improvements(ctx, models.ImprovementFilter{
-		Statuses: []string{models.ImprovementProposed, models.ImprovementInProgress}, Limit: 1000})
-	if err != nil {
-		return nil, nil, 0, 0, err
-	}
-	closed, err = s.Improvements(ctx, models.ImprovementFilter{
-		Statuses: []string{models.ImprovementDone, models.ImprovementDropped}, Limit: 1000})
-	if err != nil {
-		return nil, nil, 0, 0, err
-	}
-	// The closed list shows the latest changes first.
-	sort.SliceStable(closed, func(i, j int) bool { return closed[i].UpdatedAt.After(closed[j].UpdatedAt) })
-	if len(open) > backlogOpenShown {
-		moreOpen, open = len(open)-backlogOpenShown, open[:backlogOpenShown]
-	}
-	if len(closed) > backlogClosedShown {
-		moreClosed, closed = len(closed)-backlogClosedShown, closed[:backlogClosedShown]
-	}
-	return open, closed, moreOpen, moreClosed, nil
-}
-
 // backlogCard renders the backlog for actor with notice at its head.
-func (h *Teams) backlogCard(ctx context.Context, actor, lang, notice string) (map[string]any, error) {
-	open, closed, moreOpen, moreClosed, err := backlogLists(ctx, h.Store)
+func (h *Bot) backlogCard(ctx context.Context, actor, lang, notice string) (map[string]any, error) {
+	open, closed, moreOpen, moreClosed, err := chatops.BacklogLists(ctx, h.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -57,18 +34,18 @@ func (h *Teams) backlogCard(ctx context.Context, actor, lang, notice string) (ma
 }
 
 // backlog answers "@cxloop backlog" with the card.
-func (h *Teams) backlog(ctx context.Context, in *teams.Inbound, actor, lang string) {
+func (h *Bot) backlog(ctx context.Context, in *teams.Inbound, actor, lang string) {
 	card, err := h.backlogCard(ctx, actor, lang, "")
 	if err != nil {
 		h.log().Error("teams: read the backlog", "err", err)
-		h.send(ctx, in, Reply{Text: l10n.T(lang, "cmd.failed")})
+		h.send(ctx, in, chatops.Reply{Text: l10n.T(lang, "cmd.failed")})
 		return
 	}
 	h.replyCard(ctx, in, card)
 }
 
-// teamsItemOp turns a backlog card action into an item operation.
-func teamsItemOp(req teams.ActionRequest) (models.ItemOp, bool) {
+// itemOp turns a backlog card action into an item operation.
+func itemOp(req teams.ActionRequest) (models.ItemOp, bool) {
 	switch req.Verb {
 	case teams.VerbItemTake:
 		return models.ItemOp{Kind: models.ItemOpTake}, true
@@ -92,7 +69,7 @@ func teamsItemOp(req teams.ActionRequest) (models.ItemOp, bool) {
 // itemInvoke answers a backlog card action: the refreshed backlog headed by
 // the outcome, the fix_done form before an item is marked done, or the
 // refusal.
-func (h *Teams) itemInvoke(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) InvokeResponse {
+func (h *Bot) itemInvoke(ctx context.Context, in *teams.Inbound, req teams.ActionRequest) InvokeResponse {
 	message := func(s string) InvokeResponse { return InvokeResponse{StatusCode: 200, Type: InvokeMessage, Value: s} }
 	actor, err := h.actor(ctx, in)
 	if err != nil {
@@ -111,7 +88,7 @@ func (h *Teams) itemInvoke(ctx context.Context, in *teams.Inbound, req teams.Act
 	if req.Verb == teams.VerbBacklog {
 		return refreshed("")
 	}
-	op, ok := teamsItemOp(req)
+	op, ok := itemOp(req)
 	if !ok {
 		return message(l10n.T(lang, "teamsback.unknown_button"))
 	}
@@ -123,18 +100,18 @@ func (h *Teams) itemInvoke(ctx context.Context, in *teams.Inbound, req teams.Act
 	}
 	it, err := h.Store.ActOnImprovement(ctx, h.Policy, h.Clock.Now(), req.ItemID, actor, op)
 	if err != nil {
-		if !slackUserError(err) {
+		if !chatops.IsUserError(err) {
 			h.log().Error("teams: improvement action", "item", req.ItemID, "op", op.Kind, "err", err)
 		}
-		return message(itemOutcome(lang, err, req.ItemID))
+		return message(chatops.ItemOutcome(lang, err, req.ItemID))
 	}
 	h.queued()
-	return refreshed(itemChanged(lang, op, it, h.Policy.EmailEnabled))
+	return refreshed(chatops.ItemChanged(lang, op, it, h.Policy.EmailEnabled))
 }
 
 // fixDoneForm is the card that confirms the fix_done texts before an item
 // is marked done; nil when no customer would be emailed.
-func (h *Teams) fixDoneForm(ctx context.Context, lang string, itemID int64) map[string]any {
+func (h *Bot) fixDoneForm(ctx context.Context, lang string, itemID int64) map[string]any {
 	if !h.Policy.EmailEnabled {
 		return nil
 	}
@@ -163,7 +140,7 @@ func (h *Teams) fixDoneForm(ctx context.Context, lang string, itemID int64) map[
 }
 
 // replyCard answers with a card in the activity's conversation (the thread, in a channel).
-func (h *Teams) replyCard(ctx context.Context, in *teams.Inbound, card map[string]any) {
+func (h *Bot) replyCard(ctx context.Context, in *teams.Inbound, card map[string]any) {
 	rctx, cancel := h.replyCtx(ctx)
 	defer cancel()
 	act := teams.Activity{Type: "message", Attachments: []schema.Attachment{teams.CardAttachment(card)}, ReplyToID: in.ID}
@@ -183,11 +160,11 @@ func isMineCommand(line string) bool {
 
 // mine answers "@cxloop mine" with one card listing the person's open
 // cases, each with its next step.
-func (h *Teams) mine(ctx context.Context, in *teams.Inbound, actor, lang string) {
+func (h *Bot) mine(ctx context.Context, in *teams.Inbound, actor, lang string) {
 	cases, err := h.Store.Cases(ctx, models.CaseFilter{Owner: actor, States: models.OpenStates})
 	if err != nil {
 		h.log().Error("teams: read the person's cases", "err", err)
-		h.send(ctx, in, Reply{Text: l10n.T(lang, "cmd.failed")})
+		h.send(ctx, in, chatops.Reply{Text: l10n.T(lang, "cmd.failed")})
 		return
 	}
 	more := 0
@@ -206,9 +183,9 @@ func (h *Teams) mine(ctx context.Context, in *teams.Inbound, actor, lang string)
 		card.Lang = lang
 		cards = append(cards, card)
 	}
-	if away := strings.TrimSpace(h.Ops.awayLine(ctx, actor)); away != "" {
+	if away := strings.TrimSpace(h.Ops.AwayNotice(ctx, actor)); away != "" {
 		// As ChatOps' "mine" does: a person away hears it first.
-		h.send(ctx, in, Reply{Text: away})
+		h.send(ctx, in, chatops.Reply{Text: away})
 	}
 	h.replyCard(ctx, in, h.Messenger.RenderMine(lang, cards, more))
 }

@@ -1,11 +1,10 @@
-package handlers
+package slackapp
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cxloop/cxloop/bot/l10n"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +14,9 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/cxloop/cxloop/bot"
+	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -71,7 +72,7 @@ var slackModalOps = map[string]models.OpKind{
 // tab, in the background. The button's value is the case id (the item id
 // for the backlog's item.* buttons), checked against the database like any
 // other input.
-func (a *SlackApp) blockActions(ic slackgo.InteractionCallback) {
+func (a *App) blockActions(ic slackgo.InteractionCallback) {
 	received := time.Now()
 	for _, act := range ic.ActionCallback.BlockActions {
 		if strings.HasPrefix(act.ActionID, "item.") {
@@ -103,8 +104,8 @@ func (a *SlackApp) blockActions(ic slackgo.InteractionCallback) {
 	}
 }
 
-func (a *SlackApp) blockAction(ctx context.Context, ic *slackgo.InteractionCallback, actionID string, caseID int64, received time.Time) {
-	to := slackTarget{UserID: ic.User.ID, ChannelID: interactionChannel(ic), ResponseURL: ic.ResponseURL}
+func (a *App) blockAction(ctx context.Context, ic *slackgo.InteractionCallback, actionID string, caseID int64, received time.Time) {
+	to := target{UserID: ic.User.ID, ChannelID: interactionChannel(ic), ResponseURL: ic.ResponseURL}
 	if op, ok := slackModalOps[actionID]; ok {
 		a.openModal(ctx, ic, to, op, caseID, received)
 		return
@@ -132,11 +133,11 @@ func (a *SlackApp) blockAction(ctx context.Context, ic *slackgo.InteractionCallb
 }
 
 // act changes a case at once; a refusal is answered privately.
-func (a *SlackApp) act(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, actor string, caseID int64, op models.Op) {
+func (a *App) act(ctx context.Context, ic *slackgo.InteractionCallback, to target, actor string, caseID int64, op models.Op) {
 	_, err := a.Store.Act(ctx, a.Policy, a.Clock.Now(), caseID, actor, op)
 	if err != nil {
-		a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
-		if !slackUserError(err) {
+		a.tell(ctx, to, cxslack.Escape(chatops.ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
+		if !chatops.IsUserError(err) {
 			a.Log.Error("slack: case action", "case", caseID, "op", op.Kind, "err", err)
 		}
 		return
@@ -148,16 +149,8 @@ func (a *SlackApp) act(ctx context.Context, ic *slackgo.InteractionCallback, to 
 }
 
 // readerLang is the language a person reads cxloop in.
-func (a *SlackApp) readerLang(ctx context.Context, actor string) string {
+func (a *App) readerLang(ctx context.Context, actor string) string {
 	return a.Directory.Lang(ctx, actor, a.Policy.PersonLanguage(actor))
-}
-
-// slackUserError reports whether an action's error is the person's (a refusal,
-// bad input, an unknown case) rather than the system's.
-func slackUserError(err error) bool {
-	var fe *models.FieldError
-	_, refused := models.IsRefusal(err)
-	return refused || errors.As(err, &fe) || errors.Is(err, models.ErrNotFound)
 }
 
 // openModal opens the modal of an action with the interaction's trigger_id,
@@ -166,7 +159,7 @@ func slackUserError(err error) bool {
 // member pressing Assign hears "only managers…" instead of filling a form;
 // when the check cannot finish in time the modal opens and the check
 // happens on submission.
-func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, op models.OpKind, caseID int64, received time.Time) {
+func (a *App) openModal(ctx context.Context, ic *slackgo.InteractionCallback, to target, op models.OpKind, caseID int64, received time.Time) {
 	var teamName, teamID string
 	var v models.CaseView
 	check, cancel := context.WithDeadline(ctx, received.Add(a.TriggerWait))
@@ -181,12 +174,12 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			cancel()
-			a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
+			a.tell(ctx, to, cxslack.Escape(chatops.ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
 			return
 		case err == nil:
 			if refusal := a.Policy.Authorize(actor, op, &v.Case); refusal != nil {
 				cancel()
-				a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), refusal, "", caseID)))
+				a.tell(ctx, to, cxslack.Escape(chatops.ActionOutcomeIn(a.readerLang(ctx, actor), refusal, "", caseID)))
 				return
 			}
 			if t, ok := a.Policy.Team(v.Case.TeamID); ok {
@@ -228,7 +221,7 @@ func (a *SlackApp) openModal(ctx context.Context, ic *slackgo.InteractionCallbac
 // offer, and for purpose (when set) the message prefilled in the
 // customer's language, signed by actor. v may be unloaded when the check
 // before the modal ran out of time.
-func (a *SlackApp) emailForm(ctx context.Context, v models.CaseView, caseID int64, actor, purpose string) cxslack.EmailForm {
+func (a *App) emailForm(ctx context.Context, v models.CaseView, caseID int64, actor, purpose string) cxslack.EmailForm {
 	if !a.Policy.EmailEnabled {
 		return cxslack.EmailForm{Offer: models.EmailOff}
 	}
@@ -354,7 +347,7 @@ func (h *submitHandoff) wait(stop <-chan time.Time, done <-chan struct{}) (*mode
 // the messages on their fields. The change runs in the pool; this waits for
 // it up to SubmitWait (or until ctx ends) and then closes the modal anyway,
 // the worker answering privately if the change was refused or invalid.
-func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCallback) *slackgo.ViewSubmissionResponse {
+func (a *App) viewSubmission(ctx context.Context, ic slackgo.InteractionCallback) *slackgo.ViewSubmissionResponse {
 	a.init()
 	if resp, handled := a.itemSubmission(ctx, ic); handled {
 		return resp
@@ -375,7 +368,7 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 		if !has || !slices.Contains(blocks, block) {
 			block = blocks[0]
 		}
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{block: clipText(fieldSentence(fe.Msg), 150)})
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{block: clipText(chatops.FieldSentence(fe.Msg), 150)})
 	}
 	if ic.View.CallbackID == cxslack.ModalResolveEmail {
 		op.RootCause, op.Systemic = meta.RootCause, meta.Systemic
@@ -388,17 +381,17 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 			return slackgo.NewUpdateViewSubmissionResponse(view)
 		}
 	}
-	to := slackTarget{UserID: ic.User.ID, ChannelID: meta.Channel}
+	to := target{UserID: ic.User.ID, ChannelID: meta.Channel}
 	h := &submitHandoff{ch: make(chan *models.FieldError, 1)}
 	started := a.spawn("submit "+ic.View.CallbackID, func(ctx context.Context) {
 		err := a.submit(ctx, ic.User.ID, meta.Case, op)
-		lang := a.slackUserLang(ctx, ic.User.ID)
+		lang := a.userLang(ctx, ic.User.ID)
 		var fe *models.FieldError
 		if errors.As(err, &fe) {
 			// The form shows the sentence as the person reads it.
-			if !h.give(&models.FieldError{Field: fe.Field, Msg: fieldIn(lang, fe)}) {
+			if !h.give(&models.FieldError{Field: fe.Field, Msg: chatops.FieldIn(lang, fe)}) {
 				a.tell(ctx, to, cxslack.Escape(l10n.T(lang, "caseanswer.not_changed", "CaseID", meta.Case,
-					"Reason", strings.TrimSuffix(fieldIn(lang, fe), "."))))
+					"Reason", strings.TrimSuffix(chatops.FieldIn(lang, fe), "."))))
 			}
 			return
 		}
@@ -408,8 +401,8 @@ func (a *SlackApp) viewSubmission(ctx context.Context, ic slackgo.InteractionCal
 				a.tell(ctx, to, cxslack.Escape(a.whoAreYou()))
 				return
 			}
-			a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(lang, err, "", meta.Case)))
-			if !slackUserError(err) {
+			a.tell(ctx, to, cxslack.Escape(chatops.ActionOutcomeIn(lang, err, "", meta.Case)))
+			if !chatops.IsUserError(err) {
 				a.Log.Error("slack: case action", "case", meta.Case, "op", op.Kind, "err", err)
 			}
 			return
@@ -438,9 +431,9 @@ var errSlackUnknownActor = errors.New("unknown actor")
 // language, the note as what was done, signed by the person resolving. A
 // field error keeps the first modal open; neither (no person or case to be
 // found in time) lets the submission go ahead with the shipped message.
-func (a *SlackApp) resolveEmailStep(ctx context.Context, userID string, meta modalMeta, op models.Op) (*models.FieldError, *slackgo.ModalViewRequest) {
+func (a *App) resolveEmailStep(ctx context.Context, userID string, meta modalMeta, op models.Op) (*models.FieldError, *slackgo.ModalViewRequest) {
 	if strings.TrimSpace(op.Note) == "" {
-		return &models.FieldError{Field: "note", Msg: l10n.T(a.slackUserLang(ctx, userID), "caseanswer.resolve_email_note")}, nil
+		return &models.FieldError{Field: "note", Msg: l10n.T(a.userLang(ctx, userID), "caseanswer.resolve_email_note")}, nil
 	}
 	actor, err := a.Directory.Email(ctx, userID)
 	if err != nil {
@@ -469,7 +462,7 @@ func (a *SlackApp) resolveEmailStep(ctx context.Context, userID string, meta mod
 }
 
 // submit applies a submitted modal's action for the Slack user.
-func (a *SlackApp) submit(ctx context.Context, userID string, caseID int64, op models.Op) error {
+func (a *App) submit(ctx context.Context, userID string, caseID int64, op models.Op) error {
 	actor, err := a.Directory.Email(ctx, userID)
 	if err != nil {
 		a.Log.Warn("slack: who submitted a form", "user", userID, "err", err)
@@ -496,14 +489,14 @@ func (a *SlackApp) submit(ctx context.Context, userID string, caseID int64, op m
 
 // showContact answers the owner, the team's managers and admins privately
 // with the customer's unmasked contact details.
-func (a *SlackApp) showContact(ctx context.Context, to slackTarget, actor string, caseID int64) {
+func (a *App) showContact(ctx context.Context, to target, actor string, caseID int64) {
 	if _, err := a.Store.Act(ctx, a.Policy, a.Clock.Now(), caseID, actor, models.Op{Kind: models.OpContact}); err != nil {
-		a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
+		a.tell(ctx, to, cxslack.Escape(chatops.ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
 		return
 	}
 	v, err := a.Store.CaseView(ctx, caseID)
 	if err != nil {
-		a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
+		a.tell(ctx, to, cxslack.Escape(chatops.ActionOutcomeIn(a.readerLang(ctx, actor), err, "", caseID)))
 		return
 	}
 	a.tell(ctx, to, contactText(a.readerLang(ctx, actor), v))
@@ -544,25 +537,12 @@ func contactText(lang string, v models.CaseView) string {
 
 // fullComment shows a comment that was too long for the card. Anyone may
 // read cards, so anyone may read it.
-func (a *SlackApp) fullComment(ctx context.Context, to slackTarget, caseID int64) {
-	lang := a.slackUserLang(ctx, to.UserID)
+func (a *App) fullComment(ctx context.Context, to target, caseID int64) {
+	lang := a.userLang(ctx, to.UserID)
 	v, err := a.Store.CaseView(ctx, caseID)
 	if err != nil {
-		a.tell(ctx, to, cxslack.Escape(ActionOutcomeIn(lang, err, "", caseID)))
+		a.tell(ctx, to, cxslack.Escape(chatops.ActionOutcomeIn(lang, err, "", caseID)))
 		return
 	}
 	a.tell(ctx, to, l10n.T(lang, "caseanswer.full_comment", "CaseID", caseID)+"\n"+cxslack.Quote(models.MaskPersonalData(v.Response.Comment)))
-}
-
-// fieldSentence ends a message with a full stop and starts it with a capital,
-// unless it starts with an email or other name that must keep its case.
-func fieldSentence(s string) string {
-	first, _, _ := strings.Cut(s, " ")
-	if !strings.ContainsAny(first, "@#") {
-		s = titleFirst(s)
-	}
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }

@@ -1,4 +1,4 @@
-package handlers
+package slackapp
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -26,18 +27,6 @@ import (
 // replaced, through the response_url of the press, by the refreshed list
 // headed by the outcome; a refusal is answered privately and changes
 // nothing.
-
-// How many items each list of the backlog shows; the rest are counted.
-const (
-	backlogOpenShown   = 15
-	backlogClosedShown = 5
-)
-
-// isBacklogCommand reports whether a /cx text asks for the backlog.
-func isBacklogCommand(text string) bool {
-	f := strings.Fields(text)
-	return len(f) > 0 && strings.EqualFold(f[0], "backlog")
-}
 
 // itemMeta is an item modal's private_metadata: the item, and where its
 // button was pressed, so that the backlog there can be refreshed.
@@ -66,8 +55,8 @@ func parseItemMeta(s string) (itemMeta, bool) {
 
 // backlogMessage renders the backlog for actor, with notice (escaped
 // mrkdwn, may be empty) at its head.
-func (a *SlackApp) backlogMessage(ctx context.Context, actor, notice string) (string, []slackgo.Block, error) {
-	open, closed, moreOpen, moreClosed, err := backlogLists(ctx, a.Store)
+func (a *App) backlogMessage(ctx context.Context, actor, notice string) (string, []slackgo.Block, error) {
+	open, closed, moreOpen, moreClosed, err := chatops.BacklogLists(ctx, a.Store)
 	if err != nil {
 		return "", nil, err
 	}
@@ -89,11 +78,11 @@ func (a *SlackApp) backlogMessage(ctx context.Context, actor, notice string) (st
 }
 
 // backlog answers "/cx backlog" privately with the rendered backlog.
-func (a *SlackApp) backlog(ctx context.Context, to slackTarget, actor string) {
+func (a *App) backlog(ctx context.Context, to target, actor string) {
 	text, blocks, err := a.backlogMessage(ctx, actor, "")
 	if err != nil {
 		a.Log.Error("slack: read the backlog", "err", err)
-		a.reply(ctx, to, Reply{Text: l10n.T(a.readerLang(ctx, actor), "backlogoutcome.read_failed")})
+		a.reply(ctx, to, chatops.Reply{Text: l10n.T(a.readerLang(ctx, actor), "backlogoutcome.read_failed")})
 		return
 	}
 	a.send(ctx, to, text, blocks)
@@ -102,7 +91,7 @@ func (a *SlackApp) backlog(ctx context.Context, to slackTarget, actor string) {
 // backlogChanged tells actor the outcome of a change: it replaces the
 // backlog message the button was on with the refreshed backlog headed by
 // the outcome, or, when that cannot be done, answers privately.
-func (a *SlackApp) backlogChanged(ctx context.Context, to slackTarget, actor, outcome string) {
+func (a *App) backlogChanged(ctx context.Context, to target, actor, outcome string) {
 	notice := ":white_check_mark: " + cxslack.Escape(outcome)
 	if to.ResponseURL != "" && validResponseURL(to.ResponseURL) {
 		text, blocks, err := a.backlogMessage(ctx, actor, notice)
@@ -120,46 +109,9 @@ func (a *SlackApp) backlogChanged(ctx context.Context, to slackTarget, actor, ou
 	a.tell(ctx, to, notice)
 }
 
-// itemOutcome phrases a refused or failed change of an improvement item in
-// lang.
-func itemOutcome(lang string, err error, itemID int64) string {
-	var fe *models.FieldError
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		return l10n.T(lang, "backlogoutcome.not_found", "ItemID", itemID)
-	case errors.As(err, &fe):
-		return l10n.T(lang, "backlogoutcome.not_changed", "ItemID", itemID, "Reason", strings.TrimSuffix(fieldIn(lang, fe), "."))
-	}
-	if r, ok := models.IsRefusal(err); ok {
-		return titleFirst(refusalIn(lang, r)) + "."
-	}
-	return l10n.T(lang, "cmd.failed_nothing_changed")
-}
-
-// itemChanged phrases a successful change in lang.
-func itemChanged(lang string, op models.ItemOp, it models.ImprovementSummary, emailOn bool) string {
-	kv := []any{"ItemID", it.ID, "Title", it.Title}
-	switch op.Kind {
-	case models.ItemOpTake:
-		return l10n.T(lang, "backlogoutcome.taken", kv...)
-	case models.ItemOpRename:
-		return l10n.T(lang, "backlogoutcome.renamed", kv...)
-	}
-	if it.Status == models.ImprovementDone {
-		switch {
-		case it.Linked == 0:
-			return l10n.T(lang, "backlogoutcome.done", kv...)
-		case emailOn:
-			return l10n.N(lang, "backlogoutcome.done_email", int(it.Linked), kv...)
-		}
-		return l10n.N(lang, "backlogoutcome.done_call", int(it.Linked), kv...)
-	}
-	return l10n.T(lang, "backlogoutcome.status_now", append(kv, "Status", l10n.T(lang, "backlogoutcome.state."+it.Status))...)
-}
-
-// slackUserLang is the language of the Slack user userID, or the default
+// userLang is the language of the Slack user userID, or the default
 // team's when who they are cannot be told.
-func (a *SlackApp) slackUserLang(ctx context.Context, userID string) string {
+func (a *App) userLang(ctx context.Context, userID string) string {
 	actor, err := a.Directory.Email(ctx, userID)
 	if err != nil {
 		return a.Policy.TeamLanguage("")
@@ -168,8 +120,8 @@ func (a *SlackApp) slackUserLang(ctx context.Context, userID string) string {
 }
 
 // itemAction handles a backlog button press in the background.
-func (a *SlackApp) itemAction(ctx context.Context, ic *slackgo.InteractionCallback, actionID string, itemID int64, received time.Time) {
-	to := slackTarget{UserID: ic.User.ID, ChannelID: interactionChannel(ic), ResponseURL: ic.ResponseURL}
+func (a *App) itemAction(ctx context.Context, ic *slackgo.InteractionCallback, actionID string, itemID int64, received time.Time) {
+	to := target{UserID: ic.User.ID, ChannelID: interactionChannel(ic), ResponseURL: ic.ResponseURL}
 	switch actionID {
 	case cxslack.ActionItemStatus, cxslack.ActionItemRename:
 		a.openItemModal(ctx, ic, to, actionID, itemID, received)
@@ -189,14 +141,14 @@ func (a *SlackApp) itemAction(ctx context.Context, ic *slackgo.InteractionCallba
 	lang := a.readerLang(ctx, actor)
 	it, err := a.Store.ActOnImprovement(ctx, a.Policy, a.Clock.Now(), itemID, actor, op)
 	if err != nil {
-		a.tell(ctx, to, cxslack.Escape(itemOutcome(lang, err, itemID)))
-		if !slackUserError(err) {
+		a.tell(ctx, to, cxslack.Escape(chatops.ItemOutcome(lang, err, itemID)))
+		if !chatops.IsUserError(err) {
 			a.Log.Error("slack: improvement action", "item", itemID, "op", op.Kind, "err", err)
 		}
 		return
 	}
 	a.queued()
-	a.backlogChanged(ctx, to, actor, itemChanged(lang, op, it, a.Policy.EmailEnabled))
+	a.backlogChanged(ctx, to, actor, chatops.ItemChanged(lang, op, it, a.Policy.EmailEnabled))
 }
 
 // openItemModal opens the Set status or Rename modal of an item with the
@@ -204,12 +156,12 @@ func (a *SlackApp) itemAction(ctx context.Context, ic *slackgo.InteractionCallba
 // the person may change items at all, so that a member hears the refusal
 // instead of filling a form; when the check cannot finish in time the
 // modal opens and the check happens on submission.
-func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCallback, to slackTarget, actionID string, itemID int64, received time.Time) {
+func (a *App) openItemModal(ctx context.Context, ic *slackgo.InteractionCallback, to target, actionID string, itemID int64, received time.Time) {
 	check, cancel := context.WithDeadline(ctx, received.Add(a.TriggerWait))
 	item, err := a.Store.Improvement(check, itemID)
 	if errors.Is(err, models.ErrNotFound) {
 		cancel()
-		a.tell(ctx, to, cxslack.Escape(itemOutcome(a.slackUserLang(ctx, ic.User.ID), err, itemID)))
+		a.tell(ctx, to, cxslack.Escape(chatops.ItemOutcome(a.userLang(ctx, ic.User.ID), err, itemID)))
 		return
 	}
 	lang := a.Policy.TeamLanguage("")
@@ -226,7 +178,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 			return
 		case err == nil && !a.Policy.CanManageBacklog(actor):
 			cancel()
-			a.tell(ctx, to, cxslack.Escape(titleFirst(l10n.T(lang, "backlogoutcome.only_managers"))+"."))
+			a.tell(ctx, to, cxslack.Escape(chatops.TitleFirst(l10n.T(lang, "backlogoutcome.only_managers"))+"."))
 			return
 		}
 	}
@@ -234,7 +186,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 	if item.ID == 0 {
 		// The check ran out of time or failed: the modal needs the item.
 		if item, err = a.Store.Improvement(ctx, itemID); err != nil {
-			a.tell(ctx, to, cxslack.Escape(itemOutcome(lang, err, itemID)))
+			a.tell(ctx, to, cxslack.Escape(chatops.ItemOutcome(lang, err, itemID)))
 			return
 		}
 	}
@@ -257,7 +209,7 @@ func (a *SlackApp) openItemModal(ctx context.Context, ic *slackgo.InteractionCal
 
 // fixDoneTexts are the fix_done messages the status modal shows, one per
 // language of the customers who would be emailed.
-func (a *SlackApp) fixDoneTexts(ctx context.Context, itemID int64) []cxslack.FixDoneText {
+func (a *App) fixDoneTexts(ctx context.Context, itemID int64) []cxslack.FixDoneText {
 	aud, err := a.Store.FixDoneAudience(ctx, a.Policy, itemID)
 	if err != nil {
 		a.Log.Error("slack: customers of an improvement", "item", itemID, "err", err)
@@ -280,7 +232,7 @@ func (a *SlackApp) fixDoneTexts(ctx context.Context, itemID int64) []cxslack.Fix
 // invalid input is shown on its field while the modal waits (up to
 // SubmitWait), anything else closes it and is answered privately. handled
 // is false for other modals.
-func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCallback) (resp *slackgo.ViewSubmissionResponse, handled bool) {
+func (a *App) itemSubmission(ctx context.Context, ic slackgo.InteractionCallback) (resp *slackgo.ViewSubmissionResponse, handled bool) {
 	var op models.ItemOp
 	var block string
 	var values map[string]map[string]slackgo.BlockAction
@@ -319,9 +271,9 @@ func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCal
 		if _, shown := values[fe.Field]; shown && strings.HasPrefix(fe.Field, cxslack.BlockFixDonePrefix) {
 			on = fe.Field
 		}
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{on: clipText(fieldSentence(fe.Msg), 150)})
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{on: clipText(chatops.FieldSentence(fe.Msg), 150)})
 	}
-	to := slackTarget{UserID: ic.User.ID, ChannelID: meta.Channel, ResponseURL: meta.ResponseURL}
+	to := target{UserID: ic.User.ID, ChannelID: meta.Channel, ResponseURL: meta.ResponseURL}
 	h := &submitHandoff{ch: make(chan *models.FieldError, 1)}
 	started := a.spawn("submit "+ic.View.CallbackID, func(ctx context.Context) {
 		actor, err := a.Directory.Email(ctx, ic.User.ID)
@@ -336,21 +288,21 @@ func (a *SlackApp) itemSubmission(ctx context.Context, ic slackgo.InteractionCal
 		var fe *models.FieldError
 		if errors.As(err, &fe) {
 			// The form shows the sentence as the person reads it.
-			if !h.give(&models.FieldError{Field: fe.Field, Msg: fieldIn(lang, fe)}) {
-				a.tell(ctx, to, cxslack.Escape(itemOutcome(lang, err, meta.Item)))
+			if !h.give(&models.FieldError{Field: fe.Field, Msg: chatops.FieldIn(lang, fe)}) {
+				a.tell(ctx, to, cxslack.Escape(chatops.ItemOutcome(lang, err, meta.Item)))
 			}
 			return
 		}
 		h.give(nil)
 		if err != nil {
-			a.tell(ctx, to, cxslack.Escape(itemOutcome(lang, err, meta.Item)))
-			if !slackUserError(err) {
+			a.tell(ctx, to, cxslack.Escape(chatops.ItemOutcome(lang, err, meta.Item)))
+			if !chatops.IsUserError(err) {
 				a.Log.Error("slack: improvement action", "item", meta.Item, "op", op.Kind, "err", err)
 			}
 			return
 		}
 		a.queued()
-		a.backlogChanged(ctx, to, actor, itemChanged(lang, op, it, a.Policy.EmailEnabled))
+		a.backlogChanged(ctx, to, actor, chatops.ItemChanged(lang, op, it, a.Policy.EmailEnabled))
 	})
 	if !started {
 		return errorsOn(&models.FieldError{Msg: l10n.T(a.Policy.TeamLanguage(""), "backlogoutcome.busy")}), true

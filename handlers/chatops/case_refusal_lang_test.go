@@ -1,11 +1,11 @@
-package handlers_test
+package chatops_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -57,7 +57,7 @@ func TestCaseRefusalsInReadersLanguage(t *testing.T) {
 				t.Fatalf("%s %s went through", st.actor, st.op.Kind)
 			}
 			for lang, want := range st.want {
-				if got := handlers.ActionOutcomeIn(lang, err, "", id); got != want {
+				if got := chatops.ActionOutcomeIn(lang, err, "", id); got != want {
 					t.Errorf("%s %s in %s:\ngot  %q\nwant %q", st.actor, st.op.Kind, lang, got, want)
 				}
 			}

@@ -1,4 +1,4 @@
-package handlers
+package slackapp
 
 import (
 	"context"
@@ -11,23 +11,24 @@ import (
 
 	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 )
 
 // command runs a slash command in the background and answers through its
 // response_url. It reports false when no worker was free.
-func (a *SlackApp) command(cmd slackgo.SlashCommand) bool {
+func (a *App) command(cmd slackgo.SlashCommand) bool {
 	return a.spawn("command", func(ctx context.Context) {
-		to := slackTarget{UserID: cmd.UserID, ChannelID: cmd.ChannelID, ResponseURL: cmd.ResponseURL, HookFirst: true}
+		to := target{UserID: cmd.UserID, ChannelID: cmd.ChannelID, ResponseURL: cmd.ResponseURL, HookFirst: true}
 		actor, err := a.Directory.Email(ctx, cmd.UserID)
 		if err != nil {
 			a.Log.Warn("slack: who ran a command", "user", cmd.UserID, "err", err)
-			a.reply(ctx, to, Reply{Text: a.whoAreYou()})
+			a.reply(ctx, to, chatops.Reply{Text: a.whoAreYou()})
 			return
 		}
 		// The backlog has buttons in Slack; ChatOps' text answer serves
 		// the platforms without them.
-		if isBacklogCommand(commandText(cmd.Text)) {
+		if chatops.IsBacklogCommand(commandText(cmd.Text)) {
 			a.backlog(ctx, to, actor)
 			return
 		}
@@ -41,7 +42,7 @@ func (a *SlackApp) command(cmd slackgo.SlashCommand) bool {
 
 // whoAreYou answers someone whose email Slack does not show, in the
 // organisation's language: who they are is what is unknown.
-func (a *SlackApp) whoAreYou() string { return l10n.T(a.Policy.TeamLanguage(""), "slack.who_are_you") }
+func (a *App) whoAreYou() string { return l10n.T(a.Policy.TeamLanguage(""), "slack.who_are_you") }
 
 // slackUserMention matches Slack's escaped user mention, <@U123> or <@U123|name>.
 var slackUserMention = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>`)
@@ -61,7 +62,7 @@ var slackMailto = regexp.MustCompile(`^<mailto:([^|<>]+)(?:\|[^<>]*)?>$`)
 // resolvePerson turns a command's reference to a person into an email: a
 // mention (<@U123>), or an email typed out (which Slack may send as a
 // mailto link).
-func (a *SlackApp) resolvePerson(ctx context.Context, ref string) (string, error) {
+func (a *App) resolvePerson(ctx context.Context, ref string) (string, error) {
 	if m := slackUserMention.FindStringSubmatch(ref); m != nil && m[0] == ref {
 		return a.Directory.Email(ctx, m[1])
 	}
@@ -76,9 +77,9 @@ func (a *SlackApp) resolvePerson(ctx context.Context, ref string) (string, error
 
 var errSlackNotAPerson = errors.New("not a mention or an email")
 
-// slackTarget is where a private answer can go: an ephemeral message in a
+// target is where a private answer can go: an ephemeral message in a
 // channel, a response_url, or else the person's DM with the bot.
-type slackTarget struct {
+type target struct {
 	UserID, ChannelID, ResponseURL string
 	// HookFirst tries the response_url before chat.postEphemeral, as a
 	// command's answer should: it reaches channels the bot is not in.
@@ -89,7 +90,7 @@ type slackTarget struct {
 
 // reply sends a command's answer: its text, escaped, and its cards as Block
 // Kit, privately unless the reply asks otherwise.
-func (a *SlackApp) reply(ctx context.Context, to slackTarget, r Reply) {
+func (a *App) reply(ctx context.Context, to target, r chatops.Reply) {
 	text := slackReplyText(r.Text)
 	var cards [][]slackgo.Block
 	for _, c := range r.Cards {
@@ -103,7 +104,7 @@ func (a *SlackApp) reply(ctx context.Context, to slackTarget, r Reply) {
 }
 
 // tell answers privately with escaped text.
-func (a *SlackApp) tell(ctx context.Context, to slackTarget, escaped string) {
+func (a *App) tell(ctx context.Context, to target, escaped string) {
 	a.send(ctx, to, escaped, cxslack.TextBlocks(escaped, "answer"))
 }
 
@@ -112,7 +113,7 @@ func (a *SlackApp) tell(ctx context.Context, to slackTarget, escaped string) {
 // is not in); an interaction's answer is a chat.postEphemeral in its
 // channel, with the response_url as the fallback; the bot's DM is the last
 // resort.
-func (a *SlackApp) send(ctx context.Context, to slackTarget, text string, blocks []slackgo.Block) {
+func (a *App) send(ctx context.Context, to target, text string, blocks []slackgo.Block) {
 	fallback := clipText(text, 3000)
 	api := a.Messenger.API()
 	opts := []slackgo.MsgOption{slackgo.MsgOptionText(fallback, false), slackgo.MsgOptionBlocks(blocks...),
@@ -177,7 +178,7 @@ func validResponseURL(s string) bool {
 func slackReplyText(s string) string {
 	e := cxslack.Escape(s)
 	for _, lang := range models.Languages {
-		if u := cxslack.Escape(Usage(lang)); strings.Contains(e, u) {
+		if u := cxslack.Escape(chatops.Usage(lang)); strings.Contains(e, u) {
 			e = strings.Replace(e, u, "```"+u+"```", 1)
 			break
 		}

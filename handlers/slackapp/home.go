@@ -1,4 +1,4 @@
-package handlers
+package slackapp
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 )
 
@@ -24,7 +25,7 @@ const (
 // soonest due first, with their buttons; their teams' overdue cases; and,
 // for managers (admins count as managers of every team), the cases nobody
 // owns.
-func (a *SlackApp) publishHome(ctx context.Context, userID string) {
+func (a *App) publishHome(ctx context.Context, userID string) {
 	if !cxslack.IsUserID(userID) {
 		return
 	}
@@ -39,7 +40,7 @@ func (a *SlackApp) publishHome(ctx context.Context, userID string) {
 	}
 }
 
-func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTabViewRequest, error) {
+func (a *App) homeView(ctx context.Context, userID string) (slackgo.HomeTabViewRequest, error) {
 	email, err := a.Directory.Email(ctx, userID)
 	if err != nil {
 		lang := a.Policy.TeamLanguage("")
@@ -93,11 +94,11 @@ func (a *SlackApp) homeView(ctx context.Context, userID string) (slackgo.HomeTab
 			}
 		}
 	}
-	intro := cxslack.Escape(AwayLine(ctx, a.Store, a.Policy.Location, a.Clock.Now(), email, lang)) + l10n.T(lang, "home.intro") + "\n_" + l10n.T(lang, "home.updated", "Date", cxslack.DateText(lang, a.Clock.Now())) + "_"
+	intro := cxslack.Escape(chatops.AwayLine(ctx, a.Store, a.Policy.Location, a.Clock.Now(), email, lang)) + l10n.T(lang, "home.intro") + "\n_" + l10n.T(lang, "home.updated", "Date", cxslack.DateText(lang, a.Clock.Now())) + "_"
 	return cxslack.HomeView(lang, intro, sections, owners), nil
 }
 
-func (a *SlackApp) homeSection(ctx context.Context, lang, key, title, empty string, cases []models.Case, limit int) cxslack.HomeSection {
+func (a *App) homeSection(ctx context.Context, lang, key, title, empty string, cases []models.Case, limit int) cxslack.HomeSection {
 	s := cxslack.HomeSection{Key: key, Title: title, Empty: empty}
 	for i, c := range cases {
 		if i == limit {

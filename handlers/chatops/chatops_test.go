@@ -1,4 +1,4 @@
-package handlers_test
+package chatops_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxloop/cxloop/handlers"
+	"github.com/cxloop/cxloop/handlers/chatops"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -49,7 +49,7 @@ func TestChatOps(t *testing.T) {
 			t.Fatal(err)
 		}
 		first := res[0].CaseID // jaan's
-		ops := &handlers.ChatOps{Store: s, Policy: p, Clock: clock}
+		ops := &chatops.ChatOps{Store: s, Policy: p, Clock: clock}
 		people := map[string]string{"<@U0LIIS>": "liis@example.com"}
 		resolve := func(_ context.Context, ref string) (string, error) {
 			if e, ok := people[ref]; ok {

@@ -1,4 +1,4 @@
-package handlers
+package slackapp
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // the WebSocket instead of in an HTTP response. slack-go reconnects when
 // Slack asks it to or the connection drops; when its run ends with an error
 // anyway, it is started again after a backoff, except for a rejected token.
-func (a *SlackApp) RunSocketMode(ctx context.Context, client *socketmode.Client) error {
+func (a *App) RunSocketMode(ctx context.Context, client *socketmode.Client) error {
 	a.init()
 	runErr := make(chan error, 1)
 	go func() { runErr <- a.keepConnected(ctx, client) }()
@@ -35,7 +35,7 @@ func (a *SlackApp) RunSocketMode(ctx context.Context, client *socketmode.Client)
 
 // keepConnected runs the Socket Mode connection, restarting it with a
 // growing pause (1 s up to a minute) while ctx lasts.
-func (a *SlackApp) keepConnected(ctx context.Context, client *socketmode.Client) error {
+func (a *App) keepConnected(ctx context.Context, client *socketmode.Client) error {
 	pause := time.Second
 	for {
 		started := time.Now()
@@ -77,7 +77,7 @@ func fatalSocketError(err error) bool {
 	return errors.As(err, &sc) && (sc.Code == 401 || sc.Code == 403 || sc.Code == 404)
 }
 
-func (a *SlackApp) socketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+func (a *App) socketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
 	ack := func(payload any) {
 		if evt.Request == nil {
 			return
@@ -103,7 +103,7 @@ func (a *SlackApp) socketEvent(ctx context.Context, client *socketmode.Client, e
 	case socketmode.EventTypeInvalidAuth:
 		a.Log.Error("slack: Socket Mode refused the app-level token (SLACK_APP_TOKEN)")
 	case socketmode.EventTypeEventsAPI:
-		var env slackEnvelope
+		var env envelope
 		if evt.Request == nil || json.Unmarshal(evt.Request.Payload, &env) != nil {
 			ack(nil)
 			return
@@ -122,7 +122,7 @@ func (a *SlackApp) socketEvent(ctx context.Context, client *socketmode.Client, e
 			return
 		}
 		if !a.command(cmd) {
-			ack(map[string]string{"response_type": "ephemeral", "text": a.slackBusyText()})
+			ack(map[string]string{"response_type": "ephemeral", "text": a.busyText()})
 			return
 		}
 		ack(nil)

@@ -1,4 +1,4 @@
-package handlers
+package slackapp
 
 import (
 	"context"
@@ -16,10 +16,12 @@ import (
 
 	"github.com/cxloop/cxloop/bot/l10n"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
+	"github.com/cxloop/cxloop/handlers/chatops"
+	"github.com/cxloop/cxloop/handlers/httpio"
 	"github.com/cxloop/cxloop/models"
 )
 
-// SlackApp is cxloop's Slack app: the one request URL (POST /slack/events)
+// App is cxloop's Slack app: the one request URL (POST /slack/events)
 // for Events API callbacks, slash commands and interactivity, as Slack's
 // Bolt frameworks serve them, and the same logic behind Socket Mode.
 //
@@ -31,12 +33,12 @@ import (
 // so that invalid input is shown on the form. Case changes go through
 // models.Store.Act, which checks roles and queues the card update and the
 // thread line in the outbox; nothing here edits a card directly.
-type SlackApp struct {
+type App struct {
 	Store     *models.Store
 	Policy    *models.Policy
 	Clock     models.Clock
 	Log       *slog.Logger
-	Ops       *ChatOps // the /cx commands; Unresolved is supplied per call from Directory
+	Ops       *chatops.ChatOps // the /cx commands; Unresolved is supplied per call from Directory
 	Messenger *cxslack.Messenger
 	Directory *cxslack.CachedDirectory
 	// SigningSecret verifies HTTP requests; empty refuses every one (Socket
@@ -67,7 +69,7 @@ type SlackApp struct {
 	running sync.WaitGroup
 }
 
-func (a *SlackApp) init() {
+func (a *App) init() {
 	a.once.Do(func() {
 		if a.Workers <= 0 {
 			a.Workers = 16
@@ -98,7 +100,7 @@ func (a *SlackApp) init() {
 // spawn runs fn in the pool with its own deadline, detached from the
 // request that asked for it. It reports false, running nothing, when every
 // worker is busy or the app is shutting down.
-func (a *SlackApp) spawn(what string, fn func(ctx context.Context)) bool {
+func (a *App) spawn(what string, fn func(ctx context.Context)) bool {
 	a.init()
 	a.mu.Lock()
 	if a.closed {
@@ -130,14 +132,14 @@ func (a *SlackApp) spawn(what string, fn func(ctx context.Context)) bool {
 }
 
 // Wait blocks until the background work started so far has finished.
-func (a *SlackApp) Wait() {
+func (a *App) Wait() {
 	a.init()
 	a.running.Wait()
 }
 
 // Shutdown stops taking work, lets the tasks in flight finish until ctx
 // ends, then cancels the rest and waits for them.
-func (a *SlackApp) Shutdown(ctx context.Context) {
+func (a *App) Shutdown(ctx context.Context) {
 	a.init()
 	a.mu.Lock()
 	a.closed = true
@@ -156,23 +158,35 @@ func (a *SlackApp) Shutdown(ctx context.Context) {
 	a.cancel()
 }
 
-func (a *SlackApp) queued() {
+func (a *App) queued() {
 	if a.Queued != nil {
 		a.Queued()
 	}
 }
 
+// EventsPath is the app's one request URL, as the Slack manifest names it.
+const EventsPath = "/slack/events"
+
+// Routes is POST /slack/events while a signing secret is set; Socket Mode
+// alone needs no endpoint.
+func (a *App) Routes() map[string]http.Handler {
+	if a.SigningSecret == "" {
+		return nil
+	}
+	return map[string]http.Handler{"POST " + EventsPath: a}
+}
+
 // ServeHTTP is POST /slack/events.
-func (a *SlackApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.init()
-	body, ok := readBody(w, r)
+	body, ok := httpio.ReadBody(w, r)
 	if !ok {
 		return
 	}
 	// Nothing is parsed before the signature holds.
 	if err := cxslack.VerifyRequest(a.SigningSecret, r.Header, body, a.Clock.Now()); err != nil {
 		a.Log.Warn("slack: refused a request", "err", err, "remote", r.RemoteAddr)
-		writeError(w, http.StatusUnauthorized, "", "invalid Slack request signature")
+		httpio.WriteError(w, http.StatusUnauthorized, "", "invalid Slack request signature")
 		return
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -182,7 +196,7 @@ func (a *SlackApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "", "malformed form body")
+			httpio.WriteError(w, http.StatusBadRequest, "", "malformed form body")
 			return
 		}
 		if !a.firstDelivery(w, r) {
@@ -194,10 +208,10 @@ func (a *SlackApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case form.Has("command"):
 			a.serveCommand(w, form)
 		default:
-			writeError(w, http.StatusBadRequest, "", "neither a slash command nor an interaction")
+			httpio.WriteError(w, http.StatusBadRequest, "", "neither a slash command nor an interaction")
 		}
 	default:
-		writeError(w, http.StatusUnsupportedMediaType, "", "Content-Type must be application/json or application/x-www-form-urlencoded")
+		httpio.WriteError(w, http.StatusUnsupportedMediaType, "", "Content-Type must be application/json or application/x-www-form-urlencoded")
 	}
 }
 
@@ -206,12 +220,12 @@ func (a *SlackApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the five minutes its timestamp is accepted is acknowledged and not run
 // again (a second note, a second assignment). It answers the request
 // itself and reports false when the request must not run.
-func (a *SlackApp) firstDelivery(w http.ResponseWriter, r *http.Request) bool {
+func (a *App) firstDelivery(w http.ResponseWriter, r *http.Request) bool {
 	sig := r.Header.Get("X-Slack-Signature")
 	first, err := a.Store.FirstSeen(r.Context(), slackRequestLog, sig, a.Clock.Now())
 	if err != nil {
 		a.Log.Error("slack: record request", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "", "please retry")
+		httpio.WriteError(w, http.StatusServiceUnavailable, "", "please retry")
 		return false
 	}
 	if !first {
@@ -226,8 +240,8 @@ func (a *SlackApp) firstDelivery(w http.ResponseWriter, r *http.Request) bool {
 // in the event log.
 const slackRequestLog = "slack-request"
 
-// slackEnvelope is the part of an Events API body cxloop reads.
-type slackEnvelope struct {
+// envelope is the part of an Events API body cxloop reads.
+type envelope struct {
 	Type      string `json:"type"`
 	Challenge string `json:"challenge"`
 	EventID   string `json:"event_id"`
@@ -239,10 +253,10 @@ type slackEnvelope struct {
 	} `json:"event"`
 }
 
-func (a *SlackApp) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
-	var env slackEnvelope
+func (a *App) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
+	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		writeError(w, http.StatusBadRequest, "", "malformed JSON")
+		httpio.WriteError(w, http.StatusBadRequest, "", "malformed JSON")
 		return
 	}
 	switch env.Type {
@@ -257,7 +271,7 @@ func (a *SlackApp) serveEvent(w http.ResponseWriter, r *http.Request, body []byt
 		if !a.event(env) {
 			// Busy: a non-2xx answer makes Slack deliver the event again
 			// later; the event id is not recorded yet, so it will be handled.
-			writeError(w, http.StatusServiceUnavailable, "", "busy")
+			httpio.WriteError(w, http.StatusServiceUnavailable, "", "busy")
 			return
 		}
 	}
@@ -266,7 +280,7 @@ func (a *SlackApp) serveEvent(w http.ResponseWriter, r *http.Request, body []byt
 
 // event handles an Events API callback in the background, once per
 // event_id however often Slack delivers it.
-func (a *SlackApp) event(env slackEnvelope) bool {
+func (a *App) event(env envelope) bool {
 	if env.Type != "event_callback" {
 		return true
 	}
@@ -291,29 +305,29 @@ func (a *SlackApp) event(env slackEnvelope) bool {
 	})
 }
 
-// slackBusyText answers a command when every worker is taken, in the
+// busyText answers a command when every worker is taken, in the
 // organisation's language: there is no time to look the person up.
-func (a *SlackApp) slackBusyText() string {
+func (a *App) busyText() string {
 	return l10n.T(a.Policy.TeamLanguage(""), "caseanswer.busy_command")
 }
 
-func (a *SlackApp) serveCommand(w http.ResponseWriter, form url.Values) {
+func (a *App) serveCommand(w http.ResponseWriter, form url.Values) {
 	cmd := slackgo.SlashCommand{
 		Command: form.Get("command"), Text: form.Get("text"), UserID: form.Get("user_id"), UserName: form.Get("user_name"),
 		ChannelID: form.Get("channel_id"), TeamID: form.Get("team_id"), ResponseURL: form.Get("response_url"),
 		TriggerID: form.Get("trigger_id"),
 	}
 	if !a.command(cmd) {
-		writeJSON(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": a.slackBusyText()})
+		httpio.WriteJSON(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": a.busyText()})
 		return
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
-func (a *SlackApp) serveInteraction(w http.ResponseWriter, r *http.Request, payload []byte) {
+func (a *App) serveInteraction(w http.ResponseWriter, r *http.Request, payload []byte) {
 	var ic slackgo.InteractionCallback
 	if err := json.Unmarshal(payload, &ic); err != nil {
-		writeError(w, http.StatusBadRequest, "", "malformed interaction payload")
+		httpio.WriteError(w, http.StatusBadRequest, "", "malformed interaction payload")
 		return
 	}
 	switch ic.Type {
@@ -321,7 +335,7 @@ func (a *SlackApp) serveInteraction(w http.ResponseWriter, r *http.Request, payl
 		a.blockActions(ic)
 	case slackgo.InteractionTypeViewSubmission:
 		if resp := a.viewSubmission(r.Context(), ic); resp != nil {
-			writeJSON(w, http.StatusOK, resp)
+			httpio.WriteJSON(w, http.StatusOK, resp)
 			return
 		}
 	}

@@ -1,4 +1,4 @@
-package handlers
+package chatops
 
 import (
 	"context"
@@ -50,9 +50,9 @@ func (o *ChatOps) back(ctx context.Context, actor string) Reply {
 	return Reply{Text: l10n.T(lang, "away.back")}
 }
 
-// awayLine is the line that heads a person's own lists while they are
+// AwayNotice is the line that heads a person's own lists while they are
 // away, with a blank line after it; "" when they are in.
-func (o *ChatOps) awayLine(ctx context.Context, actor string) string {
+func (o *ChatOps) AwayNotice(ctx context.Context, actor string) string {
 	return AwayLine(ctx, o.Store, o.Policy.Location, o.Clock.Now(), actor, o.Policy.PersonLanguage(actor))
 }
 
