@@ -23,6 +23,7 @@ import (
 	"github.com/cxloop/cxloop/bot"
 	"github.com/cxloop/cxloop/handlers"
 	"github.com/cxloop/cxloop/handlers/httpio"
+	"github.com/cxloop/cxloop/handlers/internal/apptest"
 	"github.com/cxloop/cxloop/handlers/providers"
 	"github.com/cxloop/cxloop/metrics"
 	"github.com/cxloop/cxloop/models"
@@ -163,15 +164,6 @@ func hook(t *testing.T, base, provider string, h http.Header, body []byte) (int,
 	return do(t, req)
 }
 
-func storedResponse(t *testing.T, s *models.Store, source, externalID string) models.Response {
-	t.Helper()
-	var r models.Response
-	if err := s.DB().Where("source = ? AND external_id = ?", source, externalID).Take(&r).Error; err != nil {
-		t.Fatalf("response %s/%s: %v", source, externalID, err)
-	}
-	return r
-}
-
 func TestProviderWebhooksStoreFixtures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		_, ts := hookServer(t, s, models.NewFixedClock(now), nil)
@@ -210,7 +202,7 @@ func TestProviderWebhooksStoreFixtures(t *testing.T) {
 				if res["status"] != "created" || (res["case_id"] != nil) != tt.wantCase {
 					t.Errorf("result %v, want created with case=%v", res, tt.wantCase)
 				}
-				r := storedResponse(t, s, tt.provider, tt.externalID)
+				r := apptest.StoredResponse(t, s, tt.provider, tt.externalID)
 				if r.Score != tt.score || r.Metric != models.MetricNPS || r.Comment != tt.comment || r.CustomerEmail != tt.email ||
 					r.Touchpoint != tt.touchpoint || r.CustomerID != tt.customerID {
 					t.Errorf("stored %+v", r)
@@ -262,7 +254,7 @@ func TestProviderWebhooksDropWhatTheCustomerMistyped(t *testing.T) {
 				if code != 201 {
 					t.Fatalf("status %d %v, want 201", code, body)
 				}
-				r := storedResponse(t, s, tt.provider, tt.externalID)
+				r := apptest.StoredResponse(t, s, tt.provider, tt.externalID)
 				if r.CustomerEmail != "" && tt.provider == "delighted" {
 					t.Errorf("the mistyped address was kept: %q", r.CustomerEmail)
 				}
@@ -522,7 +514,7 @@ func TestDeadLettersAndReplay(t *testing.T) {
 		if results[0].CaseID == 0 {
 			t.Errorf("typeform detractor replayed without a case: %+v", results[0])
 		}
-		fb := storedResponse(t, s, "formbricks", "cm1x8a9rz000bl708f5g6h7j8")
+		fb := apptest.StoredResponse(t, s, "formbricks", "cm1x8a9rz000bl708f5g6h7j8")
 		if fb.Comment != "Search misses results I know exist." {
 			t.Errorf("formbricks response replayed from the wrong delivery: comment %q", fb.Comment)
 		}
@@ -585,7 +577,7 @@ func TestReplayKeepsNewerDelivery(t *testing.T) {
 		if len(results) != 1 || results[0].Status != providers.ReplaySuperseded {
 			t.Fatalf("results %+v, want one superseded", results)
 		}
-		if r := storedResponse(t, s, "formbricks", "cm1x8a9rz000bl708f5g6h7j8"); r.Comment == "" || r.Version != 1 {
+		if r := apptest.StoredResponse(t, s, "formbricks", "cm1x8a9rz000bl708f5g6h7j8"); r.Comment == "" || r.Version != 1 {
 			t.Errorf("response rolled back: %+v", r)
 		}
 	})

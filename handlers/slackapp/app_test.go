@@ -1,4 +1,4 @@
-package handlers_test
+package slackapp_test
 
 import (
 	"context"

@@ -1,46 +1,22 @@
-package handlers_test
+package slackapp_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/cxloop/cxloop/bot/email"
 	"github.com/cxloop/cxloop/bot/email/smtptest"
 	cxslack "github.com/cxloop/cxloop/bot/slack"
-	"github.com/cxloop/cxloop/bot/teams/teamsfake"
-	"github.com/cxloop/cxloop/config"
+	"github.com/cxloop/cxloop/handlers/internal/apptest"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
 
-// withEmail turns email on for a policy and its worker, sending to a real
-// SMTP server started for the test.
-func withEmail(t *testing.T, p *models.Policy, d interface{ set(*email.SMTP) }) *smtptest.Server {
-	t.Helper()
-	srv := smtptest.Start(t, smtptest.Options{})
-	p.EmailEnabled = true
-	p.CustomerMessages = (&config.Config{Org: config.DefaultOrg()}).Policy().CustomerMessages
-	mailer, err := email.NewSMTP(srv.URL(), email.Options{TLS: srv.ClientTLS(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.set(mailer)
+// withEmail turns email on for the harness's policy and delivery worker.
+func (h *slackHarness) withEmail() *smtptest.Server {
+	mailer, srv := apptest.WithEmail(h.t, h.pol)
+	h.deliv.Mailer, h.deliv.MailFrom, h.deliv.PublicURL = mailer, apptest.MailFrom, apptest.PublicURL
 	return srv
-}
-
-type slackMail struct{ h *slackHarness }
-
-func (m slackMail) set(s *email.SMTP) {
-	m.h.deliv.Mailer, m.h.deliv.MailFrom, m.h.deliv.PublicURL = s, "Klienditugi <cx@bank.example>", "https://cx.bank.example"
-}
-
-type teamsMail struct{ e *teamsEnv }
-
-func (m teamsMail) set(s *email.SMTP) {
-	m.e.d.Mailer, m.e.d.MailFrom, m.e.d.PublicURL = s, "Klienditugi <cx@bank.example>", "https://cx.bank.example"
 }
 
 // blockIDs lists a modal's block ids with their element's action id.
@@ -68,7 +44,7 @@ func optionValues(el map[string]any) []string {
 func TestSlackThankYouByEmail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		h := newSlackHarness(t, s)
-		srv := withEmail(t, h.pol, slackMail{h})
+		srv := h.withEmail()
 		yes, no := true, false
 		res := h.ingest(
 			models.ResponseInput{ExternalID: "e1", Score: 2, Comment: "Ootasin 40 minutit.", Language: "et",
@@ -170,83 +146,10 @@ func TestSlackThankYouByEmail(t *testing.T) {
 	})
 }
 
-func TestTeamsThankYouAndResolutionByEmail(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		e := newTeamsEnv(t, s)
-		srv := withEmail(t, e.p, teamsMail{e})
-		e.install()
-		yes := true
-		in := models.ResponseInput{Source: "web", ExternalID: "t1", Metric: "nps", Score: 1, Comment: "Очередь была огромной.", Language: "ru",
-			Customer: models.Customer{Name: "Ольга", Email: "olga@example.com", ContactOK: &yes}}
-		in.Normalize(e.clock.Now())
-		res, err := s.Ingest(e.ctx, e.p, e.clock.Now(), []models.ResponseInput{in}, models.IngestOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := res[0].CaseID
-		e.deliver()
-		var card map[string]any
-		for _, c := range callsWhere(e.fake.Calls(), isChannelPost) {
-			card = teamsfake.CardOf(c)
-		}
-		txt := cardText(card)
-		if !strings.Contains(txt, `"emailBody"`) || !strings.Contains(txt, "Здравствуйте, Ольга!") || !strings.Contains(txt, `"tellByEmail"`) {
-			t.Fatalf("the card's forms should hold the Russian thank-you and the resolution toggle:\n%s", txt)
-		}
-		body := "Здравствуйте, Ольга!\n\nСпасибо, что написали. Мне очень жаль, что Вам пришлось ждать.\n\nЯан"
-		_, resp := e.execute(teamsfake.AliceID, "thank", id, map[string]any{"method": "email", "emailSubject": "Спасибо, Ольга", "emailBody": body})
-		if resp.Type != "application/vnd.microsoft.card.adaptive" {
-			t.Fatalf("thank answered %+v", resp)
-		}
-		// Resolve with "tell the customer by email": first the email, to check.
-		note := "Мы добавили операторов в часы пик."
-		_, resp = e.execute(teamsfake.AliceID, "resolve", id, map[string]any{"rootCause": "process", "resolution": note, "tellByEmail": "true", "systemic": "true"})
-		form := anyText(resp.Value)
-		if resp.Type != "application/vnd.microsoft.card.adaptive" || !strings.Contains(form, `"emailBody"`) ||
-			!strings.Contains(form, "Вот что мы сделали:\\n\\n"+note) || !strings.Contains(form, `"emailReviewed":"true"`) {
-			t.Fatalf("resolve answered %+v, want the resolution email to check:\n%s", resp.Type, form)
-		}
-		if c := e.caseOf(id); c.ResolvedAt != nil {
-			t.Fatalf("resolved before the email was confirmed: %s", c.State)
-		}
-		_, resp = e.execute(teamsfake.AliceID, "resolve", id, map[string]any{"rootCause": "process", "resolution": note, "tellByEmail": "true",
-			"systemic": "true", "emailReviewed": "true", "emailSubject": "Что мы сделали по Вашему отзыву",
-			"emailBody": "Здравствуйте, Ольга!\n\nВот что мы сделали:\n\n" + note + "\n\nС уважением,\nJaan\nContact Center"})
-		if resp.Type != "application/vnd.microsoft.card.adaptive" || strings.Contains(anyText(resp.Value), `"emailReviewed"`) {
-			t.Fatalf("resolve answered %+v", resp)
-		}
-		e.deliver()
-		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
-		defer cancel()
-		msgs, err := srv.Wait(ctx, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		thank, _ := smtptest.Parse(msgs[0].Data)
-		resolved, _ := smtptest.Parse(msgs[1].Data)
-		if thank.Subject != "Спасибо, Ольга" || thank.Text != body {
-			t.Errorf("thank-you %q:\n%q", thank.Subject, thank.Text)
-		}
-		if resolved.Subject != "Что мы сделали по Вашему отзыву" || !strings.Contains(resolved.Text, "Вот что мы сделали:\n\nМы добавили операторов в часы пик.\n\n") ||
-			!strings.HasSuffix(resolved.Text, "С уважением,\nJaan\nContact Center") {
-			t.Errorf("resolution %q:\n%s", resolved.Subject, resolved.Text)
-		}
-		if c := e.caseOf(id); c.State != models.StateResolved || c.ThankMethod != "email" || c.ImprovementID == nil {
-			t.Errorf("case %s, thanked by %s, improvement %v", c.State, c.ThankMethod, c.ImprovementID)
-		}
-		replies := callsWhere(e.fake.Calls(), func(c teamsfake.Call) bool {
-			return c.Method == "POST" && strings.Contains(strings.ReplaceAll(teamsfake.TextOf(c), `\`, ""), "Thank-you emailed by Jaan.")
-		})
-		if len(replies) != 1 {
-			t.Errorf("%d thread lines say the thank-you was emailed", len(replies))
-		}
-	})
-}
-
 func TestSlackFixDoneConfirmedInTheModal(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		h := newSlackHarness(t, s)
-		srv := withEmail(t, h.pol, slackMail{h})
+		srv := h.withEmail()
 		yes := true
 		res := h.ingest(
 			models.ResponseInput{ExternalID: "f1", Score: 2, Language: "et", Customer: models.Customer{Name: "Õie", Email: "oie@example.com", ContactOK: &yes}},
@@ -326,7 +229,7 @@ func TestSlackFixDoneConfirmedInTheModal(t *testing.T) {
 func TestSlackResolutionEmailShownBeforeItGoes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		h := newSlackHarness(t, s)
-		srv := withEmail(t, h.pol, slackMail{h})
+		srv := h.withEmail()
 		yes := true
 		res := h.ingest(models.ResponseInput{ExternalID: "r1", Score: 2, Comment: "Kolejka była ogromna.", Language: "pl",
 			Customer: models.Customer{Name: "Zofia", Email: "zofia@example.com", ContactOK: &yes}})
@@ -388,9 +291,4 @@ func TestSlackResolutionEmailShownBeforeItGoes(t *testing.T) {
 			t.Errorf("case %s, root cause %q, resolution %q, improvement %v", c.State, c.RootCause, c.Resolution, c.ImprovementID)
 		}
 	})
-}
-
-func anyText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

@@ -1,4 +1,4 @@
-package handlers_test
+package slackapp_test
 
 import (
 	"bytes"
@@ -200,7 +200,7 @@ func (h *slackHarness) serve(req *http.Request) *httptest.ResponseRecorder {
 
 func slackFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/slack/" + name)
+	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package handlers_test
+package teamsapp_test
 
 import (
 	"context"
@@ -130,7 +130,7 @@ func cardsOf(c teamsfake.Call) string {
 func TestTeamsFixDoneConfirmedInTheCard(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		e := newTeamsEnv(t, s)
-		srv := withEmail(t, e.p, teamsMail{e})
+		srv := e.withEmail()
 		e.install()
 		yes := true
 		in := models.ResponseInput{Source: "web", ExternalID: "fd1", Metric: "nps", Score: 2, Comment: "järjekord", Language: "et",

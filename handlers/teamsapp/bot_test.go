@@ -1,4 +1,4 @@
-package handlers_test
+package teamsapp_test
 
 import (
 	"context"
