@@ -2,7 +2,6 @@ package models
 
 import (
 	"container/heap"
-	"database/sql"
 	"hash/fnv"
 	"math"
 	"sort"
@@ -157,10 +156,14 @@ type quoteCandidate struct {
 
 type candHeap []quoteCandidate // max-heap on hash
 
-func (h candHeap) Len() int           { return len(h) }
+func (h candHeap) Len() int { return len(h) }
+
 func (h candHeap) Less(i, j int) bool { return h[i].hash > h[j].hash }
-func (h candHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *candHeap) Push(x any)        { *h = append(*h, x.(quoteCandidate)) }
+
+func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+
+func (h *candHeap) Push(x any) { *h = append(*h, x.(quoteCandidate)) }
+
 func (h *candHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
@@ -183,61 +186,6 @@ func idHash(id int64) uint64 {
 	f := fnv.New64a()
 	_, _ = f.Write([]byte(strconv.FormatInt(id, 10)))
 	return f.Sum64()
-}
-
-// terms streams the month's comments row by row: word counts for the
-// distinctive terms and a bounded sample of quote candidates. Memory grows
-// with the month's vocabulary, not with the table.
-func (q *digestQuery) terms() error {
-	st := q.st
-	counts := NewTermCounts()
-	var det, pro candHeap
-	err := q.each("comments", `SELECT id, metric, segment, score, touchpoint, team_id, comment FROM responses
-WHERE submitted_at >= ? AND submitted_at < ? AND comment <> ''`, []any{st.Start, st.End}, func(r *sql.Rows) error {
-		var c quoteCandidate
-		var metric, seg string
-		if err := r.Scan(&c.q.ResponseID, &metric, &seg, &c.q.Score, &c.q.Touchpoint, &c.q.TeamName, &c.q.Text); err != nil {
-			return err
-		}
-		c.q.Metric, c.q.Segment = Metric(metric), Segment(seg)
-		toks := Tokens(c.q.Text)
-		counts.Add(c.q.Segment, toks)
-		if c.q.Segment == SegmentPassive || len(toks) < 3 {
-			return nil
-		}
-		if n := utf8.RuneCountInString(strings.TrimSpace(c.q.Text)); n < 20 || n > 600 {
-			return nil
-		}
-		c.hash = idHash(c.q.ResponseID)
-		h := &pro
-		if c.q.Segment == SegmentDetractor {
-			h = &det
-		}
-		if h.Len() < quoteSample || c.hash < (*h)[0].hash {
-			c.tokens = distinct(toks)
-			h.offer(c)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	scores := counts.Scores()
-	st.DetractorTerms, st.PromoterTerms = counts.DistinctiveTerms(scores, digestTerms)
-	for _, c := range pickQuotes(det, scores, 1, digestDetQuotes) {
-		st.Quotes = append(st.Quotes, q.finishQuote(c))
-	}
-	for _, c := range pickQuotes(pro, scores, -1, digestProQuotes) {
-		st.Quotes = append(st.Quotes, q.finishQuote(c))
-	}
-	return nil
-}
-
-func (q *digestQuery) finishQuote(c quoteCandidate) Quote {
-	out := c.q
-	out.TeamName = q.teamName(out.TeamName) // the row held the team id
-	out.Text = clipWords(RedactPersonalData(strings.Join(strings.Fields(out.Text), " ")), 280)
-	return out
 }
 
 func distinct(ws []string) []string {
