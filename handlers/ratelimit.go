@@ -98,8 +98,8 @@ func (s *Server) admit(w http.ResponseWriter, ctx context.Context) (done func(),
 	s.gateOnce.Do(func() {
 		n := s.IngestConcurrency
 		if n <= 0 && s.Store != nil {
-			if sqlDB, err := s.Store.DB().DB(); err == nil && sqlDB.Stats().MaxOpenConnections > 0 {
-				n = max(2*sqlDB.Stats().MaxOpenConnections, 8)
+			if open := s.Store.MaxOpenConns(); open > 0 {
+				n = max(2*open, 8)
 			}
 		}
 		if n > 0 {

@@ -48,7 +48,7 @@ const (
 	KindHuddle OutboxKind = "huddle.post"
 
 	KindCustomerEmail OutboxKind = "email.customer" // a message to a customer
-	KindTeamsText     OutboxKind = "teams.text"     // a plain message to a Teams conversation (the welcome after an install)
+	KindWelcome       OutboxKind = "welcome.post"   // the bot's hello where it was just added (a Teams team's General channel)
 )
 
 // IsDM tells a direct message to a person from a channel post.

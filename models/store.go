@@ -250,8 +250,19 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
-// DB exposes the gorm handle to code in this package's tests and tools.
+// DB exposes the gorm handle to tests, which read rows as the database
+// holds them.
 func (s *Store) DB() *gorm.DB { return s.db }
+
+// MaxOpenConns is how many connections the store's writer pool opens at
+// most; 0 when it cannot be told.
+func (s *Store) MaxOpenConns() int {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return 0
+	}
+	return sqlDB.Stats().MaxOpenConnections
+}
 
 func notFound(err error, what string) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {

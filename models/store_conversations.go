@@ -103,12 +103,12 @@ func (s *Store) SetGroupInstalled(ctx context.Context, platform, group string, i
 	return nil
 }
 
-// QueueTeamsText queues a plain message to a Teams conversation through the
-// outbox (the welcome after an install), so that it is delivered and retried
+// QueueWelcome queues the bot's hello to a conversation of transport it was
+// just added to, through the outbox, so that it is delivered and retried
 // like every other message.
-func (s *Store) QueueTeamsText(ctx context.Context, now time.Time, conversationID, text string) error {
-	m := OutboxMessage{Kind: KindTeamsText, Transport: TransportTeams, Channel: conversationID, Text: text,
-		OrderKey: truncate(TransportTeams+":"+conversationID, 250)}
+func (s *Store) QueueWelcome(ctx context.Context, now time.Time, transport, conversationID, text string) error {
+	m := OutboxMessage{Kind: KindWelcome, Transport: transport, Channel: conversationID, Text: text,
+		OrderKey: truncate(transport+":"+conversationID, 250)}
 	return enqueue(s.db.WithContext(ctx), now.UTC(), m)
 }
 

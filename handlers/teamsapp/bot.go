@@ -249,7 +249,7 @@ func (h *Bot) install(ctx context.Context, in *teams.Inbound, now time.Time) {
 		names[teamID] = "General"
 	}
 	h.log().Info("teams: added to a team", "team", teamID, "name", in.TeamName(), "channels", len(names))
-	if err := h.Store.QueueTeamsText(ctx, now, teamID, welcome(in.TeamName(), names, h.Policy)); err != nil {
+	if err := h.Store.QueueWelcome(ctx, now, teams.Platform, teamID, welcome(in.TeamName(), names, h.Policy)); err != nil {
 		h.log().Error("teams: queue welcome", "err", err)
 		return
 	}
