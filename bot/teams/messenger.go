@@ -279,7 +279,9 @@ func (m *Messenger) UpdateText(ctx context.Context, channel, ref, text string) e
 
 // UpdateCard replaces the card at ref in place: a channel's, or the copy in
 // a person's DM (channel models.DMCardChannel(email)), which shows that
-// person's view in their language.
+// person's view in their language. The DM's heading is left off: it was the
+// notice of the case as it stood then ("thank the customer by…"), which the
+// refreshed card's own state line now replaces.
 func (m *Messenger) UpdateCard(ctx context.Context, channel, ref string, card bot.Card) error {
 	conv, actID, err := splitRef(ref)
 	if err != nil {
