@@ -32,7 +32,7 @@ func teamsPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if d.ops != nil {
 		d.ops.PlatformStatus = append(d.ops.PlatformStatus, h.TeamStatus)
 	}
-	d.env.log.Info("teams connected", "app_id", e.MicrosoftAppID, "token_url", e.TeamsTokenURL,
+	d.env.log.Info("teams connected", "app_id", e.MicrosoftAppID, "token_url", conn.TokenURL(),
 		"messaging_endpoint", e.PublicURL+teamsapp.MessagingPath)
 	return &platform{messenger: msgr, app: h}, nil
 }

@@ -88,8 +88,8 @@ var envVars = []envVar{
 	{"MICROSOFT_APP_ID", "", "Bot Framework app id", func(e *Env) *string { return &e.MicrosoftAppID }, false},
 	{"MICROSOFT_APP_PASSWORD", "", "Bot Framework app password", func(e *Env) *string { return &e.MicrosoftAppPassword }, true},
 	{"MICROSOFT_APP_TENANT_ID", "", "Bot Framework tenant", func(e *Env) *string { return &e.MicrosoftAppTenantID }, false},
-	{"TEAMS_OPENID_METADATA_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration", "Bot Framework OpenID metadata", func(e *Env) *string { return &e.TeamsOpenIDMetadataURL }, false},
-	{"TEAMS_TOKEN_URL", "", "Bot Framework token endpoint", func(e *Env) *string { return &e.TeamsTokenURL }, false},
+	{"TEAMS_OPENID_METADATA_URL", "", "Bot Framework OpenID metadata (empty: Microsoft's)", func(e *Env) *string { return &e.TeamsOpenIDMetadataURL }, false},
+	{"TEAMS_TOKEN_URL", "", "Bot Framework token endpoint (empty: the tenant's at Microsoft)", func(e *Env) *string { return &e.TeamsTokenURL }, false},
 	{"DELIGHTED_WEBHOOK_SECRET", "", "Delighted webhook signing secret", func(e *Env) *string { return &e.DelightedSecret }, true},
 	{"TYPEFORM_WEBHOOK_SECRET", "", "Typeform webhook secret", func(e *Env) *string { return &e.TypeformSecret }, true},
 	{"FORMBRICKS_WEBHOOK_SECRET", "", "Formbricks webhook secret (whsec_…)", func(e *Env) *string { return &e.FormbricksSecret }, true},
@@ -126,13 +126,6 @@ func Load(getenv func(string) string) (*Config, error) {
 			val = v.def
 		}
 		*v.dst(&env) = val
-	}
-	if env.TeamsTokenURL == "" {
-		tenant := env.MicrosoftAppTenantID
-		if tenant == "" {
-			tenant = "botframework.com"
-		}
-		env.TeamsTokenURL = "https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/token"
 	}
 	cfg := &Config{Env: env}
 	path := env.ConfigPath
@@ -433,7 +426,7 @@ type Segment struct {
 
 // Digest configures the monthly digest.
 type Digest struct {
-	Schedule     string `yaml:"schedule"`
+	Schedule     string `yaml:"schedule"` // empty: the digest poster's default, 09:00 on the 1st
 	SlackChannel string `yaml:"slack_channel"`
 	TeamsChannel string `yaml:"teams_channel"`
 	Language     string `yaml:"language"`
@@ -573,9 +566,6 @@ func (o *Org) applyDefaults() {
 		for _, id := range []string{"product", "price", "process", "staff", "channel", "other"} {
 			o.RootCauses = append(o.RootCauses, Labelled{ID: id})
 		}
-	}
-	if o.Digest.Schedule == "" {
-		o.Digest.Schedule = "0 9 1 * *"
 	}
 	if o.DefaultTeam == "" && len(o.Teams) > 0 {
 		o.DefaultTeam = o.Teams[0].ID
@@ -736,7 +726,8 @@ func (o *Org) validate() error {
 	for i, t := range o.Teams {
 		o.teamTargets[t.ID] = parseTargets(t.Targets, fmt.Sprintf("teams[%d].targets", i), add)
 	}
-	if _, err := cron.ParseStandard(o.Digest.Schedule); err != nil {
+	// Empty is the digest poster's default schedule.
+	if _, err := cron.ParseStandard(o.Digest.Schedule); o.Digest.Schedule != "" && err != nil {
 		add("digest.schedule: %q is not a cron schedule: %v", o.Digest.Schedule, err)
 	}
 	themes, err := parseThemes(&o.Themes)

@@ -48,6 +48,9 @@ func DefaultTokenURL(tenant string) string {
 	return "https://login.microsoftonline.com/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
 }
 
+// TokenURL is the token endpoint the connector asks.
+func (c *Connector) TokenURL() string { return c.cfg.TokenURL }
+
 // ConnectorConfig configures a Connector.
 type ConnectorConfig struct {
 	AppID       string
