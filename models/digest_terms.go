@@ -156,13 +156,10 @@ type quoteCandidate struct {
 
 type candHeap []quoteCandidate // max-heap on hash
 
-func (h candHeap) Len() int { return len(h) }
-
+func (h candHeap) Len() int           { return len(h) }
 func (h candHeap) Less(i, j int) bool { return h[i].hash > h[j].hash }
-
-func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-
-func (h *candHeap) Push(x any) { *h = append(*h, x.(quoteCandidate)) }
+func (h candHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *candHeap) Push(x any)        { *h = append(*h, x.(quoteCandidate)) }
 
 func (h *candHeap) Pop() any {
 	old := *h

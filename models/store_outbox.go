@@ -474,3 +474,12 @@ WHERE id IN (` + conversationsSQL + `
   WHERE c.transport IS NOT NULL AND ` + paceFree + `
   ORDER BY hid LIMIT ?)
 RETURNING *`
+
+// QueueWelcome queues the bot's hello to a conversation of transport it was
+// just added to, through the outbox, so that it is delivered and retried
+// like every other message.
+func (s *Store) QueueWelcome(ctx context.Context, now time.Time, transport, conversationID, text string) error {
+	m := OutboxMessage{Kind: KindWelcome, Transport: transport, Channel: conversationID, Text: text,
+		OrderKey: truncate(transport+":"+conversationID, 250)}
+	return enqueue(s.db.WithContext(ctx), now.UTC(), m)
+}

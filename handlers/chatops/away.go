@@ -58,7 +58,7 @@ func (o *ChatOps) AwayNotice(ctx context.Context, actor string) string {
 
 // AwayLine says, in lang, that the person is away and what that means,
 // followed by a blank line; "" when they are in.
-func AwayLine(ctx context.Context, store awayReader, loc *time.Location, now time.Time, person, lang string) string {
+func AwayLine(ctx context.Context, store AwayReader, loc *time.Location, now time.Time, person, lang string) string {
 	away, until, err := store.AwayState(ctx, person, now)
 	if err != nil || !away {
 		return ""
@@ -73,6 +73,7 @@ func AwayLine(ctx context.Context, store awayReader, loc *time.Location, now tim
 	return l10n.T(lang, "away.state.until", "Date", l10n.Date(lang, last)) + "\n\n"
 }
 
-type awayReader interface {
+// AwayReader tells whether a person is away (models.Store does).
+type AwayReader interface {
 	AwayState(ctx context.Context, person string, now time.Time) (bool, time.Time, error)
 }

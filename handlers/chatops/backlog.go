@@ -12,8 +12,8 @@ import (
 
 // How many items each list of the backlog shows; the rest are counted.
 const (
-	BacklogOpenShown   = 15
-	BacklogClosedShown = 5
+	backlogOpenShown   = 15
+	backlogClosedShown = 5
 )
 
 // IsBacklogCommand reports whether a /cx text asks for the backlog.
@@ -37,11 +37,11 @@ func BacklogLists(ctx context.Context, s *models.Store) (open, closed []models.I
 	}
 	// The closed list shows the latest changes first.
 	sort.SliceStable(closed, func(i, j int) bool { return closed[i].UpdatedAt.After(closed[j].UpdatedAt) })
-	if len(open) > BacklogOpenShown {
-		moreOpen, open = len(open)-BacklogOpenShown, open[:BacklogOpenShown]
+	if len(open) > backlogOpenShown {
+		moreOpen, open = len(open)-backlogOpenShown, open[:backlogOpenShown]
 	}
-	if len(closed) > BacklogClosedShown {
-		moreClosed, closed = len(closed)-BacklogClosedShown, closed[:BacklogClosedShown]
+	if len(closed) > backlogClosedShown {
+		moreClosed, closed = len(closed)-backlogClosedShown, closed[:backlogClosedShown]
 	}
 	return open, closed, moreOpen, moreClosed, nil
 }
@@ -57,7 +57,7 @@ func ItemOutcome(lang string, err error, itemID int64) string {
 		return l10n.T(lang, "backlogoutcome.not_changed", "ItemID", itemID, "Reason", strings.TrimSuffix(FieldIn(lang, fe), "."))
 	}
 	if r, ok := models.IsRefusal(err); ok {
-		return TitleFirst(RefusalIn(lang, r)) + "."
+		return TitleFirst(refusalIn(lang, r)) + "."
 	}
 	return l10n.T(lang, "cmd.failed_nothing_changed")
 }

@@ -26,8 +26,8 @@ type ChatOps struct {
 	// language; nil until the digest is configured. ("backlog" is answered
 	// by each platform with its own card.)
 	Digest func(ctx context.Context, lang, month string) (string, error)
-	// Directory, when set, describes how people resolve on the platform for
-	// "team": it returns the emails that resolve to nobody.
+	// Unresolved, when set, returns the emails that resolve to nobody on the
+	// platform, for "team".
 	Unresolved func(ctx context.Context, emails []string) []string
 	// PlatformStatus adds a line per connected platform to "team", e.g.
 	// whether the team's Teams channel is installed.
@@ -150,7 +150,7 @@ func (o *ChatOps) run(ctx context.Context, actor, line string, resolve ResolvePe
 func textOrError(lang, text string, err error) Reply {
 	if err != nil {
 		if r, ok := models.IsRefusal(err); ok {
-			return Reply{Text: RefusalIn(lang, r)}
+			return Reply{Text: refusalIn(lang, r)}
 		}
 		return Reply{Text: l10n.T(lang, "cmd.failed")}
 	}
@@ -306,12 +306,6 @@ func (o *ChatOps) act(ctx context.Context, actor, caseArg string, op models.Op, 
 	return Reply{Text: ActionOutcomeIn(lang, err, l10n.T(lang, okID, append([]any{"CaseID", id}, kv...)...), id)}
 }
 
-// ActionOutcome phrases an action's result for the person who asked, in
-// English; ActionOutcomeIn in their language.
-func ActionOutcome(err error, ok string, caseID int64) string {
-	return ActionOutcomeIn(models.LangEnglish, err, ok, caseID)
-}
-
 // ActionOutcomeIn phrases an action's result in lang. Refusals and input
 // errors are the domain's own sentences.
 func ActionOutcomeIn(lang string, err error, ok string, caseID int64) string {
@@ -325,14 +319,14 @@ func ActionOutcomeIn(lang string, err error, ok string, caseID int64) string {
 		return FieldSentence(FieldIn(lang, fe))
 	}
 	if r, is := models.IsRefusal(err); is {
-		return TitleFirst(RefusalIn(lang, r)) + "."
+		return TitleFirst(refusalIn(lang, r)) + "."
 	}
 	return l10n.T(lang, "cmd.failed_nothing_changed")
 }
 
-// RefusalIn is a refusal's sentence in lang when the catalog has it, else
+// refusalIn is a refusal's sentence in lang when the catalog has it, else
 // the domain's English.
-func RefusalIn(lang string, r *models.Refusal) string {
+func refusalIn(lang string, r *models.Refusal) string {
 	if r.ID == "" {
 		return r.Msg
 	}
@@ -375,6 +369,7 @@ func listOrNone(lang string, l []string) string {
 	return strings.Join(l, ", ")
 }
 
+// TitleFirst upper-cases the first letter of s.
 func TitleFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	if n == 0 {
