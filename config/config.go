@@ -726,9 +726,10 @@ func (o *Org) validate() error {
 	for i, t := range o.Teams {
 		o.teamTargets[t.ID] = parseTargets(t.Targets, fmt.Sprintf("teams[%d].targets", i), add)
 	}
-	// Empty is the digest poster's default schedule.
-	if _, err := cron.ParseStandard(o.Digest.Schedule); o.Digest.Schedule != "" && err != nil {
-		add("digest.schedule: %q is not a cron schedule: %v", o.Digest.Schedule, err)
+	if o.Digest.Schedule != "" { // empty is the digest poster's default
+		if _, err := cron.ParseStandard(o.Digest.Schedule); err != nil {
+			add("digest.schedule: %q is not a cron schedule: %v", o.Digest.Schedule, err)
+		}
 	}
 	themes, err := parseThemes(&o.Themes)
 	if err != nil {
