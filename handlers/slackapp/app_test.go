@@ -1,6 +1,7 @@
 package slackapp_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	cxslack "github.com/cxloop/cxloop/bot/slack"
 	"github.com/cxloop/cxloop/bot/slack/slackfake"
+	"github.com/cxloop/cxloop/handlers/httpio"
 	"github.com/cxloop/cxloop/models"
 	"github.com/cxloop/cxloop/models/storetest"
 )
@@ -94,6 +96,11 @@ func TestSlackRefusesUnsignedRequests(t *testing.T) {
 			if rec := h.serve(req); rec.Code != http.StatusUnauthorized {
 				t.Errorf("%s: %d, want 401", tc.name, rec.Code)
 			}
+		}
+		// A signed body over the limit is refused as too large.
+		big := append(bytes.Clone(command), "&pad="+strings.Repeat("x", httpio.MaxBodyBytes)...)
+		if rec := h.serve(h.request("application/x-www-form-urlencoded", big)); rec.Code != http.StatusRequestEntityTooLarge {
+			t.Errorf("oversized request: %d, want 413", rec.Code)
 		}
 		if calls := h.fake.Calls(""); len(calls) != 0 {
 			t.Errorf("refused requests reached Slack: %+v", calls)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/cxloop/cxloop/bot/teams"
 	"github.com/cxloop/cxloop/bot/teams/teamsfake"
 	"github.com/cxloop/cxloop/handlers/chatops"
+	"github.com/cxloop/cxloop/handlers/httpio"
 	"github.com/cxloop/cxloop/handlers/teamsapp"
 	"github.com/cxloop/cxloop/jobs"
 	"github.com/cxloop/cxloop/models"
@@ -480,6 +482,15 @@ func TestTeamsAuth(t *testing.T) {
 		}
 		act["channelId"] = "msteams"
 		assertNothing("unknown kid and endorsement")
+
+		// An activity over the body limit is refused as too large, even
+		// with a valid token, and nothing of it is kept.
+		big := maps.Clone(act)
+		big["id"], big["text"] = "1767781899999", "<at>OpsBot</at> note 1 "+strings.Repeat("x", httpio.MaxBodyBytes)
+		if rec := e.post(big); rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "larger than") {
+			t.Errorf("oversized activity: %d %s, want 413", rec.Code, rec.Body)
+		}
+		assertNothing("an oversized activity")
 
 		// Valid tokens pass; 100 requests fetch the keys no more.
 		for i := 0; i < 100; i++ {
